@@ -1,0 +1,170 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { OverRefundError } from '#domain/errors.ts';
+import { type Money, money } from '#domain/money.ts';
+import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
+import type { ApprovalUse, IdempotencyRecord, PendingCallback, StateStore, Storefront } from '#ports';
+
+/** Idempotency keys are kept for a day, as Stripe does. */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+function policySortKey(version: number): string {
+  return `V#${String(version).padStart(8, '0')}`;
+}
+
+/** Operational state on DynamoDB: every write that matters is conditional. */
+export class DynamoState implements StateStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  /** Puts an item only if its key is new; returns false when it already existed. */
+  private async putNew(item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async rememberIdempotencyKey(record: IdempotencyRecord) {
+    const pk = `IDEM#${record.storefrontId}#${record.key}`;
+    const expiresAt = Math.floor(Date.parse(record.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS;
+    if (await this.putNew({ pk, sk: 'IDEM', ...record, expiresAt })) return { created: true } as const;
+    const item = await this.get(pk, 'IDEM');
+    if (!item) throw new Error(`Idempotency record ${pk} vanished`);
+    const { pk: _p, sk: _s, expiresAt: _e, ...existing } = item;
+    return { created: false, existing: existing as unknown as IdempotencyRecord } as const;
+  }
+
+  async grantOnOrder(args: { storefrontId: string; orderId: string; claimId: string; amount: Money; paid: Money }): Promise<void> {
+    const { amount, paid } = args;
+    const pk = `ORDER#${args.storefrontId}#${args.orderId}`;
+    // DynamoDB allows no arithmetic in a condition: the caller computes the bound it may not pass.
+    const bound = paid.amount - amount.amount;
+    if (bound < 0) throw new OverRefundError(`${amount.amount} is more than the order's ${paid.amount}`);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk, sk: 'TOTAL' },
+          UpdateExpression: 'ADD granted :amount, claims :claim SET currency = :currency, paid = :paid',
+          ConditionExpression:
+            '(attribute_not_exists(granted) OR granted <= :bound) AND (attribute_not_exists(claims) OR NOT contains(claims, :claimId)) AND (attribute_not_exists(currency) OR currency = :currency)',
+          ExpressionAttributeValues: {
+            ':amount': amount.amount,
+            ':claim': new Set([args.claimId]),
+            ':claimId': args.claimId,
+            ':currency': amount.currency,
+            ':paid': paid.amount,
+            ':bound': bound,
+          },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const item = await this.get(pk, 'TOTAL');
+      const claims = item?.claims as Set<string> | undefined;
+      if (claims?.has(args.claimId)) return; // a retry of a grant that already went through
+      throw new OverRefundError(
+        `Granting ${amount.amount} on order ${args.orderId} would exceed the ${paid.amount} paid (already granted: ${String(item?.granted ?? 0)})`,
+      );
+    }
+  }
+
+  async orderGranted(storefrontId: string, orderId: string, currency: string): Promise<Money> {
+    const item = await this.get(`ORDER#${storefrontId}#${orderId}`, 'TOTAL');
+    return money(Number(item?.granted ?? 0), currency);
+  }
+
+  async currentPolicy(storefrontId: string): Promise<PolicyVersion | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': `POLICY#${storefrontId}`, ':v': 'V#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    if (!item) return undefined;
+    return {
+      storefrontId,
+      version: Number(item.version),
+      policy: parsePolicy(JSON.parse(String(item.document))),
+      publishedAt: String(item.publishedAt),
+    };
+  }
+
+  async publishPolicy(storefrontId: string, policy: Policy, at: Date): Promise<PolicyVersion> {
+    for (;;) {
+      const current = await this.currentPolicy(storefrontId);
+      const version = (current?.version ?? 0) + 1;
+      const publishedAt = at.toISOString();
+      // The document is stored as its JSON text so that it is read back exactly as published.
+      const stored = await this.putNew({
+        pk: `POLICY#${storefrontId}`,
+        sk: policySortKey(version),
+        version,
+        document: JSON.stringify(policy),
+        publishedAt,
+      });
+      if (stored) return { storefrontId, version, policy, publishedAt };
+    }
+  }
+
+  async storefront(storefrontId: string): Promise<Storefront | undefined> {
+    const item = await this.get(`STOREFRONT#${storefrontId}`, 'SETTINGS');
+    if (!item) return undefined;
+    return {
+      id: storefrontId,
+      name: String(item.name),
+      ...(item.mailFrom ? { mailFrom: String(item.mailFrom) } : {}),
+      ...(item.replyTo ? { replyTo: String(item.replyTo) } : {}),
+    };
+  }
+
+  async putStorefront(s: Storefront): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `STOREFRONT#${s.id}`, sk: 'SETTINGS', ...s } }));
+  }
+
+  async putCallback(c: PendingCallback): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `CALLBACK#${c.claimId}`, sk: 'CURRENT', ...c } }));
+  }
+
+  async callback(claimId: string): Promise<PendingCallback | undefined> {
+    const item = await this.get(`CALLBACK#${claimId}`, 'CURRENT');
+    if (!item) return undefined;
+    const { pk: _p, sk: _s, ...rest } = item;
+    return rest as unknown as PendingCallback;
+  }
+
+  async useApproval(use: ApprovalUse) {
+    const pk = `APPROVAL#${use.claimId}#${use.round}`;
+    if (await this.putNew({ pk, sk: 'USED', ...use })) return { first: true } as const;
+    const existing = await this.approvalUse(use.claimId, use.round);
+    if (!existing) throw new Error(`Approval use ${pk} vanished`);
+    return { first: false, existing } as const;
+  }
+
+  async approvalUse(claimId: string, round: number): Promise<ApprovalUse | undefined> {
+    const item = await this.get(`APPROVAL#${claimId}#${round}`, 'USED');
+    if (!item) return undefined;
+    const { pk: _p, sk: _s, ...rest } = item;
+    return rest as unknown as ApprovalUse;
+  }
+
+  async ping(): Promise<void> {
+    await this.get('HEALTH', 'PING');
+  }
+}

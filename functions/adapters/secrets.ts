@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import type { Secrets } from '#ports';
+
+/**
+ * The secrets document, the same JSON in Secrets Manager (cloud) and in a file under the data
+ * directory (embedded): `{ approvalKey, financeKey, storefronts: { <id>: <secret> } }`.
+ */
+export const secretsDocumentSchema = z.strictObject({
+  approvalKey: z.string().min(32),
+  financeKey: z.string().min(8),
+  storefronts: z.record(z.string().min(1), z.string().min(8)),
+});
+export type SecretsDocument = z.infer<typeof secretsDocumentSchema>;
+
+/** How long a fetched document is trusted before it is read again (rotation takes effect then). */
+const CACHE_MS = 5 * 60 * 1000;
+
+/** Secrets read from a source of the JSON document, cached per cold start for a few minutes. */
+export class DocumentSecrets implements Secrets {
+  private cached: { doc: SecretsDocument; at: number } | undefined;
+
+  constructor(private readonly load: () => Promise<string>) {}
+
+  private async doc(): Promise<SecretsDocument> {
+    if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.doc;
+    const doc = secretsDocumentSchema.parse(JSON.parse(await this.load()));
+    this.cached = { doc, at: Date.now() };
+    return doc;
+  }
+
+  async storefrontSecret(storefrontId: string): Promise<string | undefined> {
+    const doc = await this.doc();
+    return Object.hasOwn(doc.storefronts, storefrontId) ? doc.storefronts[storefrontId] : undefined;
+  }
+
+  async approvalKey(): Promise<Buffer> {
+    return Buffer.from((await this.doc()).approvalKey, 'utf8');
+  }
+
+  async financeKey(): Promise<string> {
+    return (await this.doc()).financeKey;
+  }
+}
+
+/** The document from Secrets Manager. */
+export function secretsManagerSource(client: SecretsManagerClient, secretId: string): () => Promise<string> {
+  return async () => {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (!out.SecretString) throw new Error(`Secret ${secretId} has no string value`);
+    return out.SecretString;
+  };
+}
+
+/** The document from a file. */
+export function fileSource(path: string): () => Promise<string> {
+  return () => readFile(path, 'utf8');
+}

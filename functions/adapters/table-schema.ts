@@ -1,0 +1,27 @@
+/**
+ * Key schema of makegood's two DynamoDB tables, shared by the adapters and the CDK app so the
+ * deployed tables and the code that reads them cannot drift apart. Plain data, no SDK.
+ *
+ * Ledger table: append-only entries, one partition per claim (`pk = CLAIM#<claimId>`,
+ * `sk = E#<seq>`), with three indexes for finance and customer history. Every index shares the
+ * sort key `at#claimId#seq`, so each one reads oldest first.
+ *
+ * State table: operational items that do change (idempotency records, the per-order running
+ * total, policy versions, storefront settings, callback tokens, approval-link use markers).
+ */
+export const ledgerTableSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: {
+    byOrder: { partitionKey: 'orderKey', sortKey: 'timeKey' },
+    byCustomer: { partitionKey: 'customerKey', sortKey: 'timeKey' },
+    byStorefrontDay: { partitionKey: 'dayKey', sortKey: 'timeKey' },
+  },
+} as const;
+
+export const stateTableSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB TTL removes expired idempotency records. */
+  ttlAttribute: 'expiresAt',
+} as const;

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { type Issue, InvalidRequestError, UnprocessableClaimError, toIssues } from './errors.ts';
+import { isCurrency, type Money, money, sum, times } from './money.ts';
+
+/** Why the customer complains. */
+export const reasons = [
+  'damaged',
+  'defective',
+  'not_as_described',
+  'wrong_item',
+  'missing_item',
+  'late_delivery',
+  'not_received',
+  'changed_mind',
+  'other',
+] as const;
+export type Reason = (typeof reasons)[number];
+
+/** What the customer asks for; the policy may choose otherwise and says why. */
+export const desiredOutcomes = ['refund', 'return', 'replacement', 'store_credit', 'apology'] as const;
+export type DesiredOutcome = (typeof desiredOutcomes)[number];
+
+/** How the complaint reached the shop. */
+export const channels = ['web', 'email', 'phone', 'chat', 'letter'] as const;
+export type Channel = (typeof channels)[number];
+
+const minorUnits = z.number().int('must be a whole number of minor units').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER);
+const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-01T10:00:00Z' });
+const sku = z.string().trim().min(1).max(128);
+
+const bcp47 = z
+  .string()
+  .min(2)
+  .max(35)
+  .refine(
+    (tag) => {
+      try {
+        return Intl.getCanonicalLocales(tag).length === 1;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a BCP-47 language tag such as en, uk or ru-RU' },
+  );
+
+const orderItemSchema = z.strictObject({
+  sku,
+  name: z.string().trim().min(1).max(300),
+  category: z.string().trim().min(1).max(64),
+  quantity: z.number().int().min(1).max(100_000),
+  unitPrice: minorUnits,
+});
+
+/** The body of `POST /v1/claims`, exactly as DESIGN.md specifies it. Unknown fields are refused. */
+export const claimRequestSchema = z.strictObject({
+  order: z.strictObject({
+    id: z.string().trim().min(1).max(128),
+    placedAt: isoDateTime,
+    deliveredAt: isoDateTime.optional(),
+    currency: z.string().refine(isCurrency, { message: 'must be an ISO-4217 currency code such as EUR' }),
+    paid: minorUnits,
+    shipping: minorUnits.default(0),
+    items: z.array(orderItemSchema).min(1).max(500),
+  }),
+  customer: z.strictObject({
+    id: z.string().trim().min(1).max(128),
+    email: z.email({ message: 'must be an email address' }).max(254),
+    name: z.string().trim().min(1).max(300),
+    locale: bcp47,
+  }),
+  complaint: z.strictObject({
+    reason: z.enum(reasons),
+    items: z.array(z.strictObject({ sku, quantity: z.number().int().min(1).max(100_000) })).min(1).max(500),
+    desiredOutcome: z.enum(desiredOutcomes),
+    message: z.string().max(5000).default(''),
+    channel: z.enum(channels),
+    evidence: z
+      .array(
+        z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
+      )
+      .max(20)
+      .default([]),
+  }),
+});
+
+/** A claim request after schema validation. */
+export type ClaimRequest = z.infer<typeof claimRequestSchema>;
+export type OrderItem = ClaimRequest['order']['items'][number];
+
+/** Parses a request body; throws {@link InvalidRequestError} listing every problem by path. */
+export function parseClaimRequest(body: unknown): ClaimRequest {
+  const parsed = claimRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new InvalidRequestError('The claim does not match the schema', toIssues(parsed.error.issues));
+  }
+  return parsed.data;
+}
+
+/** How far in the future a timestamp may be before it counts as a contradiction (clock skew). */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+
+/**
+ * Checks the facts of a schema-valid claim against each other. Throws
+ * {@link UnprocessableClaimError} (422) listing every contradiction by path.
+ */
+export function assertConsistentClaim(claim: ClaimRequest, now: Date): void {
+  const issues: Issue[] = [];
+  const { order, complaint } = claim;
+  const placed = Date.parse(order.placedAt);
+  if (placed > now.getTime() + FUTURE_TOLERANCE_MS) {
+    issues.push({ path: 'order.placedAt', message: 'is in the future' });
+  }
+  if (order.deliveredAt !== undefined) {
+    const delivered = Date.parse(order.deliveredAt);
+    if (delivered < placed) {
+      issues.push({ path: 'order.deliveredAt', message: 'is before order.placedAt' });
+    }
+    if (delivered > now.getTime() + FUTURE_TOLERANCE_MS) {
+      issues.push({ path: 'order.deliveredAt', message: 'is in the future' });
+    }
+  }
+  const bought = new Map<string, number>();
+  order.items.forEach((item, i) => {
+    if (bought.has(item.sku)) {
+      issues.push({ path: `order.items[${i}].sku`, message: `${item.sku} is listed twice in the order` });
+    }
+    bought.set(item.sku, (bought.get(item.sku) ?? 0) + item.quantity);
+  });
+  if (order.shipping > order.paid) {
+    issues.push({ path: 'order.shipping', message: `is more than order.paid (${order.paid})` });
+  }
+  const goods = order.items.reduce((acc, item) => acc + item.quantity * item.unitPrice, 0);
+  if (!Number.isSafeInteger(goods + order.shipping)) {
+    issues.push({ path: 'order.items', message: 'the order total is too large to count exactly' });
+  }
+  const claimed = new Set<string>();
+  complaint.items.forEach((line, i) => {
+    const quantity = bought.get(line.sku);
+    if (quantity === undefined) {
+      issues.push({ path: `complaint.items[${i}].sku`, message: `${line.sku} is not in the order` });
+    } else if (line.quantity > quantity) {
+      issues.push({
+        path: `complaint.items[${i}].quantity`,
+        message: `claims ${line.quantity} of ${line.sku} but the order has ${quantity}`,
+      });
+    }
+    if (claimed.has(line.sku)) {
+      issues.push({ path: `complaint.items[${i}].sku`, message: `${line.sku} is claimed twice; give one line per item` });
+    }
+    claimed.add(line.sku);
+  });
+  if (issues.length > 0) {
+    throw new UnprocessableClaimError('The claim contradicts itself', issues);
+  }
+}
+
+/** A claimed line joined with what the order says about it. */
+export interface ClaimedLine {
+  readonly sku: string;
+  readonly name: string;
+  readonly category: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+  /** quantity × unitPrice, at list price. */
+  readonly listValue: Money;
+}
+
+/** The claimed lines, joined with the order's items (the claim must already be consistent). */
+export function claimedLines(claim: ClaimRequest): ClaimedLine[] {
+  const currency = claim.order.currency;
+  return claim.complaint.items.map((line) => {
+    const item = claim.order.items.find((i) => i.sku === line.sku);
+    if (item === undefined) throw new UnprocessableClaimError(`${line.sku} is not in the order`);
+    const unitPrice = money(item.unitPrice, currency);
+    return {
+      sku: item.sku,
+      name: item.name,
+      category: item.category,
+      quantity: line.quantity,
+      unitPrice,
+      listValue: times(unitPrice, line.quantity),
+    };
+  });
+}
+
+/** The order's goods at list price (quantity × unit price, without shipping). */
+export function goodsTotal(claim: ClaimRequest): Money {
+  const currency = claim.order.currency;
+  return sum(
+    currency,
+    claim.order.items.map((i) => times(money(i.unitPrice, currency), i.quantity)),
+  );
+}

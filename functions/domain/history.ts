@@ -1,0 +1,56 @@
+import type { CustomerHistory } from './decide.ts';
+import type { LedgerEntry, StoredDecision } from './ledger.ts';
+import { type Money, money } from './money.ts';
+import type { Policy } from './policy.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A customer's history, derived from their ledger entries (read by the customer index) and the
+ * order's running total. Pure: the use case reads, this counts.
+ */
+export function customerHistory(args: {
+  entries: readonly LedgerEntry[];
+  policy: Policy;
+  now: Date;
+  currentClaimId: string;
+  orderGranted: Money;
+}): CustomerHistory {
+  const { entries, policy, now, currentClaimId } = args;
+  const currency = args.orderGranted.currency;
+  const since = (days: number) => now.getTime() - days * DAY_MS;
+  const claimsWindow = policy.risk.frequentClaims?.days ?? 0;
+  const claimsInWindow = new Set(
+    entries
+      .filter((e) => e.type === 'received' && e.claimId !== currentClaimId && Date.parse(e.at) >= since(claimsWindow))
+      .map((e) => e.claimId),
+  ).size;
+
+  // A return counts as never received once authorised more than `afterDays` ago with nothing
+  // received, or when the claim was closed for that reason.
+  const afterDays = policy.risk.unreturned?.afterDays ?? 30;
+  const byClaim = new Map<string, LedgerEntry[]>();
+  for (const e of entries) byClaim.set(e.claimId, [...(byClaim.get(e.claimId) ?? []), e]);
+  let unreturnedReturns = 0;
+  for (const [claimId, list] of byClaim) {
+    if (claimId === currentClaimId) continue;
+    const authorised = list.find((e) => e.type === 'return_authorised');
+    if (!authorised) continue;
+    const received = list.some((e) => e.type === 'return_received');
+    const closedUnreturned = list.some((e) => e.type === 'closed' && e.data.reason === 'return_not_received');
+    if (closedUnreturned || (!received && Date.parse(authorised.at) < since(afterDays))) unreturnedReturns += 1;
+  }
+
+  const budgetDays = policy.risk.goodwillBudget?.days ?? 365;
+  let goodwill = 0;
+  for (const e of entries) {
+    if (e.type !== 'credit_issued' || Date.parse(e.at) < since(budgetDays) || e.currency !== currency) continue;
+    goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit, 0);
+  }
+  return { claimsInWindow, unreturnedReturns, goodwillSpent: money(goodwill, currency), orderGranted: args.orderGranted };
+}
+
+/** The decision value at stake (cash + credit). */
+export function valueOf(d: Pick<StoredDecision, 'cash' | 'storeCredit'>): Money {
+  return money(d.cash.amount + d.storeCredit.amount, d.cash.currency);
+}

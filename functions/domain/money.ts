@@ -1,0 +1,149 @@
+import { CurrencyMismatchError } from './errors.ts';
+
+/**
+ * Money is an integer count of minor units plus an ISO-4217 currency code. Never a float.
+ * Every helper here rejects non-integers and mixed currencies.
+ */
+export interface Money {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/** Minor digits per currency, from the runtime's ICU data (EUR 2, JPY 0, KWD 3). */
+export function minorDigits(currency: string): number {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+  return digits ?? 2;
+}
+
+/** Whether `code` is a currency the runtime knows (three upper-case letters it can format). */
+export function isCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  try {
+    return Intl.supportedValuesOf('currency').includes(code);
+  } catch {
+    return false;
+  }
+}
+
+function assertMinorUnits(amount: number): void {
+  if (!Number.isSafeInteger(amount)) {
+    throw new RangeError(`Money amounts are whole minor units; got ${amount}`);
+  }
+}
+
+/** Builds a {@link Money}; throws on a fractional or unsafe amount. */
+export function money(amount: number, currency: string): Money {
+  assertMinorUnits(amount);
+  return { amount, currency };
+}
+
+/** Zero in `currency`. */
+export function zero(currency: string): Money {
+  return { amount: 0, currency };
+}
+
+function sameCurrency(a: Money, b: Money): void {
+  if (a.currency !== b.currency) {
+    throw new CurrencyMismatchError(`Cannot combine ${a.currency} with ${b.currency}`);
+  }
+}
+
+/** a + b, same currency. */
+export function add(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return money(a.amount + b.amount, a.currency);
+}
+
+/** a − b, same currency (may be negative). */
+export function subtract(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return money(a.amount - b.amount, a.currency);
+}
+
+/** Sum of amounts in `currency`. */
+export function sum(currency: string, items: readonly Money[]): Money {
+  return items.reduce((acc, m) => add(acc, m), zero(currency));
+}
+
+/** The smaller of a and b. */
+export function min(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return a.amount <= b.amount ? a : b;
+}
+
+/** The larger of a and b. */
+export function max(a: Money, b: Money): Money {
+  sameCurrency(a, b);
+  return a.amount >= b.amount ? a : b;
+}
+
+/** `m` × `n` for a whole number `n` (a quantity). */
+export function times(m: Money, n: number): Money {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`Quantities are whole numbers; got ${n}`);
+  return money(m.amount * n, m.currency);
+}
+
+/** Which way a share is rounded. Grants round up (the customer's favour); fees round down. */
+export type Rounding = 'up' | 'down';
+
+/**
+ * The one place where makegood rounds money: `m × numerator / denominator`, computed exactly in
+ * BigInt and rounded once. Callers pass `up` for amounts given to the customer and `down` for
+ * amounts taken from them, so every rounding is in the customer's favour by under one minor unit.
+ */
+export function share(m: Money, numerator: number, denominator: number, rounding: Rounding): Money {
+  assertMinorUnits(numerator);
+  assertMinorUnits(denominator);
+  if (denominator <= 0) throw new RangeError('A share needs a positive denominator');
+  const n = BigInt(m.amount) * BigInt(numerator);
+  const d = BigInt(denominator);
+  let q = n / d;
+  const r = n % d;
+  if (r !== 0n) {
+    // BigInt division truncates toward zero; adjust so `up` is a ceiling and `down` a floor.
+    if (rounding === 'up' && r > 0n) q += 1n;
+    if (rounding === 'down' && r < 0n) q -= 1n;
+  }
+  return money(Number(q), m.currency);
+}
+
+/**
+ * A percentage of `m`. `percent` may have up to two decimals (12.5 %); it is turned into basis
+ * points so no float ever touches the amount.
+ */
+export function percentOf(m: Money, percent: number, rounding: Rounding): Money {
+  const basisPoints = Math.round(percent * 100);
+  if (Math.abs(basisPoints / 100 - percent) > 1e-9) {
+    throw new RangeError(`Percentages have at most two decimals; got ${percent}`);
+  }
+  return share(m, basisPoints, 10_000, rounding);
+}
+
+/** `a` is at most `b`. */
+export function lte(a: Money, b: Money): boolean {
+  sameCurrency(a, b);
+  return a.amount <= b.amount;
+}
+
+/** Formats for people, e.g. `€20.00` in `en`, `20,00 €` in `uk`. */
+export function formatMoney(m: Money, locale = 'en'): string {
+  const digits = minorDigits(m.currency);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.amount / 10 ** digits);
+}
+
+/**
+ * Parses what a person types in the major unit (`150`, `150.5`, `150.00`, `1 500,00` is refused)
+ * into minor units. Returns undefined when it is not a plain non-negative number with at most the
+ * currency's minor digits.
+ */
+export function parseMajorUnits(text: string, currency: string): Money | undefined {
+  const digits = minorDigits(currency);
+  const trimmed = text.trim();
+  const match = /^(\d{1,12})(?:[.,](\d+))?$/.exec(trimmed);
+  if (!match) return undefined;
+  const whole = match[1] ?? '0';
+  const fraction = match[2] ?? '';
+  if (fraction.length > digits) return undefined;
+  const amount = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
+  return Number.isSafeInteger(amount) ? { amount, currency } : undefined;
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  ConflictError,
+  DomainError,
+  IdempotencyKeyReusedError,
+  InvalidRequestError,
+  type Issue,
+  NotFoundError,
+  PayloadTooLargeError,
+  PolicyNotFoundError,
+  UnauthorizedError,
+  UnprocessableClaimError,
+  UnsupportedMediaTypeError,
+} from '#domain/errors.ts';
+import { verifyStorefrontSignature } from '#domain/signature.ts';
+import type { Clock, Secrets } from '#ports';
+import { logger } from './runtime.ts';
+
+/** Request bodies above this get 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
+
+/** A request as the handlers read it: raw body (decoded), lower-case headers, path with query. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly pathWithQuery: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawBody: string;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly requestId: string;
+  /** `https://host` the request came in on, for links in responses. */
+  readonly baseUrl: string;
+}
+
+/** Reads an API Gateway HTTP API (payload v2) event. */
+export function readRequest(event: HttpEvent): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`The body is ${bytes.length} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const host = headers['x-forwarded-host'] ?? headers.host ?? event.requestContext.domainName;
+  const proto = headers['x-forwarded-proto'] ?? 'https';
+  const pathParameters: Record<string, string> = {};
+  for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) pathParameters[k] = v;
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    pathWithQuery: event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath,
+    headers,
+    rawBody: bytes.toString('utf8'),
+    pathParameters,
+    sourceIp: event.requestContext.http.sourceIp,
+    userAgent: event.requestContext.http.userAgent ?? '',
+    requestId: event.requestContext.requestId,
+    baseUrl: `${proto}://${host}`,
+  };
+}
+
+/** Refuses a body that is not JSON (415). */
+export function requireJson(req: HttpRequest): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new UnsupportedMediaTypeError(`Content-Type must be application/json, not ${type || 'missing'}`);
+  }
+}
+
+/** Verifies the storefront's signature and returns its id; 401 with no detail otherwise. */
+export async function authenticateStorefront(req: HttpRequest, deps: { secrets: Secrets; clock: Clock }): Promise<string> {
+  const storefrontId = req.headers['x-makegood-storefront'];
+  const header = req.headers['x-makegood-signature'];
+  if (!storefrontId || !header) throw new UnauthorizedError('Missing X-Makegood-Storefront or X-Makegood-Signature');
+  const secret = await deps.secrets.storefrontSecret(storefrontId);
+  const ok =
+    secret !== undefined &&
+    verifyStorefrontSignature({ header, secret, method: req.method, pathWithQuery: req.pathWithQuery, rawBody: req.rawBody, now: deps.clock.now() });
+  if (!ok) throw new UnauthorizedError('Invalid signature');
+  return storefrontId;
+}
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+/** An HTML response. Pages never cache and never load anything from elsewhere. */
+export function html(statusCode: number, body: string): HttpResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+    },
+    body,
+  };
+}
+
+function errorBody(code: string, message: string, issues?: readonly Issue[]) {
+  return { error: { code, message, ...(issues && issues.length > 0 ? { issues } : {}) } };
+}
+
+/** Maps a named error to its HTTP answer; anything else is a 500 with a correlation id. */
+export function errorResponse(err: unknown, requestId: string): HttpResult {
+  if (err instanceof DomainError) {
+    if (err instanceof InvalidRequestError) return json(400, errorBody('invalid_request', err.message, err.issues));
+    if (err instanceof UnauthorizedError) return json(401, errorBody('unauthorized', 'Missing or invalid signature'));
+    if (err instanceof NotFoundError) return json(404, errorBody('not_found', err.message));
+    if (err instanceof IdempotencyKeyReusedError) return json(409, errorBody('idempotency_key_reused', err.message));
+    if (err instanceof ConflictError) return json(409, errorBody('conflict', err.message));
+    if (err instanceof PolicyNotFoundError) return json(409, errorBody('policy_missing', err.message));
+    if (err instanceof PayloadTooLargeError) return json(413, errorBody('payload_too_large', err.message));
+    if (err instanceof UnsupportedMediaTypeError) return json(415, errorBody('unsupported_media_type', err.message));
+    if (err instanceof UnprocessableClaimError) return json(422, errorBody('unprocessable', err.message, err.issues));
+  }
+  const correlationId = requestId || randomUUID();
+  logger.error('Unhandled error', { correlationId, error: err as Error });
+  return json(500, errorBody('internal_error', `Something went wrong on our side; quote ${correlationId} when you contact support`), {
+    'x-correlation-id': correlationId,
+  });
+}
+
+/** Wraps a route: reads the request, runs it, maps named errors to 4xx and the rest to 500. */
+export function httpHandler(fn: (req: HttpRequest) => Promise<HttpResult>): (event: HttpEvent) => Promise<HttpResult> {
+  return async (event) => {
+    try {
+      return await fn(readRequest(event));
+    } catch (err) {
+      return errorResponse(err, event.requestContext?.requestId ?? '');
+    }
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The one list of makegood's functions. The CDK app builds a Lambda function from each entry and
+ * the embedded runtime imports the same module, so a function added here exists in both modes.
+ * This file is plain data: no AWS SDK, no CDK.
+ */
+
+/** What a function may touch; the CDK grants exactly this and nothing more. */
+export interface FunctionAccess {
+  /** `append` may read and PutItem new entries; no role may ever update or delete an entry. */
+  readonly ledger: 'none' | 'read' | 'append';
+  /** Operational items: idempotency keys, order totals, policies, callback tokens. */
+  readonly state: 'none' | 'read' | 'readwrite';
+  /** Sends email through SES. */
+  readonly mail: boolean;
+  /** `start` starts executions; `callback` answers task tokens. */
+  readonly workflow: ReadonlyArray<'start' | 'callback'>;
+  /** Reads the secrets document (storefront secrets, approval key, finance key). */
+  readonly secrets: boolean;
+}
+
+/** An HTTP route in API Gateway HTTP API syntax. */
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST' | 'HEAD';
+  readonly path: string;
+}
+
+/** One Lambda function. */
+export interface FunctionSpec {
+  /** Stable PascalCase construct id. */
+  readonly id: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /** HTTP routes this function serves, if it is an API function. */
+  readonly routes?: readonly HttpRoute[];
+  /** The `${…}` placeholder that stands for this function's ARN in the ASL, if it is a workflow task. */
+  readonly aslPlaceholder?: string;
+  readonly access: FunctionAccess;
+}
+
+export const functionSpecs: readonly FunctionSpec[] = [
+  {
+    id: 'Intake',
+    entry: 'functions/handlers/intake.ts',
+    routes: [{ method: 'POST', path: '/v1/claims' }],
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['start'], secrets: true },
+  },
+  {
+    id: 'ClaimStatus',
+    entry: 'functions/handlers/claim-status.ts',
+    routes: [{ method: 'GET', path: '/v1/claims/{claimId}' }],
+    access: { ledger: 'read', state: 'none', mail: false, workflow: [], secrets: true },
+  },
+  {
+    id: 'Returns',
+    entry: 'functions/handlers/returns.ts',
+    routes: [{ method: 'POST', path: '/v1/claims/{claimId}/returns' }],
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
+  },
+  {
+    id: 'ApprovalPage',
+    entry: 'functions/handlers/approval-page.ts',
+    routes: [
+      { method: 'GET', path: '/approvals/{token}' },
+      { method: 'HEAD', path: '/approvals/{token}' },
+      { method: 'POST', path: '/approvals/{token}' },
+    ],
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
+  },
+  {
+    id: 'Health',
+    entry: 'functions/handlers/health.ts',
+    routes: [{ method: 'GET', path: '/health' }],
+    access: { ledger: 'read', state: 'read', mail: true, workflow: [], secrets: false },
+  },
+  {
+    id: 'Assess',
+    entry: 'functions/handlers/assess.ts',
+    aslPlaceholder: 'AssessFunctionArn',
+    access: { ledger: 'append', state: 'read', mail: false, workflow: [], secrets: false },
+  },
+  {
+    id: 'RequestApproval',
+    entry: 'functions/handlers/request-approval.ts',
+    aslPlaceholder: 'RequestApprovalFunctionArn',
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+  },
+  {
+    id: 'Escalate',
+    entry: 'functions/handlers/escalate.ts',
+    aslPlaceholder: 'EscalateFunctionArn',
+    access: { ledger: 'append', state: 'read', mail: true, workflow: [], secrets: false },
+  },
+  {
+    id: 'AwaitReturn',
+    entry: 'functions/handlers/await-return.ts',
+    aslPlaceholder: 'AwaitReturnFunctionArn',
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
+  },
+  {
+    id: 'CloseUnreturned',
+    entry: 'functions/handlers/close-unreturned.ts',
+    aslPlaceholder: 'CloseUnreturnedFunctionArn',
+    access: { ledger: 'append', state: 'read', mail: true, workflow: [], secrets: false },
+  },
+  {
+    id: 'Conclude',
+    entry: 'functions/handlers/conclude.ts',
+    aslPlaceholder: 'ConcludeFunctionArn',
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
+  },
+  {
+    id: 'RecordFailure',
+    entry: 'functions/handlers/record-failure.ts',
+    aslPlaceholder: 'RecordFailureFunctionArn',
+    access: { ledger: 'append', state: 'read', mail: false, workflow: [], secrets: false },
+  },
+];

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { roles } from '#domain/policy.ts';
+import { logger } from './runtime.ts';
+
+/** The ids every workflow task receives. */
+export const taskInputSchema = z.object({ claimId: z.string().min(1).max(128), storefrontId: z.string().min(1).max(64) });
+export const approvalStepSchema = z.object({ round: z.number().int().min(1), role: z.enum(roles), waitSeconds: z.number().int().min(1) });
+
+/**
+ * Wraps a workflow task: validates the payload the ASL sends, runs the use case, and lets named
+ * errors propagate with their names so the ASL's Retry/Catch can match them.
+ */
+export function taskHandler<S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) => Promise<R>): (event: unknown) => Promise<R> {
+  return async (event) => {
+    const input = schema.parse(event);
+    try {
+      return await fn(input);
+    } catch (err) {
+      logger.warn('Task failed', { error: err as Error, claimId: (input as { claimId?: string }).claimId });
+      throw err;
+    }
+  };
+}

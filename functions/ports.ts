@@ -1,0 +1,144 @@
+import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
+import type { Money } from '#domain/money.ts';
+import type { Policy, PolicyVersion, Role } from '#domain/policy.ts';
+
+/**
+ * The interfaces the use cases need. Adapters implement them (DynamoDB, SES, Step Functions,
+ * Secrets Manager or a file); unit tests pass fakes.
+ */
+
+/** The time. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The append-only ledger. */
+export interface LedgerStore {
+  /** A claim's entries, oldest first (strongly consistent). */
+  entries(claimId: string): Promise<LedgerEntry[]>;
+  /**
+   * Appends the next entry of a claim's hash chain. Idempotent by `draft.step`: when that step
+   * is already recorded, returns the recorded entry and writes nothing.
+   */
+  append(claim: ClaimRef, draft: EntryDraft): Promise<LedgerEntry>;
+  /** A customer's entries since a time, oldest first (by the customer index, never a scan). */
+  customerEntries(storefrontId: string, customerId: string, since: Date): Promise<LedgerEntry[]>;
+}
+
+/** An idempotency record: the first response to a storefront's key. */
+export interface IdempotencyRecord {
+  readonly storefrontId: string;
+  readonly key: string;
+  /** SHA-256 of method, path and body: a different request under the same key is refused. */
+  readonly requestHash: string;
+  readonly claimId: string;
+  readonly statusCode: number;
+  readonly body: string;
+  readonly createdAt: string;
+}
+
+/** A callback the workflow is waiting on. The task token never leaves the server. */
+export interface PendingCallback {
+  readonly claimId: string;
+  readonly kind: 'approval' | 'return';
+  readonly taskToken: string;
+  /** For approvals: which round and tier the current links are for, and who holds them. */
+  readonly round?: number;
+  readonly role?: Role;
+  readonly approvers?: readonly string[];
+  /** When the wait times out (ISO). */
+  readonly deadline: string;
+  /** What to send back to the workflow when the callback succeeds (besides `next`). */
+  readonly resume: { readonly claimId: string; readonly storefrontId: string; readonly returnWaitSeconds?: number };
+}
+
+/** How an approval link was used, recorded once. */
+export interface ApprovalUse {
+  readonly claimId: string;
+  readonly round: number;
+  readonly decision: 'approve' | 'reject';
+  readonly approver: string;
+  readonly at: string;
+}
+
+/** A storefront's settings. Its secret lives in {@link Secrets}. */
+export interface Storefront {
+  readonly id: string;
+  readonly name: string;
+  readonly mailFrom?: string;
+  readonly replyTo?: string;
+}
+
+/** Operational state that changes: never ledger entries. */
+export interface StateStore {
+  /** Records the first response to a key; returns the existing record when the key was used. */
+  rememberIdempotencyKey(record: IdempotencyRecord): Promise<{ created: true } | { created: false; existing: IdempotencyRecord }>;
+  /**
+   * Adds a claim's grant to the order's running total, with a conditional write that refuses to
+   * go above `paid`. Idempotent per claim. Throws OverRefundError when it would exceed.
+   */
+  grantOnOrder(args: { storefrontId: string; orderId: string; claimId: string; amount: Money; paid: Money }): Promise<void>;
+  /** Cash refunds plus credits granted on an order so far. */
+  orderGranted(storefrontId: string, orderId: string, currency: string): Promise<Money>;
+  /** The storefront's newest policy. */
+  currentPolicy(storefrontId: string): Promise<PolicyVersion | undefined>;
+  /** Publishes a new policy version (the previous ones stay). */
+  publishPolicy(storefrontId: string, policy: Policy, at: Date): Promise<PolicyVersion>;
+  storefront(storefrontId: string): Promise<Storefront | undefined>;
+  putStorefront(storefront: Storefront): Promise<void>;
+  /** Stores (or replaces) the callback a claim is waiting on. */
+  putCallback(callback: PendingCallback): Promise<void>;
+  callback(claimId: string): Promise<PendingCallback | undefined>;
+  /** Records an approval link's use once; returns the existing use when it was already used. */
+  useApproval(use: ApprovalUse): Promise<{ first: true } | { first: false; existing: ApprovalUse }>;
+  /** Reads a recorded approval use. */
+  approvalUse(claimId: string, round: number): Promise<ApprovalUse | undefined>;
+  /** A cheap read that proves the table answers. */
+  ping(): Promise<void>;
+}
+
+/** One outgoing email. */
+export interface OutgoingEmail {
+  readonly from: string;
+  readonly replyTo?: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** Sends email. */
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  /** A cheap call that proves the mail service answers. */
+  ping(): Promise<void>;
+}
+
+/** The workflow engine (Step Functions, or the embedded runner behind the same API). */
+export interface Workflow {
+  /** Starts the claim's execution, named by the claim id; starting it again is harmless. */
+  start(name: string, input: object): Promise<void>;
+  /** Resumes a waiting task; `gone` when the task no longer waits (timed out, already answered). */
+  succeed(taskToken: string, output: object): Promise<'ok' | 'gone'>;
+}
+
+/** Secrets: storefront signing secrets, the approval-link key and the finance key. */
+export interface Secrets {
+  storefrontSecret(storefrontId: string): Promise<string | undefined>;
+  approvalKey(): Promise<Buffer>;
+  financeKey(): Promise<string>;
+}
+
+/** Everything a use case may need; each takes only what it uses. */
+export interface Deps {
+  readonly ledger: LedgerStore;
+  readonly state: StateStore;
+  readonly mailer: Mailer;
+  readonly workflow: Workflow;
+  readonly secrets: Secrets;
+  readonly clock: Clock;
+  /** Sender used when a storefront sets none. */
+  readonly mailFrom: string;
+  /** Public base URL of the API, for links in emails. */
+  readonly publicUrl: string | undefined;
+}

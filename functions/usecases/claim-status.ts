@@ -1,0 +1,87 @@
+import { NotFoundError } from '#domain/errors.ts';
+import { type Json, type LedgerEntry, currentDecision, statusOf } from '#domain/ledger.ts';
+import type { Deps } from '#ports';
+
+/** One approval round as the status API shows it. */
+export interface ApprovalRound {
+  round: number;
+  role: Json;
+  approvers: Json;
+  requestedAt: string;
+  deadline: Json;
+  proposal: Json;
+  result: 'pending' | 'approved' | 'rejected' | 'escalated';
+  decidedBy?: string;
+  decidedAt?: string;
+  approved?: Json;
+  note?: Json;
+}
+
+/** Who did an entry, in a few words. */
+function actorLabel(e: LedgerEntry): string {
+  switch (e.actor.kind) {
+    case 'system':
+      return 'system';
+    case 'storefront':
+      return `storefront:${e.actor.id}`;
+    case 'approver':
+      return `${e.actor.role}:${e.actor.email}`;
+  }
+}
+
+/** The approval rounds of a claim, from its entries. */
+export function approvalRounds(entries: readonly LedgerEntry[]): ApprovalRound[] {
+  const rounds: ApprovalRound[] = [];
+  for (const e of entries) {
+    const round = Number(e.data.round);
+    if (e.type === 'approval_requested') {
+      rounds.push({
+        round,
+        role: e.data.role ?? null,
+        approvers: e.data.approvers ?? [],
+        requestedAt: e.at,
+        deadline: e.data.deadline ?? null,
+        proposal: e.data.proposal ?? null,
+        result: 'pending',
+      });
+      continue;
+    }
+    const r = rounds.find((x) => x.round === round);
+    if (!r) continue;
+    if (e.type === 'approved' || e.type === 'rejected') {
+      r.result = e.type;
+      r.decidedBy = e.actor.kind === 'approver' ? e.actor.email : actorLabel(e);
+      r.decidedAt = e.at;
+      r.note = e.data.note ?? '';
+      if (e.type === 'approved') r.approved = e.data.approved ?? null;
+    } else if (e.type === 'escalated') {
+      r.result = 'escalated';
+      r.decidedAt = e.at;
+    }
+  }
+  return rounds;
+}
+
+/**
+ * A claim's status for its storefront: the current decision, the approval rounds and the
+ * timeline, all read from the ledger.
+ */
+export async function claimStatus(input: { storefrontId: string; claimId: string }, deps: Pick<Deps, 'ledger'>) {
+  const entries = await deps.ledger.entries(input.claimId);
+  // Another storefront's claim is answered exactly like a missing one.
+  if (entries.length === 0 || entries[0]?.storefrontId !== input.storefrontId) throw new NotFoundError('No such claim');
+  const first = entries[0];
+  const decision = currentDecision(entries);
+  return {
+    claimId: input.claimId,
+    status: statusOf(entries),
+    storefrontId: first.storefrontId,
+    orderId: first.orderId,
+    customerId: first.customerId,
+    createdAt: first.at,
+    updatedAt: entries.at(-1)?.at ?? first.at,
+    decision: decision ?? null,
+    approvals: approvalRounds(entries),
+    timeline: entries.map((e) => ({ seq: e.seq, at: e.at, type: e.type, status: e.status, actor: actorLabel(e) })),
+  };
+}

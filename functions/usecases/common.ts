@@ -1,0 +1,92 @@
+import type { ClaimRequest } from '#domain/claim.ts';
+import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
+import { ClaimNotFoundError } from '#domain/errors.ts';
+import { type ClaimRef, type ClaimStatus, type LedgerEntry, claimOf } from '#domain/ledger.ts';
+import type { Role } from '#domain/policy.ts';
+import type { Deps } from '#ports';
+
+/** The workflow's state between steps: small, and the same shape on AWS and embedded. */
+export interface FlowState {
+  readonly claimId: string;
+  readonly storefrontId: string;
+  readonly next: 'conclude' | 'approval' | 'return' | 'done';
+  readonly approval?: ApprovalStep;
+  readonly returnWaitSeconds?: number;
+}
+
+/** One approval request: the round (1, 2, … as it escalates), the tier and how long it waits. */
+export interface ApprovalStep {
+  readonly round: number;
+  readonly role: Role;
+  readonly waitSeconds: number;
+}
+
+/** What a workflow task receives. */
+export interface TaskInput {
+  readonly claimId: string;
+  readonly storefrontId: string;
+}
+
+/** A claim as the ledger holds it. */
+export interface LoadedClaim {
+  readonly ref: ClaimRef;
+  readonly claim: ClaimRequest;
+  readonly entries: LedgerEntry[];
+}
+
+/** The ledger's identity fields for a claim. */
+export function refOf(claimId: string, storefrontId: string, claim: ClaimRequest): ClaimRef {
+  return { claimId, storefrontId, orderId: claim.order.id, customerId: claim.customer.id, currency: claim.order.currency };
+}
+
+/** Reads a claim's entries; throws {@link ClaimNotFoundError} when the ledger has none. */
+export async function loadClaim(deps: Pick<Deps, 'ledger'>, claimId: string): Promise<LoadedClaim> {
+  const entries = await deps.ledger.entries(claimId);
+  const claim = claimOf(entries);
+  const first = entries[0];
+  if (!claim || !first) throw new ClaimNotFoundError(`Claim ${claimId} is not in the ledger`);
+  return { ref: refOf(claimId, first.storefrontId, claim), claim, entries };
+}
+
+/** Sender and shop name for a storefront's emails. */
+export async function senderFor(deps: Pick<Deps, 'state' | 'mailFrom'>, storefrontId: string): Promise<{ from: string; replyTo?: string; shopName: string }> {
+  const s = await deps.state.storefront(storefrontId);
+  return { from: s?.mailFrom ?? deps.mailFrom, ...(s?.replyTo ? { replyTo: s.replyTo } : {}), shopName: s?.name ?? storefrontId };
+}
+
+/**
+ * Sends an email once per ledger step and records it. A retry after the send but before the
+ * record sends again (at least once); a retry after the record sends nothing.
+ */
+export async function sendOnce(
+  deps: Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom'>,
+  loaded: LoadedClaim,
+  args: { step: string; kind: CustomerEmailKind | 'approval_request' | 'needs_more_time'; to: string; content: EmailContent; status: ClaimStatus; policyVersion: number | null },
+): Promise<void> {
+  if (loaded.entries.some((e) => e.step === args.step)) return;
+  const sender = await senderFor(deps, loaded.ref.storefrontId);
+  const { messageId } = await deps.mailer.send({
+    from: sender.from,
+    ...(sender.replyTo ? { replyTo: sender.replyTo } : {}),
+    to: args.to,
+    subject: args.content.subject,
+    text: args.content.text,
+    html: args.content.html,
+  });
+  const entry = await deps.ledger.append(loaded.ref, {
+    type: 'email_sent',
+    step: args.step,
+    status: args.status,
+    actor: { kind: 'system' },
+    policyVersion: args.policyVersion,
+    data: { kind: args.kind, to: args.to, subject: args.content.subject, messageId },
+  });
+  loaded.entries.push(entry);
+}
+
+/** Appends an entry and keeps the loaded claim's entries current. */
+export async function record(deps: Pick<Deps, 'ledger'>, loaded: LoadedClaim, draft: Parameters<Deps['ledger']['append']>[1]): Promise<LedgerEntry> {
+  const entry = await deps.ledger.append(loaded.ref, draft);
+  if (!loaded.entries.some((e) => e.seq === entry.seq)) loaded.entries.push(entry);
+  return entry;
+}

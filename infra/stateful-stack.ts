@@ -1,0 +1,119 @@
+import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
+
+/**
+ * Data-plane actions that change or remove an existing item. The ledger's resource policy denies
+ * them to every principal; `PutItem` stays possible because appending is how the ledger grows
+ * (writers use `attribute_not_exists` so a put never overwrites an entry).
+ */
+export const ledgerMutatingActions = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+] as const;
+
+/** Properties of {@link MakegoodStatefulStack}. */
+export interface MakegoodStatefulStackProps extends StackProps {}
+
+/**
+ * Everything makegood must never lose: the append-only ledger, the operational state table and the
+ * secrets document. It changes rarely and is deployed separately from the functions, so a bad
+ * function deployment can be rolled back without touching data.
+ *
+ * Encryption: both tables use the AWS-managed KMS key (`aws/dynamodb`) rather than a
+ * customer-managed key. Data is KMS-encrypted at rest and every use of the key is in CloudTrail
+ * either way; a customer-managed key would add a key policy to maintain, kms grants on every role,
+ * and a way to make a retained ledger unreadable (a disabled or deleted key) — a worse risk for an
+ * audit record than the separation of duties it buys. Switch to `TableEncryption.CUSTOMER_MANAGED`
+ * if finance requires key-level access control.
+ */
+export class MakegoodStatefulStack extends Stack {
+  /** Append-only ledger of claim events and money postings; see `ledgerTableSchema`. */
+  readonly ledger: Table;
+  /** Operational items that do change: idempotency records, order totals, policies, tokens. */
+  readonly state: Table;
+  /**
+   * The secrets document `{approvalKey, financeKey, storefronts: {<id>: <secret>}}`.
+   *
+   * Only `approvalKey` is generated at deploy time: CloudFormation generates at most one key per
+   * secret. The operator adds `financeKey` and each storefront's secret afterwards (the storefront
+   * secret has to be shared with the shop anyway), e.g. with `aws secretsmanager put-secret-value`.
+   */
+  readonly secrets: Secret;
+
+  constructor(scope: Construct, id: string, props: MakegoodStatefulStackProps = {}) {
+    super(scope, id, props);
+
+    const common = {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: TableEncryption.AWS_MANAGED,
+      // Deleting the stack must never delete the ledger or the order totals that guard it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    } as const;
+
+    this.ledger = new Table(this, 'LedgerTable', {
+      ...common,
+      // Defence in depth for "an entry is never updated or deleted": IAM grants only cover roles
+      // this app creates; this Deny also binds administrators. Lifting it means changing this
+      // policy, which CloudTrail records.
+      resourcePolicy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({
+            sid: 'LedgerIsAppendOnly',
+            effect: Effect.DENY,
+            principals: [new AnyPrincipal()],
+            actions: [...ledgerMutatingActions],
+            // The table's own ARN would be a circular reference; in a table's policy `*` means this table.
+            resources: ['*'],
+          }),
+        ],
+      }),
+      partitionKey: { name: ledgerTableSchema.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: ledgerTableSchema.sortKey, type: AttributeType.STRING },
+    });
+    for (const [indexName, index] of Object.entries(ledgerTableSchema.indexes)) {
+      this.ledger.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        // Finance exports and customer history read whole entries; a narrower projection would
+        // force a second read per entry.
+        projectionType: ProjectionType.ALL,
+      });
+    }
+
+    this.state = new Table(this, 'StateTable', {
+      ...common,
+      partitionKey: { name: stateTableSchema.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: stateTableSchema.sortKey, type: AttributeType.STRING },
+      timeToLiveAttribute: stateTableSchema.ttlAttribute,
+    });
+
+    this.secrets = new Secret(this, 'Secrets', {
+      description: 'makegood secrets document: approval-link key, finance key, storefront secrets',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ storefronts: {} }),
+        generateStringKey: 'approvalKey',
+        // URL- and header-safe, so the key can be pasted into any tool without quoting.
+        excludePunctuation: true,
+        passwordLength: 64,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.secrets).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The storefront secrets are HMAC keys shared with each shop and the approval key signs links that are ' +
+        'valid for days; rotating either needs a coordinated two-key overlap, which is an operator procedure, ' +
+        'not an automatic rotation.',
+    });
+  }
+}

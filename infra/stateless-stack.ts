@@ -1,0 +1,301 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Arn, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ledgerTableSchema } from '#adapters/table-schema.ts';
+import { type FunctionAccess, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
+import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
+
+const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Lets CommonJS dependencies bundled into an ESM output call `require` for Node built-ins;
+ * without it esbuild's shim throws "Dynamic require of "x" is not supported" at cold start.
+ */
+const esmRequireBanner =
+  "import { createRequire as __makegoodCreateRequire } from 'node:module'; const require = __makegoodCreateRequire(import.meta.url);";
+
+/** What a ledger reader may do: the data-plane reads of `grantReadData`, without stream access. */
+const ledgerReadActions = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
+
+/** Why `Resource::*` is acknowledged on a function or the state machine. */
+const noResourceLevelPermissions =
+  'X-Ray PutTraceSegments/PutTelemetryRecords and the CloudWatch Logs delivery APIs used by Step Functions logging ' +
+  'do not support resource-level permissions; the infra tests check that * is used for nothing else.';
+
+/** Properties of {@link MakegoodStatelessStack}. */
+export interface MakegoodStatelessStackProps extends StackProps {
+  /** The append-only ledger; functions get read access and, for `append`, PutItem only. */
+  readonly ledger: ITable;
+  /** The operational state table. */
+  readonly state: ITable;
+  /** The secrets document `{approvalKey, financeKey, storefronts}`. */
+  readonly secrets: ISecret;
+  /**
+   * The functions to deploy.
+   * @default - every entry of `functionSpecs` in functions/handlers/registry.ts
+   */
+  readonly functions?: readonly FunctionSpec[];
+  /**
+   * The ASL file of the claim workflow.
+   * @default - statemachines/refund.asl.json
+   */
+  readonly definitionPath?: string;
+  /**
+   * Sender address of every email unless a storefront sets its own; must be an SES identity.
+   * @default - not set; the functions fall back to their built-in default sender
+   */
+  readonly mailFrom?: string;
+  /**
+   * How long function, state machine and API access logs are kept.
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * Everything makegood can rebuild from source: one Lambda function per registry entry, the HTTP
+ * API that fronts the API functions, and the Standard state machine that runs the claim workflow.
+ * All permissions are derived from each function's `access` in the registry.
+ */
+export class MakegoodStatelessStack extends Stack {
+  /** Every function, by its registry id. */
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  /** The public HTTP API (`$default` stage). */
+  readonly api: HttpApi;
+  /** The claim workflow. */
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: MakegoodStatelessStackProps) {
+    super(scope, id, props);
+    const specs = props.functions ?? functionSpecs;
+    const logRetention = props.logRetention ?? RetentionDays.THREE_MONTHS;
+
+    // The API resource exists before the functions so that workflow tasks can put its endpoint in
+    // the links they email. Routes are added last; the API resource itself depends on nothing.
+    this.api = new HttpApi(this, 'HttpApi', {
+      description: 'makegood HTTP API v1: claims, returns, approval pages, health',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: logRetention });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // routeKey, not path: an approval link's token is in its path and works once; it must not
+        // be readable by everyone who can read logs.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            sourceIp: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLatency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    const functions = new Map<string, NodejsFunction>();
+    for (const spec of specs) {
+      functions.set(spec.id, this.createFunction(spec, props, logRetention));
+    }
+    this.functions = functions;
+
+    this.stateMachine = this.createStateMachine(specs, props.definitionPath ?? refundDefinitionPath, logRetention);
+
+    for (const spec of specs) {
+      const fn = this.functionOf(spec.id);
+      this.grantAccess(fn, spec.access, props);
+      if (spec.routes !== undefined && spec.routes.length > 0) {
+        const integration = new HttpLambdaIntegration(`${spec.id}Integration`, fn);
+        for (const route of spec.routes) {
+          this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+        }
+      }
+    }
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Every route authenticates in its function, as the API contract requires: storefront HMAC signatures, ' +
+        'signed single-use approval tokens, the finance bearer key; /health is public. An API Gateway authorizer ' +
+        'cannot verify an HMAC over the raw body.',
+    });
+  }
+
+  private functionOf(id: string): NodejsFunction {
+    const fn = this.functions.get(id);
+    if (fn === undefined) throw new Error(`No function ${id}`);
+    return fn;
+  }
+
+  private createFunction(spec: FunctionSpec, props: MakegoodStatelessStackProps, logRetention: RetentionDays) {
+    const isTask = spec.aslPlaceholder !== undefined;
+    const environment: Record<string, string> = {
+      // The config schema requires both table names and a secrets source in every function, even
+      // in one that is granted no access to them; names and ARNs are not secret.
+      MAKEGOOD_LEDGER_TABLE: props.ledger.tableName,
+      MAKEGOOD_STATE_TABLE: props.state.tableName,
+      MAKEGOOD_SECRETS_ARN: props.secrets.secretArn,
+      POWERTOOLS_SERVICE_NAME: 'makegood',
+    };
+    if (props.mailFrom !== undefined) environment.MAKEGOOD_MAIL_FROM = props.mailFrom;
+    // Only workflow tasks email links without a request to derive the host from. API functions
+    // answer on whatever host was called (a custom domain, say), so they do not get it.
+    if (isTask) environment.MAKEGOOD_PUBLIC_URL = this.api.apiEndpoint;
+
+    const logGroup = new LogGroup(this, `${spec.id}Logs`, { retention: logRetention });
+    // An own role instead of the default AWSLambdaBasicExecutionRole, which may write to every log
+    // group in the account: this one may write to its function's log group only.
+    const role = new Role(this, `${spec.id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `makegood ${spec.id} function`,
+    });
+    logGroup.grantWrite(role);
+
+    const fn = new NodejsFunction(this, `${spec.id}Function`, {
+      description: `makegood ${spec.id} (${spec.entry})`,
+      entry: join(repositoryRoot, spec.entry),
+      handler: 'handler',
+      projectRoot: repositoryRoot,
+      depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      // API Gateway gives up on an integration after 30 s, so an API function must answer first.
+      timeout: Duration.seconds(isTask ? 30 : 29),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      role,
+      environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        // ESM entry points of dependencies first; esbuild's default prefers `main` for node.
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        banner: esmRequireBanner,
+        // The AWS SDK versions in package-lock.json are the ones the tests ran against; the
+        // runtime's bundled SDK changes underneath us.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'DESIGN.md pins nodejs22.x (arm64) so Lambda runs the Node major the embedded mode and its tests are ' +
+        'closest to; moving to a newer runtime is a deliberate, tested change.',
+    });
+    Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: noResourceLevelPermissions });
+    return fn;
+  }
+
+  private createStateMachine(specs: readonly FunctionSpec[], definitionPath: string, logRetention: RetentionDays) {
+    const definition = loadDefinition(definitionPath);
+    const tasks = specs.filter((s): s is FunctionSpec & { aslPlaceholder: string } => s.aslPlaceholder !== undefined);
+    const provided = new Set(tasks.map((s) => s.aslPlaceholder));
+    const used = substitutionPlaceholders(definition);
+    const missing = used.filter((p) => !provided.has(p));
+    const unused = [...provided].filter((p) => !used.includes(p));
+    if (missing.length > 0 || unused.length > 0) {
+      throw new Error(
+        `${definitionPath} and the function registry disagree: ` +
+          `placeholders without a function: [${missing.join(', ')}]; functions not in the workflow: [${unused.join(', ')}]`,
+      );
+    }
+
+    const stateMachine = new StateMachine(this, 'RefundStateMachine', {
+      stateMachineType: StateMachineType.STANDARD,
+      comment: 'makegood claim workflow (statemachines/refund.asl.json)',
+      // Loaded and inlined rather than DefinitionBody.fromFile: an uploaded asset hides the tasks
+      // from the template, so neither the grants below nor the infra tests could see them.
+      definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
+      definitionSubstitutions: Object.fromEntries(
+        tasks.map((s) => [s.aslPlaceholder, this.functionOf(s.id).functionArn]),
+      ),
+      logs: {
+        destination: new LogGroup(this, 'RefundStateMachineLogs', { retention: logRetention }),
+        level: LogLevel.ALL,
+        // State carries customer names and email addresses; the ledger is the audit record.
+        includeExecutionData: false,
+      },
+      tracingEnabled: true,
+    });
+    for (const task of tasks) {
+      const fn = this.functionOf(task.id);
+      fn.grantInvoke(stateMachine);
+      Validations.of(stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+        reason: `grantInvoke also allows the versions and aliases of ${task.id} (<arn>:*); the resource is still this one task function.`,
+      });
+    }
+    Validations.of(stateMachine).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: noResourceLevelPermissions });
+    return stateMachine;
+  }
+
+  private grantAccess(fn: NodejsFunction, access: FunctionAccess, props: MakegoodStatelessStackProps) {
+    if (access.ledger !== 'none') {
+      // The grantReadData actions, but on the indexes the schema names rather than `index/*`: the
+      // wildcard would need a cdk-nag acknowledgement keyed on the hashed cross-stack output name.
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ledgerReadActions,
+        resourceArns: [
+          props.ledger.tableArn,
+          ...Object.keys(ledgerTableSchema.indexes).map((index) => `${props.ledger.tableArn}/index/${index}`),
+        ],
+      });
+    }
+    if (access.ledger === 'append') {
+      // Not grantWriteData: that includes UpdateItem, DeleteItem and BatchWriteItem, and no role
+      // may ever change or remove a ledger entry.
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.ledger.tableArn] }));
+    }
+    if (access.state === 'read') props.state.grantReadData(fn);
+    if (access.state === 'readwrite') props.state.grantReadWriteData(fn);
+    if (access.mail) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [Arn.format({ service: 'ses', resource: 'identity', resourceName: '*' }, this)],
+        }),
+      );
+      Validations.of(fn.role ?? fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+        reason:
+          'The sender is chosen at run time (MAKEGOOD_MAIL_FROM or a storefront\'s own address) among the identities ' +
+          'verified in this account and region, which are not known at deploy time.',
+      });
+    }
+    if (access.workflow.includes('start')) {
+      fn.addEnvironment('MAKEGOOD_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+      this.stateMachine.grantStartExecution(fn);
+    }
+    if (access.workflow.includes('callback')) this.stateMachine.grantTaskResponse(fn);
+    if (access.secrets) props.secrets.grantRead(fn);
+  }
+}

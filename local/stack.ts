@@ -1,0 +1,130 @@
+import './polyfills.ts';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeDeps } from '#adapters/deps.ts';
+import { parseConfig } from '#config';
+import { functionSpecs } from '#handlers/registry.ts';
+import { dataPaths, startDynamo, startMail } from './emulators.ts';
+import { type HttpLambda, createApiServer } from './http-server.ts';
+import { ensureSecrets, ensureTables, localDynamoClient, seedDemo } from './seed.ts';
+import { LocalStepFunctions } from './stepfunctions.ts';
+
+/** The repository root (this file lives in `local/`). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Settings of the embedded stack; every one has the default DESIGN.md gives it. */
+export interface StackOptions {
+  /** @default ./.makegood */
+  readonly dataDir?: string;
+  /** @default 8787 (0 picks a free port) */
+  readonly apiPort?: number;
+  /** @default 8005 (0 picks a free port) */
+  readonly mailPort?: number;
+  /** @default 'demo-secret' */
+  readonly demoSecret?: string;
+  /** @default 'demo-finance-key' */
+  readonly financeKey?: string;
+  /** @default policies/demo.json */
+  readonly demoPolicyFile?: string;
+  /** Where progress lines go. @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+/** A running embedded stack. */
+export interface RunningStack {
+  readonly apiUrl: string;
+  readonly mailUrl: string;
+  readonly dataDir: string;
+  readonly engine: LocalStepFunctions;
+  readonly env: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolvePort((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * Boots makegood on one machine: dynalite and the SES emulator on loopback, the Step Functions
+ * engine running statemachines/refund.asl.json, and the HTTP API, all wired to the same handler
+ * modules Lambda runs. Only configuration (environment variables) tells them apart.
+ */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const host = '127.0.0.1';
+  // The SDK warns once per process that it will need Node 22 from 2027; the embedded mode knows.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dataDir = resolve(options.dataDir ?? '.makegood');
+  const paths = dataPaths(dataDir);
+  await mkdir(dataDir, { recursive: true });
+  await ensureSecrets(paths.secrets, { demoSecret: options.demoSecret ?? 'demo-secret', financeKey: options.financeKey ?? 'demo-finance-key' });
+
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => log(`close failed: ${String(err)}`));
+  };
+  try {
+    const dynamo = await startDynamo(paths.dynamo, 0, host);
+    closers.push(dynamo.close);
+    const mail = await startMail(paths.mail, options.mailPort ?? 8005, host);
+    closers.push(mail.close);
+
+    // Handlers build their adapters lazily from the environment, so the environment is complete
+    // before the first request or task reaches them.
+    const definition = JSON.parse(await readFile(join(repoRoot, 'statemachines/refund.asl.json'), 'utf8')) as object;
+    const modules = await Promise.all(
+      functionSpecs.map(async (spec) => ({ spec, mod: (await import(pathToFileURL(join(repoRoot, spec.entry)).href)) as { handler: (event: unknown) => Promise<unknown> } })),
+    );
+    const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
+    for (const { spec, mod } of modules) if (spec.aslPlaceholder) functions[spec.aslPlaceholder] = mod.handler;
+    const engine = new LocalStepFunctions({ definition, functions, dataDir: join(dataDir, 'stepfunctions'), log: (l) => log(`[workflow] ${l}`) });
+    const sfnUrl = await engine.listen(0, host);
+    closers.push(() => engine.close());
+
+    const api = createApiServer(
+      modules.flatMap(({ spec, mod }) => (spec.routes ?? []).map((route) => ({ route, fn: mod.handler as HttpLambda }))),
+    );
+    const apiPort = await listen(api, options.apiPort ?? 8787, host);
+    closers.push(
+      () =>
+        new Promise<void>((r) => {
+          api.close(() => r());
+          api.closeAllConnections();
+        }),
+    );
+    const apiUrl = `http://${host}:${apiPort}`;
+    const env: Record<string, string> = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      MAKEGOOD_LEDGER_TABLE: 'makegood-ledger',
+      MAKEGOOD_STATE_TABLE: 'makegood-state',
+      MAKEGOOD_STATE_MACHINE_ARN: engine.stateMachineArn,
+      MAKEGOOD_SECRETS_FILE: paths.secrets,
+      MAKEGOOD_PUBLIC_URL: apiUrl,
+      MAKEGOOD_MAIL_FROM: 'care@demo.test',
+      MAKEGOOD_DYNAMODB_ENDPOINT: dynamo.url,
+      MAKEGOOD_SES_ENDPOINT: mail.url,
+      MAKEGOOD_SFN_ENDPOINT: sfnUrl,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+    };
+    Object.assign(process.env, env);
+
+    const config = parseConfig(env);
+    await ensureTables(localDynamoClient(dynamo.url, config.region), config.ledgerTable, config.stateTable);
+    const deps = makeDeps(config);
+    await seedDemo(deps.state, options.demoPolicyFile ?? join(repoRoot, 'policies/demo.json'), new Date());
+    const resumed = await engine.resumePending();
+    if (resumed > 0) log(`[workflow] resumed ${resumed} claim(s) that were mid-flow`);
+    return { apiUrl, mailUrl: mail.url, dataDir, engine, env, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
