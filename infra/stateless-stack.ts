@@ -37,8 +37,8 @@ const ledgerReadActions = [
 
 /** Why `Resource::*` is acknowledged on a function or the state machine. */
 const noResourceLevelPermissions =
-  'X-Ray PutTraceSegments/PutTelemetryRecords and the CloudWatch Logs delivery APIs used by Step Functions logging ' +
-  'do not support resource-level permissions; the infra tests check that * is used for nothing else.';
+  'X-Ray PutTraceSegments/PutTelemetryRecords, SES GetAccount and the CloudWatch Logs delivery APIs used by Step ' +
+  'Functions logging do not support resource-level permissions; the infra tests check that * is used for nothing else.';
 
 /** Properties of {@link MakegoodStatelessStack}. */
 export interface MakegoodStatelessStackProps extends StackProps {
@@ -284,6 +284,8 @@ export class MakegoodStatelessStack extends Stack {
           resources: [Arn.format({ service: 'ses', resource: 'identity', resourceName: '*' }, this)],
         }),
       );
+      // The mailer's health check (`ping`) reads the account's sending status.
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
       Validations.of(fn.role ?? fn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
         reason:
@@ -291,10 +293,9 @@ export class MakegoodStatelessStack extends Stack {
           'verified in this account and region, which are not known at deploy time.',
       });
     }
-    if (access.workflow.includes('start')) {
-      fn.addEnvironment('MAKEGOOD_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
-      this.stateMachine.grantStartExecution(fn);
-    }
+    // The workflow adapter is only built when the ARN is set, for starting and for answering tokens.
+    if (access.workflow.length > 0) fn.addEnvironment('MAKEGOOD_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    if (access.workflow.includes('start')) this.stateMachine.grantStartExecution(fn);
     if (access.workflow.includes('callback')) this.stateMachine.grantTaskResponse(fn);
     if (access.secrets) props.secrets.grantRead(fn);
   }

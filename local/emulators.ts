@@ -3,8 +3,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import sesLocal from 'aws-ses-v2-local';
-import { getStoreReadonly } from 'aws-ses-v2-local/dist/store.js';
+import { createRequire } from 'node:module';
+import type sesLocalModule from 'aws-ses-v2-local';
+import type * as sesStoreModule from 'aws-ses-v2-local/dist/store.js';
+
+// aws-ses-v2-local is CommonJS and keeps its mailbox in a module-level store. Loading both the
+// server and the store through one `require` guarantees they share that store, whichever loader
+// (Node, tsx, vitest) imports this file.
+const require = createRequire(import.meta.url);
+const sesLocal = require('aws-ses-v2-local') as typeof sesLocalModule;
+const { getStoreReadonly } = require('aws-ses-v2-local/dist/store.js') as typeof sesStoreModule;
 
 /** A running emulator. */
 export interface Emulator {

@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { signatureHeader } from '#domain/signature.ts';
+import { type RunningStack, type StackOptions, startStack } from '#local/stack.ts';
+
+export const DEMO_SECRET = 'test-demo-secret';
+
+/** An embedded stack on random ports with a temporary data directory. */
+export async function bootStack(options: StackOptions & { dataDir?: string } = {}): Promise<RunningStack & { cleanup(): Promise<void> }> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'makegood-it-')));
+  const stack = await startStack({ apiPort: 0, mailPort: 0, demoSecret: DEMO_SECRET, log: () => {}, ...options, dataDir });
+  return {
+    ...stack,
+    cleanup: async () => {
+      await stack.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A signed storefront request. */
+export async function signedFetch(
+  apiUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { idempotencyKey?: string; secret?: string; storefront?: string; contentType?: string; rawBody?: string; t?: number } = {},
+): Promise<Response> {
+  const raw = opts.rawBody ?? (body === undefined ? '' : JSON.stringify(body));
+  const t = opts.t ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'X-Makegood-Storefront': opts.storefront ?? 'demo',
+    'X-Makegood-Signature': signatureHeader(opts.secret ?? DEMO_SECRET, t, method, path, raw),
+  };
+  if (raw !== '' || method === 'POST') headers['Content-Type'] = opts.contentType ?? 'application/json';
+  if (opts.idempotencyKey !== undefined) headers['Idempotency-Key'] = opts.idempotencyKey;
+  return fetch(`${apiUrl}${path}`, { method, headers, ...(method === 'GET' || method === 'HEAD' ? {} : { body: raw }) });
+}
+
+/** Polls a claim until `until` holds or the attempts run out (no wall-clock assertion). */
+export async function waitForClaim(apiUrl: string, claimId: string, until: (claim: ClaimView) => boolean, attempts = 200): Promise<ClaimView> {
+  let last: ClaimView | undefined;
+  for (let i = 0; i < attempts; i++) {
+    const res = await signedFetch(apiUrl, 'GET', `/v1/claims/${claimId}`);
+    if (res.status === 200) {
+      last = (await res.json()) as ClaimView;
+      if (until(last)) return last;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Claim ${claimId} never reached the expected state; last seen: ${JSON.stringify(last)}`);
+}
+
+/** The parts of `GET /v1/claims/{id}` the tests read. */
+export interface ClaimView {
+  claimId: string;
+  status: string;
+  decision: {
+    outcome: string;
+    cash: { amount: number; currency: string };
+    storeCredit: { amount: number; currency: string };
+    tier: string;
+    policyVersion: number;
+    returnRequired: boolean;
+    rules: { id: string; text: string }[];
+  } | null;
+  approvals: { round: number; role: string; result: string; decidedBy?: string; approved?: unknown }[];
+  timeline: { seq: number; type: string; status: string; actor: string }[];
+}
+
+/** The emulator's mailbox. */
+export interface Mail {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+}
+
+export async function mailbox(mailUrl: string): Promise<Mail[]> {
+  const res = await fetch(`${mailUrl}/store`);
+  return ((await res.json()) as { emails: Mail[] }).emails;
+}
+
+/** Waits until an email matching `match` is in the mailbox. */
+export async function waitForMail(mailUrl: string, match: (m: Mail) => boolean, attempts = 200): Promise<Mail> {
+  for (let i = 0; i < attempts; i++) {
+    const found = (await mailbox(mailUrl)).find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('Expected email never arrived');
+}
+
+/** Counts every item in the stack's tables: proof that a request wrote nothing. */
+export async function countItems(stack: RunningStack): Promise<number> {
+  const client = new DynamoDBClient({ endpoint: stack.env.MAKEGOOD_DYNAMODB_ENDPOINT, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  let total = 0;
+  for (const table of [stack.env.MAKEGOOD_LEDGER_TABLE, stack.env.MAKEGOOD_STATE_TABLE]) {
+    const out = await client.send(new ScanCommand({ TableName: table, Select: 'COUNT' }));
+    total += out.Count ?? 0;
+  }
+  return total;
+}
+
+/** Finds the approval link in an approver's email. */
+export function approvalLink(mail: Mail): string {
+  const m = /(https?:\/\/[^\s"<]+\/approvals\/[A-Za-z0-9._~-]+)/.exec(mail.body.text ?? '');
+  if (!m?.[1]) throw new Error(`No approval link in: ${mail.body.text}`);
+  return m[1];
+}
+
+/** The hidden fields of the confirmation page's form. */
+export function formFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1] as string] = (m[2] as string).replace(/&#(\d+);/g, (_x, c: string) => String.fromCharCode(Number(c)));
+  return fields;
+}
