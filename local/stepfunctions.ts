@@ -166,6 +166,7 @@ const CLOSE_GRACE_MS = 5_000;
 const CLOSED_TOKENS_KEPT = 10_000;
 const TOKEN_PATTERN = /^[0-9a-f]{64}$/;
 // AWS forbids whitespace, brackets, wildcards, these specials and control characters in names.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const FORBIDDEN_NAME_CHARS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 const ARN_PATTERN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution):.+$/;
 
@@ -209,6 +210,19 @@ interface ResumeInfo {
   readonly aliases: readonly string[];
   readonly deadline: number | undefined;
   readonly enteredAt: number;
+}
+
+/** Where a run starts and what it carries over from an earlier run of the same execution. */
+interface LaunchPlan {
+  readonly from: { readonly state: string; readonly input: Json };
+  /** The start state was entered before (restart or re-arm), so entering it is no transition. */
+  readonly resumed: boolean;
+  readonly resume: Map<string, ResumeInfo>;
+  readonly reattach: Map<string, PendingTask>;
+}
+
+function freshPlan(state: string, input: Json): LaunchPlan {
+  return { from: { state, input }, resumed: false, resume: new Map(), reattach: new Map() };
 }
 
 type StopReason = 'shutdown' | 'timeout' | 'stop' | 'rearm';
@@ -320,7 +334,8 @@ export class LocalStepFunctions {
       throw new Error(`stateMachineArn ${this.stateMachineArn} is not a state machine ARN`);
     }
     this.maxTimerSeconds = options.maxTimerSeconds ?? DEFAULT_MAX_TIMER_SECONDS;
-    if (!Number.isInteger(this.maxTimerSeconds) || this.maxTimerSeconds < 1 || this.maxTimerSeconds * 2 > NODE_MAX_TIMER_SECONDS) {
+    const timerLimit = this.maxTimerSeconds;
+    if (!Number.isInteger(timerLimit) || timerLimit < 1 || timerLimit * 2 > NODE_MAX_TIMER_SECONDS) {
       throw new Error(`maxTimerSeconds must be an integer from 1 to ${Math.floor(NODE_MAX_TIMER_SECONDS / 2)}`);
     }
     this.logLine = options.log ?? (() => {});
@@ -373,10 +388,17 @@ export class LocalStepFunctions {
     let resumed = 0;
     for (const exec of this.executions.values()) {
       if (exec.record.status !== 'RUNNING' || exec.run) continue;
+      const at = exec.record.checkpoint?.state;
+      if (at !== undefined && !this.plan.topLevel.has(at)) {
+        await this.complete(exec, 'FAILED', {
+          error: 'States.Runtime',
+          cause: `Cannot resume: the definition has no top-level state "${at}" any more`,
+        });
+        continue;
+      }
       if (this.armExecutionTimeout(exec)) {
         this.launch(exec, this.resumePlanFor(exec));
-        const at = exec.record.checkpoint?.state ?? this.plan.startAt;
-        this.logLine(`stepfunctions: resumed ${exec.record.name} at ${at}`);
+        this.logLine(`stepfunctions: resumed ${exec.record.name} at ${at ?? this.plan.startAt}`);
         resumed += 1;
       }
     }
@@ -421,7 +443,10 @@ export class LocalStepFunctions {
       if (existing.record.status === 'RUNNING' && existing.record.input === input) {
         return { executionArn: existing.record.executionArn, startDate: new Date(existing.record.startDate) };
       }
-      throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.record.executionArn}'`);
+      throw new StepFunctionsError(
+        'ExecutionAlreadyExists',
+        `Execution Already Exists: '${existing.record.executionArn}'`,
+      );
     }
     const exec = this.track({
       version: 1,
@@ -439,8 +464,10 @@ export class LocalStepFunctions {
       throw new StepFunctionsError('InternalFailure', `Could not record execution ${name}`, 500);
     }
     this.logLine(`stepfunctions: started ${name}`);
+    // close() began while the record was being written: it is on disk, the next boot runs it.
+    if (this.closing) return { executionArn: exec.record.executionArn, startDate: new Date(exec.record.startDate) };
     this.armExecutionTimeout(exec);
-    this.launch(exec, { from: { state: this.plan.startAt, input: parsed }, resumed: false, resume: new Map(), reattach: new Map() });
+    this.launch(exec, freshPlan(this.plan.startAt, parsed));
     return { executionArn: exec.record.executionArn, startDate: new Date(exec.record.startDate) };
   }
 
@@ -451,7 +478,9 @@ export class LocalStepFunctions {
   async stopExecution(name: string, error?: string, cause?: string): Promise<{ stopDate: Date }> {
     this.assertOpen();
     const exec = this.executions.get(name);
-    if (!exec) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${this.executionArn(name)}'`);
+    if (!exec) {
+      throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${this.executionArn(name)}'`);
+    }
     if (exec.record.status === 'RUNNING') {
       exec.record.error = error;
       exec.record.cause = cause;
@@ -561,10 +590,7 @@ export class LocalStepFunctions {
 
   // ---------------------------------------------------------------- runs
 
-  private launch(
-    exec: Execution,
-    plan: { from: { state: string; input: Json }; resumed: boolean; resume: Map<string, ResumeInfo>; reattach: Map<string, PendingTask> },
-  ): void {
+  private launch(exec: Execution, plan: LaunchPlan): void {
     const run: Run = {
       abort: () => {},
       done: Promise.resolve(),
@@ -632,7 +658,11 @@ export class LocalStepFunctions {
     if (reason instanceof ExecutionAbortedError) {
       switch (run.stopReason) {
         case 'rearm':
-          this.launch(exec, this.rearmPlanFor(exec, run.handover));
+          if (!this.closing) {
+            this.launch(exec, this.rearmPlanFor(exec, run.handover));
+            return;
+          }
+          await this.persist(exec);
           return;
         case 'timeout':
           await this.complete(exec, 'TIMED_OUT', {
@@ -672,9 +702,8 @@ export class LocalStepFunctions {
       if (task.execution === record.name) this.settle(task, false);
     }
     await this.persist(exec);
-    this.logLine(
-      `stepfunctions: ${record.name} ${status}${record.error ? ` (${record.error})` : ''} after ${record.transitions} transitions`,
-    );
+    const error = record.error ? ` (${record.error})` : '';
+    this.logLine(`stepfunctions: ${record.name} ${status}${error} after ${record.transitions} transitions`);
     this.notify();
   }
 
@@ -695,7 +724,10 @@ export class LocalStepFunctions {
       if (exec.run) {
         this.stopRun(exec.run, 'timeout');
       } else {
-        void this.complete(exec, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
+        void this.complete(exec, 'TIMED_OUT', {
+          error: 'States.Timeout',
+          cause: `The execution ran longer than its TimeoutSeconds (${seconds})`,
+        });
       }
     };
     if (remaining <= 0) {
@@ -706,16 +738,9 @@ export class LocalStepFunctions {
     return true;
   }
 
-  private resumePlanFor(exec: Execution) {
+  private resumePlanFor(exec: Execution): LaunchPlan {
     const checkpoint = exec.record.checkpoint;
-    if (!checkpoint) {
-      return {
-        from: { state: this.plan.startAt, input: JSON.parse(exec.record.input) as Json },
-        resumed: false,
-        resume: new Map<string, ResumeInfo>(),
-        reattach: new Map<string, PendingTask>(),
-      };
-    }
+    if (!checkpoint) return freshPlan(this.plan.startAt, JSON.parse(exec.record.input) as Json);
     const enteredAt = Date.parse(checkpoint.enteredAt);
     const scope = new Set([checkpoint.state, ...(this.plan.topLevel.get(checkpoint.state) ?? [])]);
     const resume = new Map<string, ResumeInfo>();
@@ -729,14 +754,14 @@ export class LocalStepFunctions {
         enteredAt,
       });
     }
-    return { from: { state: checkpoint.state, input: checkpoint.input }, resumed: true, resume, reattach: new Map<string, PendingTask>() };
+    return { from: { state: checkpoint.state, input: checkpoint.input }, resumed: true, resume, reattach: new Map() };
   }
 
   /**
    * Same checkpoint, but the waiting tasks keep their tokens and are not invoked again. A task
    * completed between the abort and now is handed over too, so its outcome is not lost.
    */
-  private rearmPlanFor(exec: Execution, handover: readonly PendingTask[]) {
+  private rearmPlanFor(exec: Execution, handover: readonly PendingTask[]): LaunchPlan {
     const plan = this.resumePlanFor(exec);
     for (const task of handover) plan.reattach.set(task.state, task);
     return plan;
@@ -747,7 +772,9 @@ export class LocalStepFunctions {
   private handlersFor(exec: Execution, run: Run): TaskHandlers {
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const info of this.plan.tasks.values()) {
-      handlers[info.name] = info.callback ? (input) => this.runCallbackTask(exec, run, info, input) : (input) => this.runInvokeTask(run, info, input);
+      handlers[info.name] = info.callback
+        ? (input) => this.runCallbackTask(exec, run, info, input)
+        : (input) => this.runInvokeTask(run, info, input);
     }
     return handlers as TaskHandlers;
   }
@@ -806,7 +833,9 @@ export class LocalStepFunctions {
     } else {
       const resumed = run.resume.get(info.name);
       run.resume.delete(info.name);
-      const deadline = resumed ? (resumed.deadline ?? resumed.enteredAt + timeoutSeconds * 1000) : Date.now() + timeoutSeconds * 1000;
+      const deadline = resumed
+        ? (resumed.deadline ?? resumed.enteredAt + timeoutSeconds * 1000)
+        : Date.now() + timeoutSeconds * 1000;
       if (resumed && deadline <= Date.now()) {
         // Resumed after its deadline: let the library time it out (1 s below) so the state's
         // Catch on States.Timeout runs, without asking anyone to act on an expired request.
@@ -867,7 +896,10 @@ export class LocalStepFunctions {
           throw new TaskFailure('Runtime.MarshalError', lambdaCause('Runtime.MarshalError', errorMessage(error)));
         }
         if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) {
-          throw new TerminalError('States.DataLimitExceeded', `The result of ${info.name} exceeds ${MAX_PAYLOAD_BYTES} bytes`);
+          throw new TerminalError(
+            'States.DataLimitExceeded',
+            `The result of ${info.name} exceeds ${MAX_PAYLOAD_BYTES} bytes`,
+          );
         }
         return JSON.parse(text) as Json;
       },
@@ -1151,7 +1183,8 @@ export class LocalStepFunctions {
         throw new StepFunctionsError('UnknownOperationException', 'Only POST / is served', 404);
       }
       const target = req.headers['x-amz-target'];
-      const operation = typeof target === 'string' && target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : undefined;
+      const prefix = 'AWSStepFunctions.';
+      const operation = typeof target === 'string' && target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
       if (operation === undefined) {
         throw new StepFunctionsError('UnknownOperationException', 'Missing or foreign X-Amz-Target');
       }
@@ -1193,7 +1226,7 @@ export class LocalStepFunctions {
       case 'DescribeExecution': {
         const name = this.nameFromExecutionArn(body.executionArn);
         const record = this.describe(name);
-        if (!record) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
+        if (!record) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${name}'`);
         return describeResponse(record);
       }
       case 'StopExecution': {
@@ -1205,13 +1238,17 @@ export class LocalStepFunctions {
         await this.sendTaskSuccess(requireString(body, 'taskToken'), requireString(body, 'output'));
         return {};
       case 'SendTaskFailure':
-        await this.sendTaskFailure(requireString(body, 'taskToken'), optionalString(body, 'error'), optionalString(body, 'cause'));
+        await this.sendTaskFailure(
+          requireString(body, 'taskToken'),
+          optionalString(body, 'error'),
+          optionalString(body, 'cause'),
+        );
         return {};
       case 'SendTaskHeartbeat':
         await this.sendTaskHeartbeat(requireString(body, 'taskToken'));
         return {};
       default:
-        throw new StepFunctionsError('UnknownOperationException', `The embedded engine does not implement ${operation}`);
+        throw new StepFunctionsError('UnknownOperationException', `The embedded engine has no ${operation}`);
     }
   }
 }
@@ -1224,7 +1261,11 @@ export class LocalStepFunctions {
  * task or TimeoutSecondsPath task reads its timeout from a parameter the engine sets, because the
  * library would read the path from the wrong document and overflow on long waits.
  */
-function prepare(definition: object, functions: Readonly<Record<string, TaskFunction>>, maxLibraryTimeout: number): Plan {
+function prepare(
+  definition: object,
+  functions: Readonly<Record<string, TaskFunction>>,
+  maxLibraryTimeout: number,
+): Plan {
   // Structural validation by the library's own validator (asl-validator), before anything else.
   new StateMachine(definition as StateMachineDefinition);
   const root = structuredClone(definition) as Record<string, unknown>;
@@ -1238,7 +1279,7 @@ function prepare(definition: object, functions: Readonly<Record<string, TaskFunc
     for (const [name, state] of Object.entries(states)) {
       if (seen.has(name)) {
         // The library keys Task overrides by state name, across branches too.
-        throw new Error(`State name "${name}" is used more than once; names must be unique across the whole definition`);
+        throw new Error(`State name "${name}" is used more than once; names must be unique in the whole definition`);
       }
       seen.add(name);
       nestedIn?.add(name);
@@ -1251,7 +1292,8 @@ function prepare(definition: object, functions: Readonly<Record<string, TaskFunc
           break;
         case 'Wait':
           throw new Error(
-            `Wait state "${name}" is not supported by the embedded engine: a restart would wait its full time again. Use a callback task with a timeout instead.`,
+            `Wait state "${name}" is not supported by the embedded engine: a restart would wait its full ` +
+              'time again. Use a callback task with a timeout instead.',
           );
         case 'Parallel':
           for (const branch of state.Branches as Record<string, unknown>[]) visit(branch, inner);
@@ -1280,7 +1322,9 @@ function prepare(definition: object, functions: Readonly<Record<string, TaskFunc
 function rejectUnsupportedLanguage(node: Record<string, unknown>, where: string): void {
   // The library ignores these silently; running a definition that relies on them would be wrong.
   if (node.QueryLanguage === 'JSONata' || 'Assign' in node || 'Arguments' in node || 'Output' in node) {
-    throw new Error(`${where} uses JSONata or variables (QueryLanguage/Assign/Arguments/Output), which the embedded engine cannot run`);
+    throw new Error(
+      `${where} uses JSONata or variables (QueryLanguage/Assign/Arguments/Output), which the embedded engine cannot run`,
+    );
   }
 }
 
@@ -1293,7 +1337,8 @@ function prepareTask(
   const resource = state.Resource;
   if (resource !== LAMBDA_INVOKE && resource !== LAMBDA_INVOKE_WAIT) {
     throw new Error(
-      `Task state "${name}" has Resource ${JSON.stringify(resource)}; the embedded engine runs only ${LAMBDA_INVOKE} and ${LAMBDA_INVOKE_WAIT}`,
+      `Task state "${name}" has Resource ${JSON.stringify(resource)}; ` +
+        `the embedded engine runs only ${LAMBDA_INVOKE} and ${LAMBDA_INVOKE_WAIT}`,
     );
   }
   const parameters = state.Parameters;
@@ -1304,11 +1349,14 @@ function prepareTask(
   const functionName = params.FunctionName;
   const placeholder = typeof functionName === 'string' ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(functionName)?.[1] : undefined;
   if (placeholder === undefined) {
-    throw new Error(`Task state "${name}" must name its function with a \${…} placeholder, not ${JSON.stringify(functionName ?? params['FunctionName.$'])}`);
+    const given = JSON.stringify(functionName ?? params['FunctionName.$']);
+    throw new Error(`Task state "${name}" must name its function with a \${…} placeholder, not ${given}`);
   }
   const fn = functions[placeholder];
   if (typeof fn !== 'function') {
-    throw new Error(`Task state "${name}" invokes \${${placeholder}}, but no function named ${placeholder} was given to the embedded engine`);
+    throw new Error(
+      `Task state "${name}" invokes \${${placeholder}}, but no function named ${placeholder} was given to the embedded engine`,
+    );
   }
   if ('HeartbeatSeconds' in state || 'HeartbeatSecondsPath' in state) {
     throw new Error(`Task state "${name}" sets a heartbeat, which the embedded engine does not enforce`);
@@ -1324,7 +1372,8 @@ function prepareTask(
       params[`${TIMEOUT_PARAM}.$`] = state.TimeoutSecondsPath;
       timeoutSource = `TimeoutSecondsPath ${state.TimeoutSecondsPath}`;
     } else {
-      params[TIMEOUT_PARAM] = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
+      params[TIMEOUT_PARAM] =
+        typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
       timeoutSource = 'TimeoutSeconds';
     }
     delete state.TimeoutSeconds;
@@ -1340,7 +1389,9 @@ function prepareTask(
 function mentionsTaskToken(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(mentionsTaskToken);
   if (value && typeof value === 'object') {
-    return Object.entries(value).some(([key, v]) => (key.endsWith('.$') && v === '$$.Task.Token') || mentionsTaskToken(v));
+    return Object.entries(value).some(
+      ([key, v]) => (key.endsWith('.$') && v === '$$.Task.Token') || mentionsTaskToken(v),
+    );
   }
   return false;
 }
@@ -1350,7 +1401,10 @@ function mentionsTaskToken(value: unknown): boolean {
 function readTimeout(params: JsonObject, info: TaskInfo): number {
   const value = params[TIMEOUT_PARAM];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TerminalError('States.Runtime', `The ${info.timeoutSource} of state "${info.name}" must be a positive integer, got ${JSON.stringify(value)}`);
+    throw new TerminalError(
+      'States.Runtime',
+      `The ${info.timeoutSource} of state "${info.name}" must be a positive integer, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -1388,7 +1442,10 @@ function errorMessage(error: unknown): string {
 function requireString(body: Record<string, unknown>, key: string): string {
   const value = body[key];
   if (typeof value !== 'string') {
-    throw new StepFunctionsError('ValidationException', `1 validation error detected: Value at '${key}' failed to satisfy constraint: Member must not be null`);
+    throw new StepFunctionsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${key}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
@@ -1396,7 +1453,9 @@ function requireString(body: Record<string, unknown>, key: string): string {
 function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new StepFunctionsError('ValidationException', `Value at '${key}' must be a string`);
+  if (typeof value !== 'string') {
+    throw new StepFunctionsError('ValidationException', `Value at '${key}' must be a string`);
+  }
   return value;
 }
 

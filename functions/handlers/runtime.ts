@@ -6,13 +6,24 @@ import type { Deps } from '#ports';
 /** One structured logger per function (Powertools: JSON lines with the request's ids). */
 export const logger = new Logger({ serviceName: 'makegood' });
 
-let deps: Deps | undefined;
+let cached: { fingerprint: string; deps: Deps } | undefined;
+
+function fingerprint(env: NodeJS.ProcessEnv): string {
+  return Object.keys(env)
+    .filter((k) => k.startsWith('MAKEGOOD_') || k === 'AWS_REGION')
+    .sort()
+    .map((k) => `${k}=${env[k]}`)
+    .join('\n');
+}
 
 /**
- * The adapters, built once per cold start from the environment. Lazy so that a module can be
- * imported before its environment is set (the embedded runtime and tests set it first anyway).
+ * The adapters, built once per cold start from the environment. Lazy, so a module can be imported
+ * before its environment is set. In Lambda the environment never changes, so this builds once;
+ * the embedded runtime restarted inside one process (its tests do) gets adapters for its new
+ * endpoints instead of stale clients.
  */
 export function runtimeDeps(): Deps {
-  deps ??= makeDeps(parseConfig(process.env));
-  return deps;
+  const fp = fingerprint(process.env);
+  if (cached?.fingerprint !== fp) cached = { fingerprint: fp, deps: makeDeps(parseConfig(process.env)) };
+  return cached.deps;
 }
