@@ -18,9 +18,11 @@ export interface LedgerStore {
   entries(claimId: string): Promise<LedgerEntry[]>;
   /**
    * Appends the next entry of a claim's hash chain. Idempotent by `draft.step`: when that step
-   * is already recorded, returns the recorded entry and writes nothing.
+   * is already recorded, returns the recorded entry and writes nothing. `known` are the claim's
+   * entries as the caller last read them: the first attempt chains onto them without a read, and
+   * only a lost race makes the ledger read again.
    */
-  append(claim: ClaimRef, draft: EntryDraft): Promise<LedgerEntry>;
+  append(claim: ClaimRef, draft: EntryDraft, known?: readonly LedgerEntry[]): Promise<LedgerEntry>;
   /** A customer's entries since a time, oldest first (by the customer index, never a scan). */
   customerEntries(storefrontId: string, customerId: string, since: Date): Promise<LedgerEntry[]>;
 }

@@ -20,6 +20,12 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** The DynamoDB emulator, which also counts the API operations it served (for benchmarks). */
+export interface DynamoEmulator extends Emulator {
+  /** Operations served so far, by name (`PutItem`, `Query`, …). */
+  operations(): Readonly<Record<string, number>>;
+}
+
 function urlOf(server: Server, host: string): string {
   return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
@@ -32,15 +38,22 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** dynalite (the DynamoDB API over LevelDB) with its data under `dir`. */
-export async function startDynamo(dir: string, port: number, host = '127.0.0.1'): Promise<Emulator> {
+export async function startDynamo(dir: string, port: number, host = '127.0.0.1'): Promise<DynamoEmulator> {
   await mkdir(dir, { recursive: true });
   const server: Server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const counts: Record<string, number> = {};
+  server.on('request', (req: { headers: Record<string, string | string[] | undefined> }) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const op = target.slice(target.indexOf('.') + 1) || 'unknown';
+    counts[op] = (counts[op] ?? 0) + 1;
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
   return {
     url: urlOf(server, host),
+    operations: () => ({ ...counts }),
     close: async () => {
       await closeServer(server);
       // dynalite keeps LevelDB open until its server's close event has run; give it that tick.

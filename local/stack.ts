@@ -40,7 +40,17 @@ export interface RunningStack {
   readonly dataDir: string;
   readonly engine: LocalStepFunctions;
   readonly env: Readonly<Record<string, string>>;
+  /** Counters for benchmarks: Lambda-equivalent invocations by function id, DynamoDB operations. */
+  stats(): { invocations: Readonly<Record<string, number>>; dynamodb: Readonly<Record<string, number>> };
   close(): Promise<void>;
+}
+
+/** Wraps a handler to count its invocations, as Lambda would bill them. */
+function counted<T extends (event: never) => Promise<unknown>>(id: string, fn: T, counts: Record<string, number>): T {
+  return (async (event: never) => {
+    counts[id] = (counts[id] ?? 0) + 1;
+    return fn(event);
+  }) as T;
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -81,14 +91,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const modules = await Promise.all(
       functionSpecs.map(async (spec) => ({ spec, mod: (await import(pathToFileURL(join(repoRoot, spec.entry)).href)) as { handler: (event: unknown) => Promise<unknown> } })),
     );
+    const invocations: Record<string, number> = {};
     const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
-    for (const { spec, mod } of modules) if (spec.aslPlaceholder) functions[spec.aslPlaceholder] = mod.handler;
+    for (const { spec, mod } of modules) if (spec.aslPlaceholder) functions[spec.aslPlaceholder] = counted(spec.id, mod.handler, invocations);
     const engine = new LocalStepFunctions({ definition, functions, dataDir: join(dataDir, 'stepfunctions'), log: (l) => log(`[workflow] ${l}`) });
     const sfnUrl = await engine.listen(0, host);
     closers.push(() => engine.close());
 
     const api = createApiServer(
-      modules.flatMap(({ spec, mod }) => (spec.routes ?? []).map((route) => ({ route, fn: mod.handler as HttpLambda }))),
+      modules.flatMap(({ spec, mod }) => (spec.routes ?? []).map((route) => ({ route, fn: counted(spec.id, mod.handler as HttpLambda, invocations) }))),
     );
     const apiPort = await listen(api, options.apiPort ?? 8787, host);
     closers.push(
@@ -122,7 +133,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await seedDemo(deps.state, options.demoPolicyFile ?? join(repoRoot, 'policies/demo.json'), new Date());
     const resumed = await engine.resumePending();
     if (resumed > 0) log(`[workflow] resumed ${resumed} claim(s) that were mid-flow`);
-    return { apiUrl, mailUrl: mail.url, dataDir, engine, env, close: closeAll };
+    const stats = () => ({ invocations: { ...invocations }, dynamodb: dynamo.operations() });
+    return { apiUrl, mailUrl: mail.url, dataDir, engine, env, stats, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -284,7 +284,7 @@ class TaskFailure extends Error {
 
 /** Like the library's own runtime errors: neither Retry nor Catch can match it. */
 class TerminalError extends Error {
-  // The library duck-types these (main.node.esm.js:2641 and 2667).
+  // The library duck-types these (main.node.esm.js:2614 and 2642).
   readonly isRetryable = false;
   readonly isCatchable = false;
 
@@ -802,9 +802,9 @@ export class LocalStepFunctions {
     };
   }
 
-  // Deliberately not async: the library calls a handler and only then reads the timeout from the
-  // same input object (main.node.esm.js:2411-2416), so the engine sets it synchronously here, and
-  // a synchronous throw fails the state before anything else happens.
+  // Both task runners are deliberately not async: the library calls a handler and only then reads
+  // the timeout from the same input object (main.node.esm.js:2411-2416), so the engine sets it
+  // synchronously, and a synchronous throw fails the state before any function is called.
   private runInvokeTask(run: Run, info: TaskInfo, input: Json): Promise<Json> {
     this.assertRunLive(run);
     const params = asObject(input);
@@ -1184,7 +1184,8 @@ export class LocalStepFunctions {
       }
       const target = req.headers['x-amz-target'];
       const prefix = 'AWSStepFunctions.';
-      const operation = typeof target === 'string' && target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
+      const operation =
+        typeof target === 'string' && target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
       if (operation === undefined) {
         throw new StepFunctionsError('UnknownOperationException', 'Missing or foreign X-Amz-Target');
       }

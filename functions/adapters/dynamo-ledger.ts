@@ -65,9 +65,9 @@ export class DynamoLedger implements LedgerStore {
     return out;
   }
 
-  async append(claim: ClaimRef, draft: EntryDraft): Promise<LedgerEntry> {
+  async append(claim: ClaimRef, draft: EntryDraft, known?: readonly LedgerEntry[]): Promise<LedgerEntry> {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const existing = await this.entries(claim.claimId);
+      const existing = attempt === 0 && known !== undefined ? known : await this.entries(claim.claimId);
       const recorded = existing.find((e) => e.step === draft.step);
       if (recorded) return recorded;
       const entry = chainEntry(claim, existing.at(-1), draft, this.clock.now());

@@ -73,7 +73,7 @@ export async function sendOnce(
     text: args.content.text,
     html: args.content.html,
   });
-  const entry = await deps.ledger.append(loaded.ref, {
+  await record(deps, loaded, {
     type: 'email_sent',
     step: args.step,
     status: args.status,
@@ -81,12 +81,11 @@ export async function sendOnce(
     policyVersion: args.policyVersion,
     data: { kind: args.kind, to: args.to, subject: args.content.subject, messageId },
   });
-  loaded.entries.push(entry);
 }
 
 /** Appends an entry and keeps the loaded claim's entries current. */
 export async function record(deps: Pick<Deps, 'ledger'>, loaded: LoadedClaim, draft: Parameters<Deps['ledger']['append']>[1]): Promise<LedgerEntry> {
-  const entry = await deps.ledger.append(loaded.ref, draft);
+  const entry = await deps.ledger.append(loaded.ref, draft, loaded.entries);
   if (!loaded.entries.some((e) => e.seq === entry.seq)) loaded.entries.push(entry);
   return entry;
 }

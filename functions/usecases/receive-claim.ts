@@ -82,7 +82,7 @@ export async function receiveClaim(input: ReceiveClaimInput, deps: Pick<Deps, 'l
     actor: { kind: 'storefront', id: input.storefrontId },
     policyVersion: null,
     data: { claim: JSON.parse(JSON.stringify(claim)), idempotencyKey: key },
-  });
+  }, remembered.created ? [] : undefined); // a new claim id has no entries yet: no need to read
   await deps.workflow.start(record.claimId, { claimId: record.claimId, storefrontId: input.storefrontId });
   return { statusCode: record.statusCode, body: record.body, replayed: !remembered.created };
 }

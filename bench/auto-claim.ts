@@ -1,0 +1,105 @@
+/**
+ * What one auto-approved claim costs, end to end on the embedded stack: Step Functions state
+ * transitions, Lambda invocations, DynamoDB operations (writes and reads), plus latency from
+ * POST to a finished execution and throughput with a few claims in flight.
+ *
+ *   npm run bench:auto-claim [-- --claims 200 --concurrency 8]
+ *
+ * Prints figures; asserts nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { demoClaims } from '#local/demo.ts';
+import { startStack } from '#local/stack.ts';
+import { signatureHeader } from '#domain/signature.ts';
+
+const { values } = parseArgs({ options: { claims: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '8' } } });
+const total = Number(values.claims);
+const concurrency = Number(values.concurrency);
+const dataDir = await mkdtemp(join(tmpdir(), 'makegood-bench-'));
+const stack = await startStack({ dataDir, apiPort: 0, mailPort: 0, demoSecret: 'bench-secret', log: () => {} });
+
+async function fileClaim(): Promise<string> {
+  const body = demoClaims().auto;
+  body.order.id = `ORD-${randomUUID()}`;
+  body.customer = { ...body.customer, id: `C-${randomUUID()}` };
+  const raw = JSON.stringify(body);
+  const t = Math.floor(Date.now() / 1000);
+  const res = await fetch(`${stack.apiUrl}/v1/claims`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': randomUUID(),
+      'x-makegood-storefront': 'demo',
+      'x-makegood-signature': signatureHeader('bench-secret', t, 'POST', '/v1/claims', raw),
+    },
+    body: raw,
+  });
+  if (res.status !== 202) throw new Error(`POST /v1/claims answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { claimId: string }).claimId;
+}
+
+async function untilDone(claimId: string): Promise<void> {
+  for (;;) {
+    const status = stack.engine.describe(claimId)?.status;
+    if (status === 'SUCCEEDED') return;
+    if (status && status !== 'RUNNING') throw new Error(`${claimId} ended ${status}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function diff(after: Readonly<Record<string, number>>, before: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) out[k] = v - (before[k] ?? 0);
+  return out;
+}
+
+try {
+  for (let i = 0; i < 5; i++) await untilDone(await fileClaim()); // warm-up: JIT, table files
+
+  // One claim alone: its exact cost.
+  const before = stack.stats();
+  const one = await fileClaim();
+  await untilDone(one);
+  const after = stack.stats();
+  const ops = diff(after.dynamodb, before.dynamodb);
+  const writes = (ops.PutItem ?? 0) + (ops.UpdateItem ?? 0) + (ops.DeleteItem ?? 0) + (ops.BatchWriteItem ?? 0);
+  const reads = (ops.GetItem ?? 0) + (ops.Query ?? 0) + (ops.Scan ?? 0) + (ops.BatchGetItem ?? 0);
+  console.log('One auto-approved claim (POST /v1/claims → settled, outcome email sent):');
+  console.log(`  state transitions     ${stack.engine.describe(one)?.transitions}`);
+  console.log(`  Lambda invocations    ${JSON.stringify(diff(after.invocations, before.invocations))}`);
+  console.log(`  DynamoDB writes       ${writes}  ${JSON.stringify({ PutItem: ops.PutItem ?? 0, UpdateItem: ops.UpdateItem ?? 0 })}`);
+  console.log(`  DynamoDB reads        ${reads}  ${JSON.stringify({ GetItem: ops.GetItem ?? 0, Query: ops.Query ?? 0, Scan: ops.Scan ?? 0 })}`);
+
+  // Latency, one at a time.
+  const latencies: number[] = [];
+  for (let i = 0; i < Math.min(total, 100); i++) {
+    const t0 = performance.now();
+    await untilDone(await fileClaim());
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]?.toFixed(1);
+  console.log(`\nLatency POST → execution succeeded, sequential, n=${latencies.length}: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
+
+  // Throughput with several claims in flight.
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        await untilDone(await fileClaim());
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`Throughput, ${concurrency} in flight, ${total} claims: ${(total / seconds).toFixed(1)} claims/s (${seconds.toFixed(2)} s)`);
+  console.log(`\nMachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+} finally {
+  await stack.close();
+  await rm(dataDir, { recursive: true, force: true });
+}
