@@ -12,9 +12,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { signatureHeader } from '#domain/signature.ts';
 import { demoClaims } from '#local/demo.ts';
 import { startStack } from '#local/stack.ts';
-import { signatureHeader } from '#domain/signature.ts';
 
 const { values } = parseArgs({ options: { claims: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '8' } } });
 const total = Number(values.claims);
@@ -72,7 +72,9 @@ try {
   console.log(`  state transitions     ${stack.engine.describe(one)?.transitions}`);
   console.log(`  Lambda invocations    ${JSON.stringify(diff(after.invocations, before.invocations))}`);
   console.log(`  DynamoDB writes       ${writes}  ${JSON.stringify({ PutItem: ops.PutItem ?? 0, UpdateItem: ops.UpdateItem ?? 0 })}`);
-  console.log(`  DynamoDB reads        ${reads}  ${JSON.stringify({ GetItem: ops.GetItem ?? 0, Query: ops.Query ?? 0, Scan: ops.Scan ?? 0 })}`);
+  console.log(
+    `  DynamoDB reads        ${reads}  ${JSON.stringify({ GetItem: ops.GetItem ?? 0, Query: ops.Query ?? 0, Scan: ops.Scan ?? 0 })}`,
+  );
 
   // Latency, one at a time.
   const latencies: number[] = [];
@@ -83,7 +85,9 @@ try {
   }
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]?.toFixed(1);
-  console.log(`\nLatency POST → execution succeeded, sequential, n=${latencies.length}: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
+  console.log(
+    `\nLatency POST → execution succeeded, sequential, n=${latencies.length}: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`,
+  );
 
   // Throughput with several claims in flight.
   let next = 0;

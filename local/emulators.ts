@@ -1,11 +1,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { createRequire } from 'node:module';
 import type sesLocalModule from 'aws-ses-v2-local';
 import type * as sesStoreModule from 'aws-ses-v2-local/dist/store.js';
+import dynalite from 'dynalite';
 
 // aws-ses-v2-local is CommonJS and keeps its mailbox in a module-level store. Loading both the
 // server and the store through one `require` guarantees they share that store, whichever loader

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpRoute } from '#handlers/registry.ts';
 
 /** A Lambda handler of an HTTP route, as API Gateway invokes it. */
-export type HttpLambda = (event: APIGatewayProxyEventV2) => Promise<{ statusCode: number; headers?: Record<string, string | number | boolean>; body?: string; isBase64Encoded?: boolean }>;
+export type HttpLambda = (
+  event: APIGatewayProxyEventV2,
+) => Promise<{ statusCode: number; headers?: Record<string, string | number | boolean>; body?: string; isBase64Encoded?: boolean }>;
 
 /** API Gateway's own payload limit; the handlers enforce the API's 64 KiB themselves. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -19,10 +21,12 @@ interface CompiledRoute {
 
 function compile(route: HttpRoute, fn: HttpLambda): CompiledRoute {
   const params: string[] = [];
-  const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a: string | undefined, b: string | undefined) => {
-    params.push((a ?? b) as string);
-    return '([^/]+)';
-  });
+  const pattern = route.path
+    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+    .replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a: string | undefined, b: string | undefined) => {
+      params.push((a ?? b) as string);
+      return '([^/]+)';
+    });
   return { method: route.method, routeKey: `${route.method} ${route.path}`, pattern: new RegExp(`^${pattern}$`), params, fn };
 }
 
@@ -91,7 +95,13 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
         apiId: 'local',
         domainName: headers.host ?? 'localhost',
         domainPrefix: 'local',
-        http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId,
         routeKey: match.route.routeKey,
         stage: '$default',

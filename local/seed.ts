@@ -33,7 +33,10 @@ export function tableDefinitions(ledgerTable: string, stateTable: string): Creat
         { AttributeName: ledgerTableSchema.partitionKey, KeyType: 'HASH' },
         { AttributeName: ledgerTableSchema.sortKey, KeyType: 'RANGE' },
       ],
-      AttributeDefinitions: [ledgerTableSchema.partitionKey, ledgerTableSchema.sortKey, ...indexAttributes].map((AttributeName) => ({ AttributeName, ...s })),
+      AttributeDefinitions: [ledgerTableSchema.partitionKey, ledgerTableSchema.sortKey, ...indexAttributes].map((AttributeName) => ({
+        AttributeName,
+        ...s,
+      })),
       GlobalSecondaryIndexes: indexes,
     },
     {

@@ -8,7 +8,7 @@ import { makeDeps } from '#adapters/deps.ts';
 import { parseConfig } from '#config';
 import { functionSpecs } from '#handlers/registry.ts';
 import { dataPaths, startDynamo, startMail } from './emulators.ts';
-import { type HttpLambda, createApiServer } from './http-server.ts';
+import { createApiServer, type HttpLambda } from './http-server.ts';
 import { ensureSecrets, ensureTables, localDynamoClient, seedDemo } from './seed.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 
@@ -73,7 +73,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const dataDir = resolve(options.dataDir ?? '.makegood');
   const paths = dataPaths(dataDir);
   await mkdir(dataDir, { recursive: true });
-  await ensureSecrets(paths.secrets, { demoSecret: options.demoSecret ?? 'demo-secret', financeKey: options.financeKey ?? 'demo-finance-key' });
+  await ensureSecrets(paths.secrets, {
+    demoSecret: options.demoSecret ?? 'demo-secret',
+    financeKey: options.financeKey ?? 'demo-finance-key',
+  });
 
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -89,17 +92,28 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     // before the first request or task reaches them.
     const definition = JSON.parse(await readFile(join(repoRoot, 'statemachines/refund.asl.json'), 'utf8')) as object;
     const modules = await Promise.all(
-      functionSpecs.map(async (spec) => ({ spec, mod: (await import(pathToFileURL(join(repoRoot, spec.entry)).href)) as { handler: (event: unknown) => Promise<unknown> } })),
+      functionSpecs.map(async (spec) => ({
+        spec,
+        mod: (await import(pathToFileURL(join(repoRoot, spec.entry)).href)) as { handler: (event: unknown) => Promise<unknown> },
+      })),
     );
     const invocations: Record<string, number> = {};
     const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
-    for (const { spec, mod } of modules) if (spec.aslPlaceholder) functions[spec.aslPlaceholder] = counted(spec.id, mod.handler, invocations);
-    const engine = new LocalStepFunctions({ definition, functions, dataDir: join(dataDir, 'stepfunctions'), log: (l) => log(`[workflow] ${l}`) });
+    for (const { spec, mod } of modules)
+      if (spec.aslPlaceholder) functions[spec.aslPlaceholder] = counted(spec.id, mod.handler, invocations);
+    const engine = new LocalStepFunctions({
+      definition,
+      functions,
+      dataDir: join(dataDir, 'stepfunctions'),
+      log: (l) => log(`[workflow] ${l}`),
+    });
     const sfnUrl = await engine.listen(0, host);
     closers.push(() => engine.close());
 
     const api = createApiServer(
-      modules.flatMap(({ spec, mod }) => (spec.routes ?? []).map((route) => ({ route, fn: counted(spec.id, mod.handler as HttpLambda, invocations) }))),
+      modules.flatMap(({ spec, mod }) =>
+        (spec.routes ?? []).map((route) => ({ route, fn: counted(spec.id, mod.handler as HttpLambda, invocations) })),
+      ),
     );
     const apiPort = await listen(api, options.apiPort ?? 8787, host);
     closers.push(

@@ -32,7 +32,10 @@ export function makeDeps(config: Config, clock: Clock = systemClock): Deps {
     ? secretsManagerSource(new SecretsManagerClient(common), config.secretsArn)
     : fileSource(config.secretsFile ?? '');
   const workflow = config.stateMachineArn
-    ? new StepFunctionsWorkflow(new SFNClient({ ...common, ...(config.endpoints.sfn ? { endpoint: config.endpoints.sfn } : {}) }), config.stateMachineArn)
+    ? new StepFunctionsWorkflow(
+        new SFNClient({ ...common, ...(config.endpoints.sfn ? { endpoint: config.endpoints.sfn } : {}) }),
+        config.stateMachineArn,
+      )
     : noWorkflow;
   return {
     ledger: new DynamoLedger(db, config.ledgerTable, clock),

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TransientError } from '#domain/errors.ts';
-import { type ClaimRef, type EntryDraft, type LedgerEntry, chainEntry } from '#domain/ledger.ts';
+import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import type { Clock, LedgerStore } from '#ports';
 import { ledgerTableSchema } from './table-schema.ts';
 

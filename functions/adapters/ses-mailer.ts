@@ -1,4 +1,4 @@
-import { GetAccountCommand, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Mailer, OutgoingEmail } from '#ports';
 
 /** Email through SES v2 (Amazon SES, or the SES emulator on loopback). */

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { roles, type Role } from './policy.ts';
+import { type Role, roles } from './policy.ts';
 
 /**
  * What an approval link grants: one approver may decide one round of one claim at one tier,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Issue, InvalidRequestError, UnprocessableClaimError, toIssues } from './errors.ts';
+import { InvalidRequestError, type Issue, toIssues, UnprocessableClaimError } from './errors.ts';
 import { isCurrency, type Money, money, sum, times } from './money.ts';
 
 /** Why the customer complains. */
@@ -70,14 +70,15 @@ export const claimRequestSchema = z.strictObject({
   }),
   complaint: z.strictObject({
     reason: z.enum(reasons),
-    items: z.array(z.strictObject({ sku, quantity: z.number().int().min(1).max(100_000) })).min(1).max(500),
+    items: z
+      .array(z.strictObject({ sku, quantity: z.number().int().min(1).max(100_000) }))
+      .min(1)
+      .max(500),
     desiredOutcome: z.enum(desiredOutcomes),
     message: z.string().max(5000).default(''),
     channel: z.enum(channels),
     evidence: z
-      .array(
-        z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
-      )
+      .array(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048))
       .max(20)
       .default([]),
   }),

@@ -1,28 +1,9 @@
-import { type ClaimedLine, type ClaimRequest, type Reason, claimedLines, goodsTotal } from './claim.ts';
-import {
-  type Money,
-  add,
-  formatMoney,
-  max,
-  min,
-  money,
-  percentOf,
-  share,
-  subtract,
-  sum,
-  zero,
-} from './money.ts';
-import { type Policy, type PolicyVersion, type Role, compareRoles, higherRole } from './policy.ts';
+import { type ClaimedLine, type ClaimRequest, claimedLines, goodsTotal, type Reason } from './claim.ts';
+import { add, formatMoney, type Money, max, min, money, percentOf, share, subtract, sum, zero } from './money.ts';
+import { compareRoles, higherRole, type Policy, type PolicyVersion, type Role } from './policy.ts';
 
 /** What the decision grants. */
-export const outcomes = [
-  'refund_without_return',
-  'return_and_refund',
-  'replacement',
-  'store_credit',
-  'goodwill',
-  'rejected',
-] as const;
+export const outcomes = ['refund_without_return', 'return_and_refund', 'replacement', 'store_credit', 'goodwill', 'rejected'] as const;
 export type Outcome = (typeof outcomes)[number];
 
 /** One rule that fired: a stable id and a sentence a merchant understands. */
@@ -116,7 +97,13 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   if (currency !== policy.currency) {
     rules.add('currency', `The order is in ${currency} but the policy's amounts are in ${policy.currency}; a person decides`);
     return finish(base, rules, history, policy, claim, {
-      outcome: 'rejected', cash: noMoney, storeCredit: noMoney, goodwill: noMoney, returnRequired: false, minRole: 'agent', alternative: CONTACT,
+      outcome: 'rejected',
+      cash: noMoney,
+      storeCredit: noMoney,
+      goodwill: noMoney,
+      returnRequired: false,
+      minRole: 'agent',
+      alternative: CONTACT,
     });
   }
 
@@ -126,7 +113,13 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     if (!goodwillRule) {
       rules.add('late-delivery-no-compensation', 'The policy offers no compensation for late delivery');
       return finish(base, rules, history, policy, claim, {
-        outcome: 'rejected', cash: noMoney, storeCredit: noMoney, goodwill: noMoney, returnRequired: false, minRole: 'auto', alternative: CONTACT,
+        outcome: 'rejected',
+        cash: noMoney,
+        storeCredit: noMoney,
+        goodwill: noMoney,
+        returnRequired: false,
+        minRole: 'auto',
+        alternative: CONTACT,
       });
     }
     const paid = money(claim.order.paid, currency);
@@ -138,7 +131,10 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
       `${labelOf(reason)}: store credit of ${goodwillRule.percentOfPaid} % of the ${fmt(paid)} paid (${fmt(raw)}), kept between ${fmt(money(goodwillRule.min, currency))} and ${goodwillRule.max === null ? 'no maximum' : fmt(money(goodwillRule.max, currency))}: ${fmt(credit)}`,
     );
     if (desiredOutcome !== 'store_credit' && desiredOutcome !== 'apology') {
-      rules.add('goodwill-instead-of-cash', `The customer asked for ${desiredLabel(desiredOutcome)}; for ${labelOf(reason).toLowerCase()} the policy compensates with store credit instead`);
+      rules.add(
+        'goodwill-instead-of-cash',
+        `The customer asked for ${desiredLabel(desiredOutcome)}; for ${labelOf(reason).toLowerCase()} the policy compensates with store credit instead`,
+      );
     }
     const capped = capForOrder(credit, history, claim, rules, fmt);
     return finish(base, rules, history, policy, claim, {
@@ -162,7 +158,10 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   for (const line of lines) {
     const finalSale = policy.finalSale.categories.includes(line.category);
     if (finalSale && !policy.finalSale.exceptReasons.includes(reason)) {
-      rules.add('final-sale', `${line.name} (${line.category}) is final sale; only ${policy.finalSale.exceptReasons.map(labelOf).join(', ').toLowerCase()} qualify`);
+      rules.add(
+        'final-sale',
+        `${line.name} (${line.category}) is final sale; only ${policy.finalSale.exceptReasons.map(labelOf).join(', ').toLowerCase()} qualify`,
+      );
       continue;
     }
     if (!NOTHING_TO_RETURN.includes(reason) && ageDays !== undefined) {
@@ -170,11 +169,17 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
       if (ageDays > window) {
         rules.add('return-window', `${line.name}: delivered ${ageDays} days ago, outside the ${window}-day window`);
         if (reason === 'defective') {
-          rejectionAlternative = { id: 'alternative-repair', text: 'The item can be repaired under the legal guarantee; a person from the shop will arrange it' };
+          rejectionAlternative = {
+            id: 'alternative-repair',
+            text: 'The item can be repaired under the legal guarantee; a person from the shop will arrange it',
+          };
         }
         continue;
       }
-      rules.add('return-window', `${line.name}: delivered ${ageDays} ${ageDays === 1 ? 'day' : 'days'} ago, within the ${window}-day window`);
+      rules.add(
+        'return-window',
+        `${line.name}: delivered ${ageDays} ${ageDays === 1 ? 'day' : 'days'} ago, within the ${window}-day window`,
+      );
     }
     if (policy.perishableCategories.includes(line.category)) {
       if (!PERISHABLE_FAULTS.includes(reason) && !NOTHING_TO_RETURN.includes(reason)) {
@@ -192,12 +197,21 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   }
   if (eligible.length === 0) {
     return finish(base, rules, history, policy, claim, {
-      outcome: 'rejected', cash: noMoney, storeCredit: noMoney, goodwill: noMoney, returnRequired: false, minRole: 'auto', alternative: rejectionAlternative,
+      outcome: 'rejected',
+      cash: noMoney,
+      storeCredit: noMoney,
+      goodwill: noMoney,
+      returnRequired: false,
+      minRole: 'auto',
+      alternative: rejectionAlternative,
     });
   }
 
   // 3. What was paid for the eligible lines. A discounted order refunds what was actually paid.
-  const listValue = sum(currency, eligible.map((l) => l.listValue));
+  const listValue = sum(
+    currency,
+    eligible.map((l) => l.listValue),
+  );
   const goods = goodsTotal(claim);
   const paidForGoods = money(claim.order.paid - claim.order.shipping, currency);
   let goodsRefund = listValue;
@@ -205,7 +219,9 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     goodsRefund = share(listValue, paidForGoods.amount, goods.amount, 'up');
     rules.add('discounted-order', `The order was paid at a discount: ${fmt(listValue)} at list price is ${fmt(goodsRefund)} as paid`);
   }
-  const wholeOrder = eligible.length === claim.order.items.length && eligible.every((l) => claim.order.items.find((i) => i.sku === l.sku)?.quantity === l.quantity);
+  const wholeOrder =
+    eligible.length === claim.order.items.length &&
+    eligible.every((l) => claim.order.items.find((i) => i.sku === l.sku)?.quantity === l.quantity);
   const shippingPaid = money(claim.order.shipping, currency);
   let shipping = noMoney;
   if (policy.shippingRefundReasons.includes(reason) && shippingPaid.amount > 0) {
@@ -222,7 +238,10 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   let fee = noMoney;
   if (policy.restockingFee.percent > 0 && policy.restockingFee.reasons.includes(reason)) {
     fee = percentOf(goodsRefund, policy.restockingFee.percent, 'down');
-    rules.add('restocking-fee', `A restocking fee of ${policy.restockingFee.percent} % (${fmt(fee)}) is kept for ${labelOf(reason).toLowerCase()}`);
+    rules.add(
+      'restocking-fee',
+      `A restocking fee of ${policy.restockingFee.percent} % (${fmt(fee)}) is kept for ${labelOf(reason).toLowerCase()}`,
+    );
   }
   const refundable = subtract(add(goodsRefund, shipping), fee);
   const claimCap = add(goodsRefund, shipping);
@@ -235,10 +254,16 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   } else if (!perishableOnly) {
     const threshold = money(policy.keepItThreshold, currency);
     if (listValue.amount <= threshold.amount) {
-      rules.add('keep-it', `The claimed items are worth ${fmt(listValue)}, at most the ${fmt(threshold)} keep-it threshold: no need to send them back`);
+      rules.add(
+        'keep-it',
+        `The claimed items are worth ${fmt(listValue)}, at most the ${fmt(threshold)} keep-it threshold: no need to send them back`,
+      );
     } else {
       returnRequired = true;
-      rules.add('return-required', `The claimed items are worth ${fmt(listValue)}, above the ${fmt(threshold)} keep-it threshold: they are sent back first, within ${policy.returns.sendBackDays} days`);
+      rules.add(
+        'return-required',
+        `The claimed items are worth ${fmt(listValue)}, above the ${fmt(threshold)} keep-it threshold: they are sent back first, within ${policy.returns.sendBackDays} days`,
+      );
     }
   }
 
@@ -258,7 +283,10 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     goodwill = bonus;
     rules.add('store-credit', `As asked, ${fmt(refundable)} is refunded as store credit`);
     if (bonus.amount > 0) {
-      rules.add('store-credit-bonus', `Choosing store credit over cash adds a ${policy.goodwill.storeCreditBonusPercent} % bonus of ${fmt(bonus)}`);
+      rules.add(
+        'store-credit-bonus',
+        `Choosing store credit over cash adds a ${policy.goodwill.storeCreditBonusPercent} % bonus of ${fmt(bonus)}`,
+      );
     }
   } else if (desiredOutcome === 'apology') {
     outcome = 'goodwill';
@@ -267,10 +295,16 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     outcome = returnRequired ? 'return_and_refund' : 'refund_without_return';
     cash = refundable;
     if (desiredOutcome === 'replacement') {
-      alternative = { id: 'alternative-refund', text: `A replacement is offered for faults of the shop; for ${labelOf(reason).toLowerCase()} the money is refunded instead` };
+      alternative = {
+        id: 'alternative-refund',
+        text: `A replacement is offered for faults of the shop; for ${labelOf(reason).toLowerCase()} the money is refunded instead`,
+      };
       rules.add('replacement-not-offered', alternative.text);
     }
-    rules.add(returnRequired ? 'refund-after-return' : 'refund-without-return', `${fmt(refundable)} is refunded to the original payment method${returnRequired ? ' once the goods arrive back' : ''}`);
+    rules.add(
+      returnRequired ? 'refund-after-return' : 'refund-without-return',
+      `${fmt(refundable)} is refunded to the original payment method${returnRequired ? ' once the goods arrive back' : ''}`,
+    );
   }
   if (fault && policy.goodwill.apologyCredit > 0) {
     const apology = money(policy.goodwill.apologyCredit, currency);
@@ -287,7 +321,10 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
       const cut = subtract(goodwill, left);
       credit = subtract(credit, cut);
       goodwill = left;
-      rules.add('goodwill-budget', `Goodwill is capped at ${fmt(money(budget.amount, currency))} per customer per ${budget.days} days; ${fmt(left)} of it is left`);
+      rules.add(
+        'goodwill-budget',
+        `Goodwill is capped at ${fmt(money(budget.amount, currency))} per customer per ${budget.days} days; ${fmt(left)} of it is left`,
+      );
     }
   }
   const total = add(cash, credit);
@@ -313,13 +350,25 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     cash = subtract(cash, cut);
     if (add(cash, credit).amount === 0 && outcome !== 'replacement' && outcome !== 'goodwill') {
       return finish(base, rules, history, policy, claim, {
-        outcome: 'rejected', cash: noMoney, storeCredit: noMoney, goodwill: noMoney, returnRequired: false, minRole: 'auto', alternative: CONTACT,
+        outcome: 'rejected',
+        cash: noMoney,
+        storeCredit: noMoney,
+        goodwill: noMoney,
+        returnRequired: false,
+        minRole: 'auto',
+        alternative: CONTACT,
       });
     }
   }
 
   return finish(base, rules, history, policy, claim, {
-    outcome, cash, storeCredit: credit, goodwill, returnRequired, minRole: needsEvidenceReview ? 'agent' : 'auto', ...(alternative ? { alternative } : {}),
+    outcome,
+    cash,
+    storeCredit: credit,
+    goodwill,
+    returnRequired,
+    minRole: needsEvidenceReview ? 'agent' : 'auto',
+    ...(alternative ? { alternative } : {}),
   });
 }
 
@@ -377,13 +426,22 @@ function finish(
   if (draft.outcome !== 'rejected') {
     if (risk.frequentClaims && history.claimsInWindow + 1 >= risk.frequentClaims.count) {
       minRole = higherRole(minRole, risk.frequentClaims.minRole);
-      rules.add('risk-frequent-claims', `This is the customer's claim number ${history.claimsInWindow + 1} in ${risk.frequentClaims.days} days (${risk.frequentClaims.count} or more need a person)`);
+      rules.add(
+        'risk-frequent-claims',
+        `This is the customer's claim number ${history.claimsInWindow + 1} in ${risk.frequentClaims.days} days (${risk.frequentClaims.count} or more need a person)`,
+      );
     }
     if (risk.unreturned && history.unreturnedReturns > 0) {
       minRole = higherRole(minRole, risk.unreturned.minRole);
-      rules.add('risk-unreturned', `The customer has ${history.unreturnedReturns} authorised ${history.unreturnedReturns === 1 ? 'return' : 'returns'} never received after ${risk.unreturned.afterDays} days`);
+      rules.add(
+        'risk-unreturned',
+        `The customer has ${history.unreturnedReturns} authorised ${history.unreturnedReturns === 1 ? 'return' : 'returns'} never received after ${risk.unreturned.afterDays} days`,
+      );
     }
-    if (risk.blocklist && (risk.blocklist.customers.includes(claim.customer.id) || risk.blocklist.customers.includes(claim.customer.email.toLowerCase()))) {
+    if (
+      risk.blocklist &&
+      (risk.blocklist.customers.includes(claim.customer.id) || risk.blocklist.customers.includes(claim.customer.email.toLowerCase()))
+    ) {
       minRole = higherRole(minRole, risk.blocklist.minRole);
       rules.add('risk-blocklist', `The customer is on the shop's review list: ${risk.blocklist.minRole} approval is needed`);
     }

@@ -1,7 +1,7 @@
 import type { ClaimRequest } from './claim.ts';
 import type { FiredRule } from './decide.ts';
 import type { StoredDecision } from './ledger.ts';
-import { type Money, formatMoney } from './money.ts';
+import { formatMoney, type Money } from './money.ts';
 
 /** An email ready to send: subject, plain text and simple HTML. */
 export interface EmailContent {
@@ -92,12 +92,14 @@ function outcomeEmail(
     ]);
   }
   const lines: string[] = [];
-  if (decision.cash.amount > 0) lines.push(`We are refunding ${fmt(decision.cash)} to your original payment method. It usually arrives within 5 to 10 business days.`);
+  if (decision.cash.amount > 0)
+    lines.push(`We are refunding ${fmt(decision.cash)} to your original payment method. It usually arrives within 5 to 10 business days.`);
   if (decision.storeCredit.amount > 0) {
     const bonus = decision.goodwill.amount > 0 ? `, including ${fmt(decision.goodwill)} from us as a thank-you,` : '';
     lines.push(`We have added ${fmt(decision.storeCredit)} of store credit${bonus} to your account. You can use it on your next order.`);
   }
-  if (decision.outcome === 'replacement') lines.push('We are sending you a replacement. You will receive the tracking details when it ships.');
+  if (decision.outcome === 'replacement')
+    lines.push('We are sending you a replacement. You will receive the tracking details when it ships.');
   if (decision.outcome === 'refund_without_return') lines.push('There is no need to send anything back.');
   if (lines.length === 0) lines.push('We have noted your feedback and shared it with the team so it does not happen again.');
   return render(`Your claim for order ${claim.order.id} is settled`, [hello, opening, ...lines, sign]);

@@ -1,5 +1,5 @@
 import type { CustomerHistory } from './decide.ts';
-import type { LedgerEntry, StoredDecision } from './ledger.ts';
+import type { LedgerEntry } from './ledger.ts';
 import { type Money, money } from './money.ts';
 import type { Policy } from './policy.ts';
 
@@ -48,9 +48,4 @@ export function customerHistory(args: {
     goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit, 0);
   }
   return { claimsInWindow, unreturnedReturns, goodwillSpent: money(goodwill, currency), orderGranted: args.orderGranted };
-}
-
-/** The decision value at stake (cash + credit). */
-export function valueOf(d: Pick<StoredDecision, 'cash' | 'storeCredit'>): Money {
-  return money(d.cash.amount + d.storeCredit.amount, d.cash.currency);
 }

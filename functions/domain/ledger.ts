@@ -225,7 +225,13 @@ export function currentDecision(entries: readonly LedgerEntry[]): StoredDecision
       if (approved) decision = { ...decision, ...approved };
     }
     if (e.type === 'rejected' && decision) {
-      decision = { ...decision, outcome: 'rejected', cash: { ...decision.cash, amount: 0 }, storeCredit: { ...decision.storeCredit, amount: 0 }, goodwill: { ...decision.goodwill, amount: 0 } };
+      decision = {
+        ...decision,
+        outcome: 'rejected',
+        cash: { ...decision.cash, amount: 0 },
+        storeCredit: { ...decision.storeCredit, amount: 0 },
+        goodwill: { ...decision.goodwill, amount: 0 },
+      };
     }
   }
   return decision;

@@ -18,9 +18,13 @@ export function higherRole(a: Role, b: Role): Role {
 }
 
 const amount = z.number().int('must be a whole number of minor units').nonnegative('must not be negative');
-const percent = z.number().min(0).max(100).refine((p) => Number.isInteger(Math.round(p * 100)) && Math.abs(Math.round(p * 100) - p * 100) < 1e-9, {
-  message: 'must have at most two decimals',
-});
+const percent = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((p) => Number.isInteger(Math.round(p * 100)) && Math.abs(Math.round(p * 100) - p * 100) < 1e-9, {
+    message: 'must have at most two decimals',
+  });
 const reason = z.enum(reasons);
 const days = z.number().int().min(0).max(3650);
 
@@ -31,7 +35,11 @@ const tierSchema = z.strictObject({
   /** Who approves at this tier (empty for `auto`). */
   approvers: z.array(z.email()).default([]),
   /** How long this tier has to answer before the claim escalates one tier up. */
-  waitHours: z.number().positive().max(24 * 90).optional(),
+  waitHours: z
+    .number()
+    .positive()
+    .max(24 * 90)
+    .optional(),
 });
 
 const goodwillRuleSchema = z.strictObject({
@@ -73,9 +81,7 @@ export const policySchema = z
     /** Reasons for which shipping is refunded too (in proportion for a partial claim). */
     shippingRefundReasons: z.array(reason).default([]),
     /** A fee kept from the refund for these reasons. */
-    restockingFee: z
-      .strictObject({ percent, reasons: z.array(reason).default([]) })
-      .default({ percent: 0, reasons: [] }),
+    restockingFee: z.strictObject({ percent, reasons: z.array(reason).default([]) }).default({ percent: 0, reasons: [] }),
     goodwill: z
       .strictObject({
         /** Store-credit compensation by reason; the reason is then settled with credit, not cash. */
@@ -97,9 +103,7 @@ export const policySchema = z
         /** An authorised return never received after `afterDays` needs at least `minRole`. */
         unreturned: z.strictObject({ afterDays: days, minRole: z.enum(roles) }).optional(),
         /** Customers (ids or emails) that always need at least `minRole`. */
-        blocklist: z
-          .strictObject({ customers: z.array(z.string().min(1)).default([]), minRole: z.enum(roles) })
-          .optional(),
+        blocklist: z.strictObject({ customers: z.array(z.string().min(1)).default([]), minRole: z.enum(roles) }).optional(),
         /** Goodwill (credit beyond a refund, bonus) per customer over a rolling window. */
         goodwillBudget: z.strictObject({ amount, days }).optional(),
       })
@@ -110,7 +114,11 @@ export const policySchema = z
     tiers.forEach((t, i) => {
       const prev = tiers[i - 1];
       if (prev && compareRoles(prev.role, t.role) >= 0) {
-        ctx.addIssue({ code: 'custom', path: ['approval', 'tiers', i, 'role'], message: 'tiers must go up one role at a time, lowest first' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approval', 'tiers', i, 'role'],
+          message: 'tiers must go up one role at a time, lowest first',
+        });
       }
       if (prev && (prev.limit === null || (t.limit !== null && t.limit <= prev.limit))) {
         ctx.addIssue({ code: 'custom', path: ['approval', 'tiers', i, 'limit'], message: 'limits must increase from tier to tier' });
@@ -119,7 +127,11 @@ export const policySchema = z
         ctx.addIssue({ code: 'custom', path: ['approval', 'tiers', i, 'limit'], message: 'the top tier must have no limit (null)' });
       }
       if (t.role !== 'auto' && t.approvers.length === 0) {
-        ctx.addIssue({ code: 'custom', path: ['approval', 'tiers', i, 'approvers'], message: 'a tier of people needs at least one approver' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approval', 'tiers', i, 'approvers'],
+          message: 'a tier of people needs at least one approver',
+        });
       }
       if (t.role !== 'auto' && t.waitHours === undefined) {
         ctx.addIssue({ code: 'custom', path: ['approval', 'tiers', i, 'waitHours'], message: 'a tier of people needs waitHours' });

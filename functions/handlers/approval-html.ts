@@ -1,6 +1,6 @@
+import { decisionValue } from '#domain/decide.ts';
 import { escapeHtml as e } from '#domain/email.ts';
-import { valueOf } from '#domain/history.ts';
-import { type Money, formatMoney, minorDigits } from '#domain/money.ts';
+import { formatMoney, type Money, minorDigits } from '#domain/money.ts';
 import type { ApprovalOutcome, ApprovalView, LinkProblem } from '#usecases/approvals.ts';
 import { roleLabel } from '#usecases/approvals.ts';
 
@@ -21,7 +21,7 @@ const fmt = (m: Money) => formatMoney(m, 'en');
 /** The read-only confirmation page with the one form that acts. */
 export function confirmationPage(view: ApprovalView, action: string): string {
   const { claim, decision, history, grant } = view;
-  const value = valueOf(decision);
+  const value = decisionValue(decision);
   const digits = minorDigits(value.currency);
   const items = claim.complaint.items
     .map((line) => {
@@ -56,16 +56,40 @@ export function confirmationPage(view: ApprovalView, action: string): string {
 }
 
 const problems: Record<LinkProblem | 'bad_form' | 'above_proposal' | 'above_limit', { status: number; title: string; text: string }> = {
-  malformed: { status: 400, title: 'This link is not valid', text: 'The link is incomplete or was changed. Open it again from the email, or ask for a new one.' },
-  tampered: { status: 403, title: 'This link is not valid', text: 'The link was changed after it was sent, so it cannot be used. Open it again from the email.' },
-  expired: { status: 410, title: 'This link has expired', text: 'The time to decide with this link has passed. If the claim still needs a decision, a new link has gone to the next approver.' },
+  malformed: {
+    status: 400,
+    title: 'This link is not valid',
+    text: 'The link is incomplete or was changed. Open it again from the email, or ask for a new one.',
+  },
+  tampered: {
+    status: 403,
+    title: 'This link is not valid',
+    text: 'The link was changed after it was sent, so it cannot be used. Open it again from the email.',
+  },
+  expired: {
+    status: 410,
+    title: 'This link has expired',
+    text: 'The time to decide with this link has passed. If the claim still needs a decision, a new link has gone to the next approver.',
+  },
   used: { status: 409, title: 'This link was already used', text: 'A decision was already recorded with this link. Nothing was changed.' },
-  superseded: { status: 410, title: 'This link no longer works', text: 'The claim moved on (for example it was escalated to another approver), so this link was retired. Nothing was changed.' },
+  superseded: {
+    status: 410,
+    title: 'This link no longer works',
+    text: 'The claim moved on (for example it was escalated to another approver), so this link was retired. Nothing was changed.',
+  },
   ended: { status: 409, title: 'This claim has already ended', text: 'The claim was settled, rejected or closed. Nothing was changed.' },
   unknown_claim: { status: 404, title: 'Claim not found', text: 'This link points at a claim that does not exist.' },
   bad_form: { status: 400, title: 'Please try again', text: 'The form was incomplete. Nothing was changed.' },
-  above_proposal: { status: 422, title: 'Amount above the proposal', text: 'You can approve the proposal or a lower amount, not a higher one. Nothing was changed.' },
-  above_limit: { status: 403, title: 'Amount above your limit', text: 'That amount is above what your role may approve. Approve a lower amount, or reject. Nothing was changed.' },
+  above_proposal: {
+    status: 422,
+    title: 'Amount above the proposal',
+    text: 'You can approve the proposal or a lower amount, not a higher one. Nothing was changed.',
+  },
+  above_limit: {
+    status: 403,
+    title: 'Amount above your limit',
+    text: 'That amount is above what your role may approve. Approve a lower amount, or reject. Nothing was changed.',
+  },
 };
 
 /** A page that explains why nothing happened. */
@@ -77,5 +101,8 @@ export function problemPage(problem: keyof typeof problems, message?: string): {
 /** The page after a decision was recorded. */
 export function resultPage(outcome: Extract<ApprovalOutcome, { ok: true }>): string {
   const what = outcome.decision === 'approve' ? `Approved${outcome.approved ? `: ${fmt(outcome.approved)}` : ''}` : 'Rejected';
-  return page(`${what}`, `<p>Your decision on claim <code>${e(outcome.claimId)}</code> is recorded, and the claim continues. The customer will be told. You can close this page.</p>`);
+  return page(
+    `${what}`,
+    `<p>Your decision on claim <code>${e(outcome.claimId)}</code> is recorded, and the claim continues. The customer will be told. You can close this page.</p>`,
+  );
 }

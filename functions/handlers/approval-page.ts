@@ -17,7 +17,8 @@ export const handler = httpHandler(async (req): Promise<HttpResult> => {
   }
   if (req.method !== 'POST') return { ...html(405, ''), headers: { ...html(405, '').headers, allow: 'GET, HEAD, POST' } };
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return problemHtml(problemPage('bad_form', 'The decision must be sent from the confirmation page.'));
+  if (type !== 'application/x-www-form-urlencoded')
+    return problemHtml(problemPage('bad_form', 'The decision must be sent from the confirmation page.'));
   const form = new URLSearchParams(req.rawBody);
   const outcome = await answerApproval(
     token,

@@ -77,7 +77,14 @@ export async function authenticateStorefront(req: HttpRequest, deps: { secrets: 
   const secret = await deps.secrets.storefrontSecret(storefrontId);
   const ok =
     secret !== undefined &&
-    verifyStorefrontSignature({ header, secret, method: req.method, pathWithQuery: req.pathWithQuery, rawBody: req.rawBody, now: deps.clock.now() });
+    verifyStorefrontSignature({
+      header,
+      secret,
+      method: req.method,
+      pathWithQuery: req.pathWithQuery,
+      rawBody: req.rawBody,
+      now: deps.clock.now(),
+    });
   if (!ok) throw new UnauthorizedError('Invalid signature');
   return storefrontId;
 }

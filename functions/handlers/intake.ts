@@ -8,7 +8,14 @@ export const handler = httpHandler(async (req) => {
   const storefrontId = await authenticateStorefront(req, deps);
   requireJson(req);
   const result = await receiveClaim(
-    { storefrontId, idempotencyKey: req.headers['idempotency-key'], method: req.method, pathWithQuery: req.pathWithQuery, rawBody: req.rawBody, baseUrl: req.baseUrl },
+    {
+      storefrontId,
+      idempotencyKey: req.headers['idempotency-key'],
+      method: req.method,
+      pathWithQuery: req.pathWithQuery,
+      rawBody: req.rawBody,
+      baseUrl: req.baseUrl,
+    },
     deps,
   );
   return json(result.statusCode, result.body, result.replayed ? { 'idempotent-replayed': 'true' } : {});

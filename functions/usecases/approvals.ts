@@ -1,14 +1,22 @@
-import { type ApprovalGrant, type TokenProblem, formNonce, signApprovalToken, verifyApprovalToken, verifyFormNonce } from '#domain/approval-token.ts';
+import {
+  type ApprovalGrant,
+  formNonce,
+  signApprovalToken,
+  type TokenProblem,
+  verifyApprovalToken,
+  verifyFormNonce,
+} from '#domain/approval-token.ts';
 import type { ClaimRequest } from '#domain/claim.ts';
 import type { CustomerHistory } from '#domain/decide.ts';
+import { decisionValue } from '#domain/decide.ts';
 import { approvalRequestEmail, customerEmail } from '#domain/email.ts';
 import { PolicyNotFoundError } from '#domain/errors.ts';
-import { customerHistory, valueOf } from '#domain/history.ts';
-import { type StoredDecision, currentDecision, statusOf } from '#domain/ledger.ts';
+import { customerHistory } from '#domain/history.ts';
+import { currentDecision, type StoredDecision, statusOf } from '#domain/ledger.ts';
 import { type Money, min, money, parseMajorUnits, subtract } from '#domain/money.ts';
 import { type Role, tierAbove, tierFor } from '#domain/policy.ts';
 import type { ApprovalUse, Deps, PendingCallback } from '#ports';
-import { type ApprovalStep, type FlowState, type LoadedClaim, type TaskInput, loadClaim, record, sendOnce } from './common.ts';
+import { type ApprovalStep, type FlowState, type LoadedClaim, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -35,7 +43,9 @@ export async function requestApproval(
   const approvers = tier?.approvers ?? [];
   const requested = loaded.entries.find((e) => e.step === `approval-requested#${round}`);
   // The deadline is fixed by the first request of the round; a resumed wait keeps it.
-  const deadline = requested ? String(requested.data.deadline) : new Date(deps.clock.now().getTime() + input.approval.waitSeconds * 1000).toISOString();
+  const deadline = requested
+    ? String(requested.data.deadline)
+    : new Date(deps.clock.now().getTime() + input.approval.waitSeconds * 1000).toISOString();
   await deps.state.putCallback({
     claimId: input.claimId,
     kind: 'approval',
@@ -47,7 +57,7 @@ export async function requestApproval(
     resume: {
       claimId: input.claimId,
       storefrontId: loaded.ref.storefrontId,
-      returnWaitSeconds: policy.policy.returns.sendBackDays * DAY_MS / 1000,
+      returnWaitSeconds: (policy.policy.returns.sendBackDays * DAY_MS) / 1000,
     },
   });
   await record(deps, loaded, {
@@ -56,13 +66,22 @@ export async function requestApproval(
     status: 'awaiting_approval',
     actor: { kind: 'system' },
     policyVersion: decision.policyVersion,
-    data: { round, role, approvers: [...approvers], deadline, proposal: { cash: { ...decision.cash }, storeCredit: { ...decision.storeCredit } } },
+    data: {
+      round,
+      role,
+      approvers: [...approvers],
+      deadline,
+      proposal: { cash: { ...decision.cash }, storeCredit: { ...decision.storeCredit } },
+    },
   });
   const key = await deps.secrets.approvalKey();
   const base = deps.publicUrl ?? '';
   const sender = await deps.state.storefront(loaded.ref.storefrontId);
   for (const approver of approvers) {
-    const token = signApprovalToken({ claimId: input.claimId, round, role, approver, expiresAt: Math.floor(Date.parse(deadline) / 1000) }, key);
+    const token = signApprovalToken(
+      { claimId: input.claimId, round, role, approver, expiresAt: Math.floor(Date.parse(deadline) / 1000) },
+      key,
+    );
     await sendOnce(deps, loaded, {
       step: `email:approval#${round}:${approver}`,
       kind: 'approval_request',
@@ -91,7 +110,10 @@ export async function requestApproval(
  * 3. At the top tier, the customer is told honestly that it needs more time, and the claim is
  *    left `failed` with the reason `approval_timed_out`, where an operator finds it.
  */
-export async function escalate(input: TaskInput & { approval: ApprovalStep }, deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'clock' | 'mailFrom'>): Promise<FlowState> {
+export async function escalate(
+  input: TaskInput & { approval: ApprovalStep },
+  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'clock' | 'mailFrom'>,
+): Promise<FlowState> {
   const loaded = await loadClaim(deps, input.claimId);
   const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
   if (!policy) throw new PolicyNotFoundError(`Storefront ${loaded.ref.storefrontId} has no policy`);
@@ -104,16 +126,30 @@ export async function escalate(input: TaskInput & { approval: ApprovalStep }, de
     status: above ? 'awaiting_approval' : 'failed',
     actor: { kind: 'system' },
     policyVersion: decision?.policyVersion ?? null,
-    data: { round: input.approval.round, from: input.approval.role, to: above?.role ?? null, ...(above ? {} : { reason: 'approval_timed_out' }) },
+    data: {
+      round: input.approval.round,
+      from: input.approval.role,
+      to: above?.role ?? null,
+      ...(above ? {} : { reason: 'approval_timed_out' }),
+    },
   });
   if (above) {
-    return { ...base, next: 'approval', approval: { round: input.approval.round + 1, role: above.role, waitSeconds: Math.round((above.waitHours ?? 48) * 3600) } };
+    return {
+      ...base,
+      next: 'approval',
+      approval: { round: input.approval.round + 1, role: above.role, waitSeconds: Math.round((above.waitHours ?? 48) * 3600) },
+    };
   }
   await sendOnce(deps, loaded, {
     step: 'email:needs-more-time',
     kind: 'needs_more_time',
     to: loaded.claim.customer.email,
-    content: customerEmail('needs_more_time', { claim: loaded.claim, decision, shopName: (await deps.state.storefront(loaded.ref.storefrontId))?.name ?? loaded.ref.storefrontId, claimId: input.claimId }),
+    content: customerEmail('needs_more_time', {
+      claim: loaded.claim,
+      decision,
+      shopName: (await deps.state.storefront(loaded.ref.storefrontId))?.name ?? loaded.ref.storefrontId,
+      claimId: input.claimId,
+    }),
     status: 'failed',
     policyVersion: decision?.policyVersion ?? null,
   });
@@ -201,7 +237,12 @@ export interface ApprovalAnswer {
 /** What the result page says. */
 export type ApprovalOutcome =
   | { readonly ok: true; readonly decision: 'approve' | 'reject'; readonly approved?: Money; readonly claimId: string }
-  | { readonly ok: false; readonly problem: LinkProblem | 'bad_form' | 'above_proposal' | 'above_limit'; readonly message?: string; readonly use?: ApprovalUse };
+  | {
+      readonly ok: false;
+      readonly problem: LinkProblem | 'bad_form' | 'above_proposal' | 'above_limit';
+      readonly message?: string;
+      readonly use?: ApprovalUse;
+    };
 
 /**
  * Records an approver's decision, once.
@@ -213,7 +254,11 @@ export type ApprovalOutcome =
  * 3. `approved` (with the approved amounts, the approver, IP and user agent) or `rejected` is
  *    appended, and the workflow resumes with where the claim goes next.
  */
-export async function answerApproval(token: string, answer: ApprovalAnswer, deps: LinkDeps & Pick<Deps, 'workflow'>): Promise<ApprovalOutcome> {
+export async function answerApproval(
+  token: string,
+  answer: ApprovalAnswer,
+  deps: LinkDeps & Pick<Deps, 'workflow'>,
+): Promise<ApprovalOutcome> {
   const found = await lookupApproval(token, deps);
   if (!found.ok) return found;
   const { view, loaded, callback } = found;
@@ -225,7 +270,7 @@ export async function answerApproval(token: string, answer: ApprovalAnswer, deps
     return { ok: false, problem: 'bad_form', message: 'Choose Approve or Reject.' };
   }
   const note = (answer.note ?? '').slice(0, 2000);
-  const proposal = valueOf(view.decision);
+  const proposal = decisionValue(view.decision);
   let approved = view.decision;
   if (answer.decision === 'approve' && answer.amount !== undefined && answer.amount.trim() !== '') {
     const amount = parseMajorUnits(answer.amount, proposal.currency);
@@ -233,16 +278,28 @@ export async function answerApproval(token: string, answer: ApprovalAnswer, deps
     if (amount.amount > proposal.amount) return { ok: false, problem: 'above_proposal' };
     approved = lowered(view.decision, amount);
   }
-  if (answer.decision === 'approve' && view.limit && valueOf(approved).amount > view.limit.amount) {
+  if (answer.decision === 'approve' && view.limit !== null && decisionValue(approved).amount > view.limit.amount) {
     return { ok: false, problem: 'above_limit' };
   }
 
   const now = deps.clock.now();
-  const use: ApprovalUse = { claimId: view.claimId, round: view.grant.round, decision: answer.decision, approver: view.grant.approver, at: now.toISOString() };
+  const use: ApprovalUse = {
+    claimId: view.claimId,
+    round: view.grant.round,
+    decision: answer.decision,
+    approver: view.grant.approver,
+    at: now.toISOString(),
+  };
   const first = await deps.state.useApproval(use);
   if (!first.first) return { ok: false, problem: 'used', use: first.existing };
 
-  const actor = { kind: 'approver' as const, email: view.grant.approver, role: view.grant.role, ip: answer.ip, userAgent: answer.userAgent.slice(0, 512) };
+  const actor = {
+    kind: 'approver' as const,
+    email: view.grant.approver,
+    role: view.grant.role,
+    ip: answer.ip,
+    userAgent: answer.userAgent.slice(0, 512),
+  };
   if (answer.decision === 'reject') {
     await record(deps, loaded, {
       type: 'rejected',
@@ -269,15 +326,25 @@ export async function answerApproval(token: string, answer: ApprovalAnswer, deps
   }
   const next: FlowState =
     answer.decision === 'approve' && view.decision.returnRequired
-      ? { claimId: view.claimId, storefrontId: loaded.ref.storefrontId, next: 'return', returnWaitSeconds: callback.resume.returnWaitSeconds ?? 30 * 86400 }
+      ? {
+          claimId: view.claimId,
+          storefrontId: loaded.ref.storefrontId,
+          next: 'return',
+          returnWaitSeconds: callback.resume.returnWaitSeconds ?? 30 * 86400,
+        }
       : { claimId: view.claimId, storefrontId: loaded.ref.storefrontId, next: 'conclude' };
   await deps.workflow.succeed(callback.taskToken, next);
-  return { ok: true, decision: answer.decision, claimId: view.claimId, ...(answer.decision === 'approve' ? { approved: valueOf(approved) } : {}) };
+  return {
+    ok: true,
+    decision: answer.decision,
+    claimId: view.claimId,
+    ...(answer.decision === 'approve' ? { approved: decisionValue(approved) } : {}),
+  };
 }
 
 /** The decision with its total lowered to `amount`: goodwill goes first, then credit, then cash. */
 export function lowered(d: StoredDecision, amount: Money): StoredDecision {
-  let cut = subtract(valueOf(d), amount);
+  let cut = subtract(decisionValue(d), amount);
   const g = min(cut, d.goodwill);
   cut = subtract(cut, g);
   const credit = subtract(d.storeCredit, g);

@@ -1,10 +1,10 @@
 import { decide } from '#domain/decide.ts';
 import { PolicyNotFoundError } from '#domain/errors.ts';
 import { customerHistory } from '#domain/history.ts';
-import { type StoredDecision, decisionData } from '#domain/ledger.ts';
+import { decisionData, type StoredDecision } from '#domain/ledger.ts';
 import { type Policy, tierFor } from '#domain/policy.ts';
 import type { Deps } from '#ports';
-import { type FlowState, type LoadedClaim, type TaskInput, loadClaim, record } from './common.ts';
+import { type FlowState, type LoadedClaim, loadClaim, record, type TaskInput } from './common.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,7 +34,11 @@ export async function assessClaim(input: TaskInput, deps: Pick<Deps, 'ledger' | 
   } else {
     const now = deps.clock.now();
     const p = policy.policy;
-    const lookback = Math.max(p.risk.frequentClaims?.days ?? 0, p.risk.goodwillBudget?.days ?? 0, (p.risk.unreturned?.afterDays ?? 0) + p.returns.sendBackDays + 365);
+    const lookback = Math.max(
+      p.risk.frequentClaims?.days ?? 0,
+      p.risk.goodwillBudget?.days ?? 0,
+      (p.risk.unreturned?.afterDays ?? 0) + p.returns.sendBackDays + 365,
+    );
     const [customerEntries, orderGranted] = await Promise.all([
       deps.ledger.customerEntries(loaded.ref.storefrontId, loaded.ref.customerId, new Date(now.getTime() - lookback * DAY_MS)),
       deps.state.orderGranted(loaded.ref.storefrontId, loaded.ref.orderId, loaded.ref.currency),

@@ -1,5 +1,5 @@
 import { NotFoundError } from '#domain/errors.ts';
-import { type Json, type LedgerEntry, currentDecision, statusOf } from '#domain/ledger.ts';
+import { currentDecision, type Json, type LedgerEntry, statusOf } from '#domain/ledger.ts';
 import type { Deps } from '#ports';
 
 /** One approval round as the status API shows it. */

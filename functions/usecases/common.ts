@@ -1,7 +1,7 @@
 import type { ClaimRequest } from '#domain/claim.ts';
 import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
 import { ClaimNotFoundError } from '#domain/errors.ts';
-import { type ClaimRef, type ClaimStatus, type LedgerEntry, claimOf } from '#domain/ledger.ts';
+import { type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry } from '#domain/ledger.ts';
 import type { Role } from '#domain/policy.ts';
 import type { Deps } from '#ports';
 
@@ -49,7 +49,10 @@ export async function loadClaim(deps: Pick<Deps, 'ledger'>, claimId: string): Pr
 }
 
 /** Sender and shop name for a storefront's emails. */
-export async function senderFor(deps: Pick<Deps, 'state' | 'mailFrom'>, storefrontId: string): Promise<{ from: string; replyTo?: string; shopName: string }> {
+export async function senderFor(
+  deps: Pick<Deps, 'state' | 'mailFrom'>,
+  storefrontId: string,
+): Promise<{ from: string; replyTo?: string; shopName: string }> {
   const s = await deps.state.storefront(storefrontId);
   return { from: s?.mailFrom ?? deps.mailFrom, ...(s?.replyTo ? { replyTo: s.replyTo } : {}), shopName: s?.name ?? storefrontId };
 }
@@ -61,7 +64,14 @@ export async function senderFor(deps: Pick<Deps, 'state' | 'mailFrom'>, storefro
 export async function sendOnce(
   deps: Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom'>,
   loaded: LoadedClaim,
-  args: { step: string; kind: CustomerEmailKind | 'approval_request' | 'needs_more_time'; to: string; content: EmailContent; status: ClaimStatus; policyVersion: number | null },
+  args: {
+    step: string;
+    kind: CustomerEmailKind | 'approval_request' | 'needs_more_time';
+    to: string;
+    content: EmailContent;
+    status: ClaimStatus;
+    policyVersion: number | null;
+  },
 ): Promise<void> {
   if (loaded.entries.some((e) => e.step === args.step)) return;
   const sender = await senderFor(deps, loaded.ref.storefrontId);
@@ -84,7 +94,11 @@ export async function sendOnce(
 }
 
 /** Appends an entry and keeps the loaded claim's entries current. */
-export async function record(deps: Pick<Deps, 'ledger'>, loaded: LoadedClaim, draft: Parameters<Deps['ledger']['append']>[1]): Promise<LedgerEntry> {
+export async function record(
+  deps: Pick<Deps, 'ledger'>,
+  loaded: LoadedClaim,
+  draft: Parameters<Deps['ledger']['append']>[1],
+): Promise<LedgerEntry> {
   const entry = await deps.ledger.append(loaded.ref, draft, loaded.entries);
   if (!loaded.entries.some((e) => e.seq === entry.seq)) loaded.entries.push(entry);
   return entry;

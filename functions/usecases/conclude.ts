@@ -3,7 +3,7 @@ import { OverRefundError } from '#domain/errors.ts';
 import { currentDecision, settlementPostings, statusOf } from '#domain/ledger.ts';
 import { add, money, subtract } from '#domain/money.ts';
 import type { Deps } from '#ports';
-import { type TaskInput, loadClaim, record, sendOnce, senderFor } from './common.ts';
+import { loadClaim, record, senderFor, sendOnce, type TaskInput } from './common.ts';
 
 /**
  * Grants what the claim's decision grants and tells the customer.
@@ -19,7 +19,10 @@ import { type TaskInput, loadClaim, record, sendOnce, senderFor } from './common
  * 4. The outcome email is sent and recorded; the claim is `settled`.
  * Every step is idempotent, so a retried Conclude grants nothing twice.
  */
-export async function conclude(input: TaskInput, deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>): Promise<{ status: string }> {
+export async function conclude(
+  input: TaskInput,
+  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>,
+): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const status = statusOf(loaded.entries);
   if (status === 'settled' || status === 'rejected' || status === 'closed') return { status };
@@ -30,7 +33,14 @@ export async function conclude(input: TaskInput, deps: Pick<Deps, 'ledger' | 'st
 
   if (decision.outcome === 'rejected') {
     if (!loaded.entries.some((e) => e.type === 'rejected')) {
-      await record(deps, loaded, { type: 'rejected', step: 'rejected', status: 'assessing', actor: { kind: 'system' }, policyVersion: pv, data: { by: 'policy' } });
+      await record(deps, loaded, {
+        type: 'rejected',
+        step: 'rejected',
+        status: 'assessing',
+        actor: { kind: 'system' },
+        policyVersion: pv,
+        data: { by: 'policy' },
+      });
     }
     await sendOnce(deps, loaded, {
       step: 'email:outcome',
@@ -107,7 +117,10 @@ export async function conclude(input: TaskInput, deps: Pick<Deps, 'ledger' | 'st
  * A workflow step failed after its retries: the claim is marked `failed` with the error, so an
  * operator can find it, and the execution then fails.
  */
-export async function recordFailure(input: TaskInput & { error?: { Error?: string; Cause?: string } }, deps: Pick<Deps, 'ledger'>): Promise<{ status: string }> {
+export async function recordFailure(
+  input: TaskInput & { error?: { Error?: string; Cause?: string } },
+  deps: Pick<Deps, 'ledger'>,
+): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const round = loaded.entries.filter((e) => e.type === 'failed').length + 1;
   await record(deps, loaded, {

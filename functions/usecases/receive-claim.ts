@@ -35,7 +35,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * 3. The `received` entry is appended and the workflow started, named by the claim id. Both are
  *    idempotent, so a replay re-drives them: a crash between steps loses nothing.
  */
-export async function receiveClaim(input: ReceiveClaimInput, deps: Pick<Deps, 'ledger' | 'state' | 'workflow' | 'clock'>): Promise<ReceiveClaimResult> {
+export async function receiveClaim(
+  input: ReceiveClaimInput,
+  deps: Pick<Deps, 'ledger' | 'state' | 'workflow' | 'clock'>,
+): Promise<ReceiveClaimResult> {
   const key = input.idempotencyKey;
   if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
     throw new InvalidRequestError('Idempotency-Key header is required', [
@@ -75,14 +78,18 @@ export async function receiveClaim(input: ReceiveClaimInput, deps: Pick<Deps, 'l
     throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request');
   }
 
-  await deps.ledger.append(refOf(record.claimId, input.storefrontId, claim), {
-    type: 'received',
-    step: 'received',
-    status: 'received',
-    actor: { kind: 'storefront', id: input.storefrontId },
-    policyVersion: null,
-    data: { claim: JSON.parse(JSON.stringify(claim)), idempotencyKey: key },
-  }, remembered.created ? [] : undefined); // a new claim id has no entries yet: no need to read
+  await deps.ledger.append(
+    refOf(record.claimId, input.storefrontId, claim),
+    {
+      type: 'received',
+      step: 'received',
+      status: 'received',
+      actor: { kind: 'storefront', id: input.storefrontId },
+      policyVersion: null,
+      data: { claim: JSON.parse(JSON.stringify(claim)), idempotencyKey: key },
+    },
+    remembered.created ? [] : undefined,
+  ); // a new claim id has no entries yet: no need to read
   await deps.workflow.start(record.claimId, { claimId: record.claimId, storefrontId: input.storefrontId });
   return { statusCode: record.statusCode, body: record.body, replayed: !remembered.created };
 }

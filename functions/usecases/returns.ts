@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { customerEmail } from '#domain/email.ts';
-import { ConflictError, InvalidRequestError, NotFoundError, UnprocessableClaimError, toIssues } from '#domain/errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, toIssues, UnprocessableClaimError } from '#domain/errors.ts';
 import { currentDecision, statusOf } from '#domain/ledger.ts';
 import type { Deps } from '#ports';
-import { type TaskInput, loadClaim, record, sendOnce, senderFor } from './common.ts';
+import { loadClaim, record, senderFor, sendOnce, type TaskInput } from './common.ts';
 
 /**
  * Authorises the return and leaves the workflow waiting for the goods.
@@ -19,7 +19,9 @@ export async function awaitReturn(
   const loaded = await loadClaim(deps, input.claimId);
   const decision = currentDecision(loaded.entries);
   const authorised = loaded.entries.find((e) => e.step === 'return-authorised');
-  const deadline = authorised ? String(authorised.data.deadline) : new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString();
+  const deadline = authorised
+    ? String(authorised.data.deadline)
+    : new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString();
   await deps.state.putCallback({
     claimId: input.claimId,
     kind: 'return',
@@ -53,7 +55,10 @@ export async function awaitReturn(
 }
 
 const returnReportSchema = z.strictObject({
-  items: z.array(z.strictObject({ sku: z.string().trim().min(1).max(128), quantity: z.number().int().min(1).max(100_000) })).min(1).max(500),
+  items: z
+    .array(z.strictObject({ sku: z.string().trim().min(1).max(128), quantity: z.number().int().min(1).max(100_000) }))
+    .min(1)
+    .max(500),
   receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }),
   condition: z.enum(['as_new', 'used', 'damaged']),
 });
@@ -103,7 +108,8 @@ export async function reportReturn(
   report.items.forEach((item, i) => {
     const claimed = loaded.claim.complaint.items.find((c) => c.sku === item.sku);
     if (!claimed) issues.push({ path: `items[${i}].sku`, message: `${item.sku} was not claimed` });
-    else if (item.quantity > claimed.quantity) issues.push({ path: `items[${i}].quantity`, message: `${item.quantity} returned but ${claimed.quantity} claimed` });
+    else if (item.quantity > claimed.quantity)
+      issues.push({ path: `items[${i}].quantity`, message: `${item.quantity} returned but ${claimed.quantity} claimed` });
   });
   const authorised = loaded.entries.find((e) => e.type === 'return_authorised');
   if (authorised && Date.parse(report.receivedAt) < Date.parse(authorised.at) - 24 * 60 * 60 * 1000) {
@@ -130,7 +136,10 @@ export async function reportReturn(
  * What happens: `closed` is appended with the reason `return_not_received` (it counts in the
  * customer's history), and the customer is told, with a way to reach a person.
  */
-export async function closeUnreturned(input: TaskInput, deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>): Promise<{ status: string }> {
+export async function closeUnreturned(
+  input: TaskInput,
+  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>,
+): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const decision = currentDecision(loaded.entries);
   await record(deps, loaded, {

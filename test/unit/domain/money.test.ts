@@ -114,8 +114,8 @@ describe('money: share and percentOf round once, up for grants and down for fees
     expect(() => share(eur(100), 0.5, 2, 'up')).toThrow(RangeError);
   });
 
-  it('computes exactly where floats would not (no 0.1 + 0.2 drift on large amounts)', () => {
-    // arrange: 2^53 − 1 × 3 / 3 overflows a double in the middle of the calculation
+  it('computes in BigInt, so a large amount times a factor keeps every unit', () => {
+    // arrange: (2^53 − 1) × 3 is beyond a double's exact range in the middle of the calculation
     const big = eur(Number.MAX_SAFE_INTEGER);
     // act
     const same = share(big, 3, 3, 'down');
