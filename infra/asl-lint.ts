@@ -94,7 +94,9 @@ function findJsonPathOnlyViolations(value: unknown, path: string, report: Report
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => findJsonPathOnlyViolations(item, `${path}[${i}]`, report));
+    value.forEach((item, i) => {
+      findJsonPathOnlyViolations(item, `${path}[${i}]`, report);
+    });
     return;
   }
   if (!isObject(value)) return;
@@ -127,7 +129,11 @@ function lintMachine(machine: JsonObject, prefix: string, errorNames: ReadonlySe
   };
 
   if (typeof startAt !== 'string' || !names.has(startAt)) {
-    report('missing-target', `${prefix}StartAt`, `${prefix}StartAt names ${JSON.stringify(startAt)}, which is not a state of ${statesPath}`);
+    report(
+      'missing-target',
+      `${prefix}StartAt`,
+      `${prefix}StartAt names ${JSON.stringify(startAt)}, which is not a state of ${statesPath}`,
+    );
   }
 
   for (const [name, state] of Object.entries(states)) {
@@ -181,11 +187,7 @@ function lintMachine(machine: JsonObject, prefix: string, errorNames: ReadonlySe
 /** A Task calls a real service: it must time out, retry transient failures with jitter, and catch. */
 function lintTask(task: JsonObject, path: string, report: Report): void {
   if (task.TimeoutSeconds === undefined && task.TimeoutSecondsPath === undefined) {
-    report(
-      'task-timeout',
-      path,
-      `${path} has no TimeoutSeconds or TimeoutSecondsPath (AWS waits forever, the local runner 60 s)`,
-    );
+    report('task-timeout', path, `${path} has no TimeoutSeconds or TimeoutSecondsPath (AWS waits forever, the local runner 60 s)`);
   }
   if (!Array.isArray(task.Retry) || task.Retry.length === 0) {
     report('task-retry', path, `${path} has no Retry`);
@@ -213,8 +215,7 @@ function lintErrorNames(state: JsonObject, path: string, errorNames: ReadonlySet
     handlers.forEach((handler, i) => {
       if (!isObject(handler) || !Array.isArray(handler.ErrorEquals)) return;
       handler.ErrorEquals.forEach((name, j) => {
-        const known =
-          typeof name === 'string' && (statesErrorNames.has(name) || lambdaErrorName.test(name) || errorNames.has(name));
+        const known = typeof name === 'string' && (statesErrorNames.has(name) || lambdaErrorName.test(name) || errorNames.has(name));
         if (!known) {
           const at = `${path}.${field}[${i}].ErrorEquals[${j}]`;
           report(

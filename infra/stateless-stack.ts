@@ -234,9 +234,7 @@ export class MakegoodStatelessStack extends Stack {
       // Loaded and inlined rather than DefinitionBody.fromFile: an uploaded asset hides the tasks
       // from the template, so neither the grants below nor the infra tests could see them.
       definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
-      definitionSubstitutions: Object.fromEntries(
-        tasks.map((s) => [s.aslPlaceholder, this.functionOf(s.id).functionArn]),
-      ),
+      definitionSubstitutions: Object.fromEntries(tasks.map((s) => [s.aslPlaceholder, this.functionOf(s.id).functionArn])),
       logs: {
         destination: new LogGroup(this, 'RefundStateMachineLogs', { retention: logRetention }),
         level: LogLevel.ALL,
@@ -289,7 +287,7 @@ export class MakegoodStatelessStack extends Stack {
       Validations.of(fn.role ?? fn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
         reason:
-          'The sender is chosen at run time (MAKEGOOD_MAIL_FROM or a storefront\'s own address) among the identities ' +
+          "The sender is chosen at run time (MAKEGOOD_MAIL_FROM or a storefront's own address) among the identities " +
           'verified in this account and region, which are not known at deploy time.',
       });
     }

@@ -27,6 +27,11 @@ export interface StackOptions {
   readonly demoSecret?: string;
   /** @default 'demo-finance-key' */
   readonly financeKey?: string;
+  /**
+   * A DynamoDB endpoint to use instead of starting dynalite, e.g. AWS's DynamoDB Local in the
+   * suite that proves the expressions are valid on AWS. @default dynalite under the data directory
+   */
+  readonly dynamodbEndpoint?: string;
   /** @default policies/demo.json */
   readonly demoPolicyFile?: string;
   /** Where progress lines go. @default console.log */
@@ -83,7 +88,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     for (const close of closers.reverse()) await close().catch((err: unknown) => log(`close failed: ${String(err)}`));
   };
   try {
-    const dynamo = await startDynamo(paths.dynamo, 0, host);
+    const dynamo = options.dynamodbEndpoint
+      ? { url: options.dynamodbEndpoint, operations: () => ({}), close: async () => {} }
+      : await startDynamo(paths.dynamo, 0, host);
     closers.push(dynamo.close);
     const mail = await startMail(paths.mail, options.mailPort ?? 8005, host);
     closers.push(mail.close);

@@ -195,7 +195,7 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
   const callback = await deps.state.callback(grant.claimId);
   const status = statusOf(loaded.entries);
   if (status === 'settled' || status === 'rejected' || status === 'closed' || status === 'failed') return { ok: false, problem: 'ended' };
-  if (!callback || callback.kind !== 'approval' || callback.round !== grant.round || !(callback.approvers ?? []).includes(grant.approver)) {
+  if (callback?.kind !== 'approval' || callback.round !== grant.round || !(callback.approvers ?? []).includes(grant.approver)) {
     return { ok: false, problem: 'superseded' };
   }
   const decision = currentDecision(loaded.entries);

@@ -15,6 +15,7 @@ function validDefinition() {
       Work: {
         Type: 'Task',
         Resource: 'arn:aws:states:::lambda:invoke',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL definition substitution, not a template literal
         Parameters: { FunctionName: '${WorkFunctionArn}', 'Payload.$': '$' },
         TimeoutSeconds: 30,
         Retry: [
@@ -154,7 +155,10 @@ describe('lintAsl', () => {
       code: 'unknown-error',
       path: 'States.Work.Retry[0].ErrorEquals[2]',
       breakIt: (d) => {
-        d.States.Work.Retry[0] = { ...d.States.Work.Retry[0], ErrorEquals: ['Lambda.ServiceException', 'TransientError', 'States.Timout'] } as never;
+        d.States.Work.Retry[0] = {
+          ...d.States.Work.Retry[0],
+          ErrorEquals: ['Lambda.ServiceException', 'TransientError', 'States.Timout'],
+        } as never;
         return d;
       },
     },

@@ -28,5 +28,4 @@ describe('statemachines/refund.asl.json', () => {
     // assert
     expect(problems).toEqual([]);
   });
-
 });

@@ -89,7 +89,13 @@ export function policyStatements(templates: Readonly<Record<string, TemplateJson
 
 /** Whether an IAM action pattern (`dynamodb:*`, `*`, `dynamodb:Update?tem`) covers `action`. */
 export function actionCovers(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 

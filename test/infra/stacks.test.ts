@@ -73,9 +73,7 @@ function roleIdOf(spec: FunctionSpec): string {
 
 /** Whether the role may perform `action` on a resource for which `onResource` holds. */
 function roleCan(roleLogicalId: string, action: string, onResource: (resource: unknown) => boolean): boolean {
-  return allowsOfRole(roleLogicalId).some(
-    (s) => s.actions.some((a) => actionCovers(a, action)) && s.resources.some(onResource),
-  );
+  return allowsOfRole(roleLogicalId).some((s) => s.actions.some((a) => actionCovers(a, action)) && s.resources.some(onResource));
 }
 
 const isLedger = (r: unknown) => refersTo(r, ledger, stateless.stackName);
@@ -191,9 +189,11 @@ describe('MakegoodStatelessStack', () => {
   it('configures each function as functions/config.ts expects, with only the settings its access needs', () => {
     for (const spec of functionSpecs) {
       // act
-      const env = (resourceOf(statelessTemplate, logicalId(functionOf(spec))).Properties.Environment as {
-        Variables: Record<string, unknown>;
-      }).Variables;
+      const env = (
+        resourceOf(statelessTemplate, logicalId(functionOf(spec))).Properties.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
 
       // assert — the config schema requires both tables and a secrets source in every function
       expect(Object.keys(env), spec.id).toEqual(
@@ -407,4 +407,3 @@ describe('checks', () => {
     expect(errors).toEqual([]);
   });
 });
-

