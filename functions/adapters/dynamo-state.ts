@@ -1,12 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { OverRefundError } from '#domain/errors.ts';
+import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/errors.ts';
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
 import type { ApprovalUse, IdempotencyRecord, PendingCallback, StateStore, Storefront } from '#ports';
 
 /** Idempotency keys are kept for a day, as Stripe does. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+const MAX_PUBLISH_ATTEMPTS = 8;
 
 function policySortKey(version: number): string {
   return `V#${String(version).padStart(8, '0')}`;
@@ -24,10 +25,20 @@ export class DynamoState implements StateStore {
     return out.Item;
   }
 
-  /** Puts an item only if its key is new; returns false when it already existed. */
-  private async putNew(item: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Puts an item only if its key is new (or, with `expiredBefore`, if the existing item expired
+   * before then: DynamoDB's TTL deletes late, and dynalite never). False when it already existed.
+   */
+  private async putNew(item: Record<string, unknown>, expiredBefore?: number): Promise<boolean> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: expiredBefore === undefined ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR expiresAt < :now',
+          ...(expiredBefore === undefined ? {} : { ExpressionAttributeValues: { ':now': expiredBefore } }),
+        }),
+      );
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
@@ -37,8 +48,8 @@ export class DynamoState implements StateStore {
 
   async rememberIdempotencyKey(record: IdempotencyRecord) {
     const pk = `IDEM#${record.storefrontId}#${record.key}`;
-    const expiresAt = Math.floor(Date.parse(record.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS;
-    if (await this.putNew({ pk, sk: 'IDEM', ...record, expiresAt })) return { created: true } as const;
+    const now = Math.floor(Date.parse(record.createdAt) / 1000);
+    if (await this.putNew({ pk, sk: 'IDEM', ...record, expiresAt: now + IDEMPOTENCY_TTL_SECONDS }, now)) return { created: true } as const;
     const item = await this.get(pk, 'IDEM');
     if (!item) throw new Error(`Idempotency record ${pk} vanished`);
     const { pk: _p, sk: _s, expiresAt: _e, ...existing } = item;
@@ -74,6 +85,9 @@ export class DynamoState implements StateStore {
       const item = await this.get(pk, 'TOTAL');
       const claims = item?.claims as Set<string> | undefined;
       if (claims?.has(args.claimId)) return; // a retry of a grant that already went through
+      if (item?.currency !== undefined && item.currency !== amount.currency) {
+        throw new CurrencyMismatchError(`Order ${args.orderId} was paid in ${String(item.currency)}, not ${amount.currency}`);
+      }
       throw new OverRefundError(
         `Granting ${amount.amount} on order ${args.orderId} would exceed the ${paid.amount} paid (already granted: ${String(item?.granted ?? 0)})`,
       );
@@ -82,6 +96,9 @@ export class DynamoState implements StateStore {
 
   async orderGranted(storefrontId: string, orderId: string, currency: string): Promise<Money> {
     const item = await this.get(`ORDER#${storefrontId}#${orderId}`, 'TOTAL');
+    if (item?.currency !== undefined && item.currency !== currency) {
+      throw new CurrencyMismatchError(`Order ${orderId} was paid in ${String(item.currency)}, not ${currency}`);
+    }
     return money(Number(item?.granted ?? 0), currency);
   }
 
@@ -107,7 +124,7 @@ export class DynamoState implements StateStore {
   }
 
   async publishPolicy(storefrontId: string, policy: Policy, at: Date): Promise<PolicyVersion> {
-    for (;;) {
+    for (let attempt = 0; attempt < MAX_PUBLISH_ATTEMPTS; attempt++) {
       const current = await this.currentPolicy(storefrontId);
       const version = (current?.version ?? 0) + 1;
       const publishedAt = at.toISOString();
@@ -121,6 +138,7 @@ export class DynamoState implements StateStore {
       });
       if (stored) return { storefrontId, version, policy, publishedAt };
     }
+    throw new TransientError(`Could not publish a policy for ${storefrontId}: too many concurrent publishers`);
   }
 
   async storefront(storefrontId: string): Promise<Storefront | undefined> {

@@ -10,7 +10,8 @@ import type { Secrets } from '#ports';
 export const secretsDocumentSchema = z.strictObject({
   approvalKey: z.string().min(32),
   financeKey: z.string().min(8),
-  storefronts: z.record(z.string().min(1), z.string().min(8)),
+  // Storefront ids are parts of DynamoDB keys (`ORDER#<storefront>#<order>`): no `#`, no spaces.
+  storefronts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'storefront ids are 1–64 letters, digits, _ or -'), z.string().min(8)),
 });
 export type SecretsDocument = z.infer<typeof secretsDocumentSchema>;
 
@@ -25,7 +26,13 @@ export class DocumentSecrets implements Secrets {
 
   private async doc(): Promise<SecretsDocument> {
     if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.doc;
-    const doc = secretsDocumentSchema.parse(JSON.parse(await this.load()));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await this.load());
+    } catch (err) {
+      throw new Error(`The secrets document is not valid JSON: ${(err as Error).message}`);
+    }
+    const doc = secretsDocumentSchema.parse(raw);
     this.cached = { doc, at: Date.now() };
     return doc;
   }

@@ -136,7 +136,8 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
         `The customer asked for ${desiredLabel(desiredOutcome)}; for ${labelOf(reason).toLowerCase()} the policy compensates with store credit instead`,
       );
     }
-    const capped = capForOrder(credit, history, claim, rules, fmt);
+    // The compensation is goodwill, so the customer's goodwill budget caps it too.
+    const capped = capForOrder(capByGoodwillBudget(credit, policy, history, rules, fmt), history, claim, rules, fmt);
     return finish(base, rules, history, policy, claim, {
       outcome: capped.amount > 0 ? 'goodwill' : 'rejected',
       cash: noMoney,
@@ -314,18 +315,10 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   }
 
   // 6. Caps: goodwill budget, what was paid for the claimed items, what is left on the order.
-  const budget = policy.risk.goodwillBudget;
-  if (budget && goodwill.amount > 0) {
-    const left = max(subtract(money(budget.amount, currency), history.goodwillSpent), noMoney);
-    if (goodwill.amount > left.amount) {
-      const cut = subtract(goodwill, left);
-      credit = subtract(credit, cut);
-      goodwill = left;
-      rules.add(
-        'goodwill-budget',
-        `Goodwill is capped at ${fmt(money(budget.amount, currency))} per customer per ${budget.days} days; ${fmt(left)} of it is left`,
-      );
-    }
+  const budgeted = capByGoodwillBudget(goodwill, policy, history, rules, fmt);
+  if (budgeted.amount < goodwill.amount) {
+    credit = subtract(credit, subtract(goodwill, budgeted));
+    goodwill = budgeted;
   }
   const total = add(cash, credit);
   if (total.amount > claimCap.amount) {
@@ -370,6 +363,19 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     minRole: needsEvidenceReview ? 'agent' : 'auto',
     ...(alternative ? { alternative } : {}),
   });
+}
+
+/** Caps goodwill at what is left of the customer's rolling goodwill budget, when the policy sets one. */
+function capByGoodwillBudget(goodwill: Money, policy: Policy, history: CustomerHistory, rules: Rules, fmt: (m: Money) => string): Money {
+  const budget = policy.risk.goodwillBudget;
+  if (!budget || goodwill.amount === 0) return goodwill;
+  const left = max(subtract(money(budget.amount, goodwill.currency), history.goodwillSpent), zero(goodwill.currency));
+  if (goodwill.amount <= left.amount) return goodwill;
+  rules.add(
+    'goodwill-budget',
+    `Goodwill is capped at ${fmt(money(budget.amount, goodwill.currency))} per customer per ${budget.days} days; ${fmt(left)} of it is left`,
+  );
+  return left;
 }
 
 /** Caps `amount` at what is left of the order's payment after other claims' grants. */

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedger, entryItem } from '#adapters/dynamo-ledger.ts';
-import { type ClaimRef, type EntryDraft, GENESIS_HASH, type LedgerEntry, chainEntry, verifyChain } from '#domain/ledger.ts';
+import { type ClaimRef, chainEntry, type EntryDraft, GENESIS_HASH, type LedgerEntry, verifyChain } from '#domain/ledger.ts';
 
 const TABLE = 'ledger-table';
 const NOW = new Date('2026-11-10T12:00:00.000Z');
@@ -75,7 +75,12 @@ describe('DynamoLedger.append', () => {
 
     // assert
     const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
-    expect(query).toMatchObject({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CLAIM#clm_1' }, ConsistentRead: true });
+    expect(query).toMatchObject({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'CLAIM#clm_1' },
+      ConsistentRead: true,
+    });
     expect(entry.seq).toBe(2);
     expect(entry.prevHash).toBe(received?.hash);
     expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ sk: 'E#00000002' });
@@ -114,6 +119,48 @@ describe('DynamoLedger.append', () => {
     expect(entry.seq).toBe(2);
     expect(entry.prevHash).toBe(winner?.hash);
     expect(verifyChain([winner as LedgerEntry, entry])).toBeUndefined();
+  });
+
+  it('chains onto the entries the caller already read, without reading the ledger again', async () => {
+    // arrange
+    const known = chain(ref, ['received', 'decided#1']);
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    const entry = await ledger.append(ref, draft('decided#2'), known);
+
+    // assert
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(entry).toMatchObject({ seq: 3, prevHash: known[1]?.hash });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ sk: 'E#00000003' });
+  });
+
+  it('returns a step the caller already read as recorded, writing nothing', async () => {
+    // arrange
+    const known = chain(ref, ['received', 'decided#1']);
+
+    // act
+    const entry = await ledger.append(ref, draft('decided#1'), known);
+
+    // assert
+    expect(entry).toEqual(known[1]);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('reads the ledger when the caller’s entries were stale and another writer recorded the same step', async () => {
+    // arrange
+    const stale = chain(ref, ['received']);
+    const current = chain(ref, ['received', 'decided#1']);
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb.on(QueryCommand).resolves({ Items: current.map(entryItem) });
+
+    // act
+    const entry = await ledger.append(ref, draft('decided#1'), stale);
+
+    // assert
+    expect(entry).toEqual(current[1]);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
   });
 
   it('gives up with a TransientError when every attempt loses the race', async () => {

@@ -52,7 +52,12 @@ describe('DynamoState.grantOnOrder', () => {
     expect(input?.Key).toEqual({ pk: 'ORDER#demo#ORD-1001', sk: 'TOTAL' });
     expect(input?.ConditionExpression).toBeDefined();
     expect(input?.ConditionExpression).not.toMatch(/[+-]/);
-    expect(input?.ExpressionAttributeValues).toMatchObject({ ':bound': 12999 - 3000, ':amount': 3000, ':claimId': 'clm_1', ':currency': 'EUR' });
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ':bound': 12999 - 3000,
+      ':amount': 3000,
+      ':claimId': 'clm_1',
+      ':currency': 'EUR',
+    });
   });
 
   it('treats a refused write as success when the order total already lists the claim (a retry)', async () => {
@@ -65,7 +70,10 @@ describe('DynamoState.grantOnOrder', () => {
 
     // assert
     await expect(granting).resolves.toBeUndefined();
-    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: 'ORDER#demo#ORD-1001', sk: 'TOTAL' }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'ORDER#demo#ORD-1001', sk: 'TOTAL' },
+      ConsistentRead: true,
+    });
   });
 
   it('throws OverRefundError when a refused write was not this claim’s earlier grant', async () => {
@@ -116,7 +124,7 @@ describe('DynamoState.rememberIdempotencyKey', () => {
     createdAt: '2026-11-10T12:00:00.000Z',
   };
 
-  it('stores a new key with a conditional put that expires a day later', async () => {
+  it('stores a new key with a conditional put that expires a day later, and may reuse a key whose record expired', async () => {
     // arrange
     ddb.on(PutCommand).resolves({});
 
@@ -126,8 +134,15 @@ describe('DynamoState.rememberIdempotencyKey', () => {
     // assert
     expect(result).toEqual({ created: true });
     const input = ddb.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(input?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(input?.Item).toMatchObject({ pk: 'IDEM#demo#key-1', sk: 'IDEM', ...record, expiresAt: Date.parse(record.createdAt) / 1000 + 86400 });
+    // TTL deletes late (and dynalite never), so the condition itself lets an expired record go.
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(pk) OR expiresAt < :now');
+    expect(input?.ExpressionAttributeValues).toEqual({ ':now': Date.parse(record.createdAt) / 1000 });
+    expect(input?.Item).toMatchObject({
+      pk: 'IDEM#demo#key-1',
+      sk: 'IDEM',
+      ...record,
+      expiresAt: Date.parse(record.createdAt) / 1000 + 86400,
+    });
   });
 
   it('returns the existing record, without key attributes, when the key was already used', async () => {
@@ -141,7 +156,10 @@ describe('DynamoState.rememberIdempotencyKey', () => {
 
     // assert
     expect(result).toEqual({ created: false, existing });
-    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: 'IDEM#demo#key-1', sk: 'IDEM' }, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'IDEM#demo#key-1', sk: 'IDEM' },
+      ConsistentRead: true,
+    });
   });
 });
 

@@ -22,7 +22,11 @@ describe('DocumentSecrets', () => {
     const secrets = new DocumentSecrets(async () => JSON.stringify(document));
 
     // act
-    const [storefront, approvalKey, financeKey] = await Promise.all([secrets.storefrontSecret('demo'), secrets.approvalKey(), secrets.financeKey()]);
+    const [storefront, approvalKey, financeKey] = await Promise.all([
+      secrets.storefrontSecret('demo'),
+      secrets.approvalKey(),
+      secrets.financeKey(),
+    ]);
 
     // assert
     expect(storefront).toBe('demo-secret-1');
@@ -42,9 +46,9 @@ describe('DocumentSecrets', () => {
   });
 
   it.each([
-    ['a short approval key', { ...document, approvalKey: 'short' }, /approvalKey/],
+    ['a short approval key', { ...document, approvalKey: 'short-key-9f3a' }, /approvalKey/],
     ['a missing finance key', { approvalKey: APPROVAL_KEY, storefronts: {} }, /financeKey/],
-    ['a short storefront secret', { ...document, storefronts: { demo: 'x' } }, /storefronts/],
+    ['a short storefront secret', { ...document, storefronts: { demo: 'q7z' } }, /storefronts/],
     ['an unknown field', { ...document, extra: true }, /extra/],
   ])('refuses a document with %s, naming the problem', async (_what, doc, problem) => {
     // arrange
@@ -55,6 +59,22 @@ describe('DocumentSecrets', () => {
 
     // assert
     await expect(reading).rejects.toThrow(problem);
+  });
+
+  it('names the problem of a bad document without repeating the secret values in it', async () => {
+    // arrange
+    const secrets = new DocumentSecrets(async () =>
+      JSON.stringify({ ...document, approvalKey: 'short-key-9f3a', storefronts: { demo: 'q7z' } }),
+    );
+
+    // act
+    const error = await secrets.storefrontSecret('demo').catch((err: Error) => err);
+
+    // assert
+    expect(String(error)).toMatch(/approvalKey/);
+    expect(String(error)).not.toContain('short-key-9f3a');
+    expect(String(error)).not.toContain('q7z');
+    expect(String(error)).not.toContain('finance-key-1');
   });
 
   it('loads the document once and serves later reads from the cache', async () => {

@@ -1,5 +1,5 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formNonce, signApprovalToken } from '#domain/approval-token.ts';
@@ -7,17 +7,17 @@ import type { EntryDraft } from '#domain/ledger.ts';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
 import {
   APPROVAL_KEY,
-  LEDGER_TABLE,
-  NOW,
-  STATE_TABLE,
   chainOf,
   claimRef,
   decidedDraft,
   decision,
   httpEvent,
   itemsOf,
+  LEDGER_TABLE,
+  NOW,
   policyItem,
   receivedDraft,
+  STATE_TABLE,
   stubRuntime,
 } from './support.ts';
 
@@ -41,7 +41,13 @@ afterEach(() => {
 const CLAIM_ID = 'clm_appr';
 const KEY = Buffer.from(APPROVAL_KEY, 'utf8');
 const DEADLINE = new Date(NOW.getTime() + 48 * 3600 * 1000);
-const grant = { claimId: CLAIM_ID, round: 1, role: 'agent' as const, approver: 'agent@demo.test', expiresAt: Math.floor(DEADLINE.getTime() / 1000) };
+const grant = {
+  claimId: CLAIM_ID,
+  round: 1,
+  role: 'agent' as const,
+  approver: 'agent@demo.test',
+  expiresAt: Math.floor(DEADLINE.getTime() / 1000),
+};
 const token = signApprovalToken(grant, KEY);
 
 function pageEvent(method: string, t = token, form?: string) {
@@ -129,7 +135,9 @@ describe('GET|HEAD /approvals/{token}', () => {
     // arrange
     arrangeClaimAwaitingApproval();
     const [prefix, , mac] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ c: CLAIM_ID, r: 1, t: 'finance', a: 'mallory@evil.test', e: grant.expiresAt })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ c: CLAIM_ID, r: 1, t: 'finance', a: 'mallory@evil.test', e: grant.expiresAt })).toString(
+      'base64url',
+    );
     const tampered = `${prefix}.${forged}.${mac}`;
 
     // act
@@ -185,7 +193,11 @@ describe('POST /approvals/{token}', () => {
     // assert
     expect(res.statusCode).toBe(200);
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
-    expect(puts[0]).toMatchObject({ TableName: STATE_TABLE, ConditionExpression: 'attribute_not_exists(pk)', Item: { pk: `APPROVAL#${CLAIM_ID}#1`, decision: 'approve' } });
+    expect(puts[0]).toMatchObject({
+      TableName: STATE_TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: `APPROVAL#${CLAIM_ID}#1`, decision: 'approve' },
+    });
     expect(puts[1]).toMatchObject({ TableName: LEDGER_TABLE, Item: { type: 'approved', step: 'approval-decision#1', sk: 'E#00000004' } });
     expect(puts).toHaveLength(2);
     const resumes = sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input);

@@ -35,7 +35,11 @@ describe('GET /v1/claims/{claimId}', () => {
     // assert
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(String(res.body));
-    expect(body).toMatchObject({ claimId: 'clm_own', status: 'assessing', decision: { outcome: 'refund_without_return', cash: { amount: 2500, currency: 'EUR' } } });
+    expect(body).toMatchObject({
+      claimId: 'clm_own',
+      status: 'assessing',
+      decision: { outcome: 'refund_without_return', cash: { amount: 2500, currency: 'EUR' } },
+    });
     expect(body.timeline.map((t: { type: string }) => t.type)).toEqual(['received', 'decided']);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({ ':pk': 'CLAIM#clm_own' });
   });

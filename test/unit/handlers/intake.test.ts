@@ -1,9 +1,19 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
-import { LEDGER_TABLE, STATE_TABLE, conditionalCheckFailed, demoClaim, httpEvent, nowSeconds, policyItem, signedEvent, stubRuntime } from './support.ts';
+import {
+  conditionalCheckFailed,
+  demoClaim,
+  httpEvent,
+  LEDGER_TABLE,
+  nowSeconds,
+  policyItem,
+  STATE_TABLE,
+  signedEvent,
+  stubRuntime,
+} from './support.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -25,7 +35,10 @@ afterEach(() => {
 const PATH = '/v1/claims';
 
 /** A signed `POST /v1/claims` with an Idempotency-Key unless `headers` says otherwise. */
-function claimEvent(body: unknown, opts: { key?: string | null; headers?: Record<string, string>; t?: number; secret?: string; storefront?: string } = {}) {
+function claimEvent(
+  body: unknown,
+  opts: { key?: string | null; headers?: Record<string, string>; t?: number; secret?: string; storefront?: string } = {},
+) {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
   if (opts.key !== null) headers['Idempotency-Key'] = opts.key ?? 'key-1';
@@ -60,12 +73,24 @@ function expectNothingWritten(): void {
 
 describe('POST /v1/claims authentication', () => {
   it.each([
-    ['no storefront headers', () => httpEvent({ method: 'POST', path: PATH, body: JSON.stringify(demoClaim()), headers: { 'content-type': 'application/json', 'idempotency-key': 'key-1' } })],
+    [
+      'no storefront headers',
+      () =>
+        httpEvent({
+          method: 'POST',
+          path: PATH,
+          body: JSON.stringify(demoClaim()),
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'key-1' },
+        }),
+    ],
     ['a signature made with the wrong secret', () => claimEvent(demoClaim(), { secret: 'not-the-secret' })],
     ['a signature older than 300 s', () => claimEvent(demoClaim(), { t: nowSeconds() - 301 })],
     ['a signature more than 300 s in the future', () => claimEvent(demoClaim(), { t: nowSeconds() + 301 })],
     ['an unknown storefront', () => claimEvent(demoClaim(), { storefront: 'stranger' })],
-    ['a body changed after signing', () => ({ ...claimEvent(demoClaim()), body: Buffer.from(JSON.stringify({ ...demoClaim(), extra: 1 })).toString('base64') })],
+    [
+      'a body changed after signing',
+      () => ({ ...claimEvent(demoClaim()), body: Buffer.from(JSON.stringify({ ...demoClaim(), extra: 1 })).toString('base64') }),
+    ],
   ])('answers 401 to %s and touches neither DynamoDB nor Step Functions', async (_what, event) => {
     // arrange
     arrangeHappyStore();
@@ -208,14 +233,18 @@ describe('POST /v1/claims acceptance', () => {
     // assert
     expect(res.statusCode).toBe(202);
     const body = JSON.parse(String(res.body)) as { claimId: string; status: string; statusUrl: string };
-    expect(body).toEqual({ claimId: expect.stringMatching(/^clm_[0-9a-f]{32}$/), status: 'received', statusUrl: `https://api.demo.test/v1/claims/${body.claimId}` });
+    expect(body).toEqual({
+      claimId: expect.stringMatching(/^clm_[0-9a-f]{32}$/),
+      status: 'received',
+      statusUrl: `https://api.demo.test/v1/claims/${body.claimId}`,
+    });
     expect(res.headers['idempotent-replayed']).toBeUndefined();
 
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     expect(puts).toHaveLength(2);
     expect(puts[0]).toMatchObject({
       TableName: STATE_TABLE,
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
       Item: { pk: 'IDEM#demo#key-accept', sk: 'IDEM', claimId: body.claimId, statusCode: 202, body: res.body },
     });
     expect(puts[1]).toMatchObject({

@@ -5,7 +5,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import { entryItem } from '#adapters/dynamo-ledger.ts';
-import { type ClaimRef, type EntryDraft, type LedgerEntry, type StoredDecision, chainEntry } from '#domain/ledger.ts';
+import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, type StoredDecision } from '#domain/ledger.ts';
 import { signatureHeader } from '#domain/signature.ts';
 
 /**

@@ -1,8 +1,20 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LEDGER_TABLE, STATE_TABLE, chainOf, claimRef, conditionalCheckFailed, decidedDraft, decision, itemsOf, policyItem, receivedDraft, stubRuntime } from './support.ts';
+import {
+  chainOf,
+  claimRef,
+  conditionalCheckFailed,
+  decidedDraft,
+  decision,
+  itemsOf,
+  LEDGER_TABLE,
+  policyItem,
+  receivedDraft,
+  STATE_TABLE,
+  stubRuntime,
+} from './support.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
@@ -38,9 +50,13 @@ describe('workflow task handlers', () => {
     const { handler } = (await import('#handlers/conclude.ts')) as { handler: Task };
     const entries = itemsOf(chainOf(claimRef('clm_over'), [receivedDraft(), decidedDraft(decision(2500, 'auto'))]));
     ddb.on(QueryCommand, { TableName: LEDGER_TABLE }).resolves({ Items: entries });
-    ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) =>
-      input.Key.pk === 'ORDER#demo#ORD-1001' ? { Item: { pk: input.Key.pk, sk: 'TOTAL', granted: 11000, claims: new Set(['clm_other']) } } : {},
-    );
+    ddb
+      .on(GetCommand)
+      .callsFake((input: { Key: { pk: string } }) =>
+        input.Key.pk === 'ORDER#demo#ORD-1001'
+          ? { Item: { pk: input.Key.pk, sk: 'TOTAL', granted: 11000, claims: new Set(['clm_other']) } }
+          : {},
+      );
     ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
     ddb.on(PutCommand).resolves({});
 
