@@ -128,7 +128,8 @@ export interface Workflow {
 export interface Secrets {
   storefrontSecret(storefrontId: string): Promise<string | undefined>;
   approvalKey(): Promise<Buffer>;
-  financeKey(): Promise<string>;
+  /** Undefined until configured: nothing may then authenticate as finance. */
+  financeKey(): Promise<string | undefined>;
 }
 
 /** Everything a use case may need; each takes only what it uses. */

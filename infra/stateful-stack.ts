@@ -43,7 +43,8 @@ export class MakegoodStatefulStack extends Stack {
    *
    * Only `approvalKey` is generated at deploy time: CloudFormation generates at most one key per
    * secret. The operator adds `financeKey` and each storefront's secret afterwards (the storefront
-   * secret has to be shared with the shop anyway), e.g. with `aws secretsmanager put-secret-value`.
+   * secret has to be shared with the shop anyway), e.g. with `aws secretsmanager put-secret-value`;
+   * until then the functions reject the document, which requires `financeKey`.
    */
   readonly secrets: Secret;
 

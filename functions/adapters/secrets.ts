@@ -9,7 +9,8 @@ import type { Secrets } from '#ports';
  */
 export const secretsDocumentSchema = z.strictObject({
   approvalKey: z.string().min(32),
-  financeKey: z.string().min(8),
+  /** Absent until an operator sets it: the finance API then refuses every request. */
+  financeKey: z.string().min(8).optional(),
   // Storefront ids are parts of DynamoDB keys (`ORDER#<storefront>#<order>`): no `#`, no spaces.
   storefronts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'storefront ids are 1–64 letters, digits, _ or -'), z.string().min(8)),
 });
@@ -46,7 +47,7 @@ export class DocumentSecrets implements Secrets {
     return Buffer.from((await this.doc()).approvalKey, 'utf8');
   }
 
-  async financeKey(): Promise<string> {
+  async financeKey(): Promise<string | undefined> {
     return (await this.doc()).financeKey;
   }
 }

@@ -177,7 +177,7 @@ describe('MakegoodStatelessStack', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 256,
-        Timeout: spec.aslPlaceholder === undefined ? 29 : 30,
+        Timeout: spec.aslPlaceholder === undefined ? 29 : 25,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
       });

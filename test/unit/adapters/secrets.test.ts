@@ -47,7 +47,8 @@ describe('DocumentSecrets', () => {
 
   it.each([
     ['a short approval key', { ...document, approvalKey: 'short-key-9f3a' }, /approvalKey/],
-    ['a missing finance key', { approvalKey: APPROVAL_KEY, storefronts: {} }, /financeKey/],
+    ['a short finance key', { ...document, financeKey: 'short' }, /financeKey/],
+    ['a storefront id with a #', { ...document, storefronts: { 'de#mo': 'demo-secret-1' } }, /storefront ids/],
     ['a short storefront secret', { ...document, storefronts: { demo: 'q7z' } }, /storefronts/],
     ['an unknown field', { ...document, extra: true }, /extra/],
   ])('refuses a document with %s, naming the problem', async (_what, doc, problem) => {
@@ -59,6 +60,17 @@ describe('DocumentSecrets', () => {
 
     // assert
     await expect(reading).rejects.toThrow(problem);
+  });
+
+  it('answers no finance key until an operator sets one (a fresh deploy generates only the approval key)', async () => {
+    // arrange
+    const secrets = new DocumentSecrets(async () => JSON.stringify({ approvalKey: APPROVAL_KEY, storefronts: {} }));
+
+    // act
+    const key = await secrets.financeKey();
+
+    // assert
+    expect(key).toBeUndefined();
   });
 
   it('names the problem of a bad document without repeating the secret values in it', async () => {
