@@ -5,13 +5,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import {
-  ExecutionAbortedError,
-  ExecutionError,
-  type RunOptions,
-  StateMachine,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, type RunOptions, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 
 /**
@@ -443,10 +437,7 @@ export class LocalStepFunctions {
       if (existing.record.status === 'RUNNING' && existing.record.input === input) {
         return { executionArn: existing.record.executionArn, startDate: new Date(existing.record.startDate) };
       }
-      throw new StepFunctionsError(
-        'ExecutionAlreadyExists',
-        `Execution Already Exists: '${existing.record.executionArn}'`,
-      );
+      throw new StepFunctionsError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.record.executionArn}'`);
     }
     const exec = this.track({
       version: 1,
@@ -833,9 +824,7 @@ export class LocalStepFunctions {
     } else {
       const resumed = run.resume.get(info.name);
       run.resume.delete(info.name);
-      const deadline = resumed
-        ? (resumed.deadline ?? resumed.enteredAt + timeoutSeconds * 1000)
-        : Date.now() + timeoutSeconds * 1000;
+      const deadline = resumed ? (resumed.deadline ?? resumed.enteredAt + timeoutSeconds * 1000) : Date.now() + timeoutSeconds * 1000;
       if (resumed && deadline <= Date.now()) {
         // Resumed after its deadline: let the library time it out (1 s below) so the state's
         // Catch on States.Timeout runs, without asking anyone to act on an expired request.
@@ -896,10 +885,7 @@ export class LocalStepFunctions {
           throw new TaskFailure('Runtime.MarshalError', lambdaCause('Runtime.MarshalError', errorMessage(error)));
         }
         if (Buffer.byteLength(text, 'utf8') > MAX_PAYLOAD_BYTES) {
-          throw new TerminalError(
-            'States.DataLimitExceeded',
-            `The result of ${info.name} exceeds ${MAX_PAYLOAD_BYTES} bytes`,
-          );
+          throw new TerminalError('States.DataLimitExceeded', `The result of ${info.name} exceeds ${MAX_PAYLOAD_BYTES} bytes`);
         }
         return JSON.parse(text) as Json;
       },
@@ -1184,8 +1170,7 @@ export class LocalStepFunctions {
       }
       const target = req.headers['x-amz-target'];
       const prefix = 'AWSStepFunctions.';
-      const operation =
-        typeof target === 'string' && target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
+      const operation = typeof target === 'string' && target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
       if (operation === undefined) {
         throw new StepFunctionsError('UnknownOperationException', 'Missing or foreign X-Amz-Target');
       }
@@ -1239,11 +1224,7 @@ export class LocalStepFunctions {
         await this.sendTaskSuccess(requireString(body, 'taskToken'), requireString(body, 'output'));
         return {};
       case 'SendTaskFailure':
-        await this.sendTaskFailure(
-          requireString(body, 'taskToken'),
-          optionalString(body, 'error'),
-          optionalString(body, 'cause'),
-        );
+        await this.sendTaskFailure(requireString(body, 'taskToken'), optionalString(body, 'error'), optionalString(body, 'cause'));
         return {};
       case 'SendTaskHeartbeat':
         await this.sendTaskHeartbeat(requireString(body, 'taskToken'));
@@ -1262,11 +1243,7 @@ export class LocalStepFunctions {
  * task or TimeoutSecondsPath task reads its timeout from a parameter the engine sets, because the
  * library would read the path from the wrong document and overflow on long waits.
  */
-function prepare(
-  definition: object,
-  functions: Readonly<Record<string, TaskFunction>>,
-  maxLibraryTimeout: number,
-): Plan {
+function prepare(definition: object, functions: Readonly<Record<string, TaskFunction>>, maxLibraryTimeout: number): Plan {
   // Structural validation by the library's own validator (asl-validator), before anything else.
   new StateMachine(definition as StateMachineDefinition);
   const root = structuredClone(definition) as Record<string, unknown>;
@@ -1323,9 +1300,7 @@ function prepare(
 function rejectUnsupportedLanguage(node: Record<string, unknown>, where: string): void {
   // The library ignores these silently; running a definition that relies on them would be wrong.
   if (node.QueryLanguage === 'JSONata' || 'Assign' in node || 'Arguments' in node || 'Output' in node) {
-    throw new Error(
-      `${where} uses JSONata or variables (QueryLanguage/Assign/Arguments/Output), which the embedded engine cannot run`,
-    );
+    throw new Error(`${where} uses JSONata or variables (QueryLanguage/Assign/Arguments/Output), which the embedded engine cannot run`);
   }
 }
 
@@ -1373,8 +1348,7 @@ function prepareTask(
       params[`${TIMEOUT_PARAM}.$`] = state.TimeoutSecondsPath;
       timeoutSource = `TimeoutSecondsPath ${state.TimeoutSecondsPath}`;
     } else {
-      params[TIMEOUT_PARAM] =
-        typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
+      params[TIMEOUT_PARAM] = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : AWS_DEFAULT_TASK_TIMEOUT_SECONDS;
       timeoutSource = 'TimeoutSeconds';
     }
     delete state.TimeoutSeconds;
@@ -1390,9 +1364,7 @@ function prepareTask(
 function mentionsTaskToken(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(mentionsTaskToken);
   if (value && typeof value === 'object') {
-    return Object.entries(value).some(
-      ([key, v]) => (key.endsWith('.$') && v === '$$.Task.Token') || mentionsTaskToken(v),
-    );
+    return Object.entries(value).some(([key, v]) => (key.endsWith('.$') && v === '$$.Task.Token') || mentionsTaskToken(v));
   }
   return false;
 }

@@ -53,8 +53,10 @@ export function verifyApprovalToken(
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== PREFIX) return { ok: false, problem: 'malformed' };
   const body = `${parts[0]}.${parts[1]}`;
-  const given = Buffer.from(parts[2] ?? '', 'base64url');
-  const expected = mac(key, body);
+  // Compared as text, not decoded bytes: base64url decoding ignores the last character's spare
+  // bits, and only the one canonical spelling of a signature may verify.
+  const given = Buffer.from(parts[2] ?? '');
+  const expected = Buffer.from(mac(key, body).toString('base64url'));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, problem: 'tampered' };
   let decoded: unknown;
   try {

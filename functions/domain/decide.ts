@@ -95,14 +95,14 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   const noMoney = zero(currency);
 
   if (currency !== policy.currency) {
-    rules.add('currency', `The order is in ${currency} but the policy's amounts are in ${policy.currency}; a person decides`);
+    rules.add('currency', `The order is in ${currency} but the policy's amounts are in ${policy.currency}, so the policy cannot decide it`);
     return finish(base, rules, history, policy, claim, {
       outcome: 'rejected',
       cash: noMoney,
       storeCredit: noMoney,
       goodwill: noMoney,
       returnRequired: false,
-      minRole: 'agent',
+      minRole: 'auto',
       alternative: CONTACT,
     });
   }
@@ -252,7 +252,8 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   let returnRequired = false;
   if (NOTHING_TO_RETURN.includes(reason)) {
     rules.add('nothing-to-return', `${labelOf(reason)}: there is nothing to send back`);
-  } else if (!perishableOnly) {
+  } else if (!perishableOnly && desiredOutcome !== 'apology') {
+    // An apology settles nothing that would need the goods back.
     const threshold = money(policy.keepItThreshold, currency);
     if (listValue.amount <= threshold.amount) {
       rules.add(
@@ -412,50 +413,55 @@ function finish(
   draft: Draft,
 ): Decision {
   const fmt = (m: Money) => formatMoney(m, 'en');
-  let tier: Role = 'auto';
   if (draft.outcome === 'rejected') {
+    // A rejection by the policy is explained and needs nobody's approval.
     if (draft.alternative) rules.add(draft.alternative.id, draft.alternative.text);
-  } else {
-    const value = add(draft.cash, draft.storeCredit);
-    const byValue = policy.approval.tiers.find((t) => t.limit === null || value.amount <= t.limit);
-    tier = byValue?.role ?? 'finance';
-    const limit = byValue?.limit ?? null;
-    rules.add(
-      'approval-tier',
-      tier === 'auto'
+    return freeze(base, draft, 'auto', rules);
+  }
+  const risk = policy.risk;
+  const riskRules: FiredRule[] = [];
+  let minRole: Role = draft.minRole;
+  if (risk.frequentClaims && history.claimsInWindow + 1 >= risk.frequentClaims.count) {
+    minRole = higherRole(minRole, risk.frequentClaims.minRole);
+    riskRules.push({
+      id: 'risk-frequent-claims',
+      text: `This is the customer's claim number ${history.claimsInWindow + 1} in ${risk.frequentClaims.days} days (${risk.frequentClaims.count} or more need a person)`,
+    });
+  }
+  if (risk.unreturned && history.unreturnedReturns > 0) {
+    minRole = higherRole(minRole, risk.unreturned.minRole);
+    riskRules.push({
+      id: 'risk-unreturned',
+      text: `The customer has ${history.unreturnedReturns} authorised ${history.unreturnedReturns === 1 ? 'return' : 'returns'} never received after ${risk.unreturned.afterDays} days`,
+    });
+  }
+  const listed = new Set(risk.blocklist?.customers.map((c) => c.toLowerCase()) ?? []);
+  if (risk.blocklist && (listed.has(claim.customer.id.toLowerCase()) || listed.has(claim.customer.email.toLowerCase()))) {
+    minRole = higherRole(minRole, risk.blocklist.minRole);
+    riskRules.push({
+      id: 'risk-blocklist',
+      text: `The customer is on the shop's review list: ${risk.blocklist.minRole} approval is needed`,
+    });
+  }
+  const value = add(draft.cash, draft.storeCredit);
+  const byValue = policy.approval.tiers.find((t) => t.limit === null || value.amount <= t.limit);
+  let tier: Role = byValue?.role ?? 'finance';
+  const limit = byValue?.limit ?? null;
+  if (compareRoles(minRole, tier) > 0) tier = policy.approval.tiers.find((x) => compareRoles(x.role, minRole) >= 0)?.role ?? tier;
+  const raised = tier !== (byValue?.role ?? 'finance');
+  rules.add(
+    'approval-tier',
+    raised
+      ? `The decision is worth ${fmt(value)}; ${tier} approval is needed because of the review rules in this list`
+      : tier === 'auto'
         ? `The decision is worth ${fmt(value)}, within the ${fmt(money(limit ?? 0, value.currency))} approved automatically`
         : `The decision is worth ${fmt(value)}: ${tier} approval is needed${limit === null ? '' : ` (up to ${fmt(money(limit, value.currency))})`}`,
-    );
-  }
-  let minRole: Role = draft.minRole;
-  const risk = policy.risk;
-  if (draft.outcome !== 'rejected') {
-    if (risk.frequentClaims && history.claimsInWindow + 1 >= risk.frequentClaims.count) {
-      minRole = higherRole(minRole, risk.frequentClaims.minRole);
-      rules.add(
-        'risk-frequent-claims',
-        `This is the customer's claim number ${history.claimsInWindow + 1} in ${risk.frequentClaims.days} days (${risk.frequentClaims.count} or more need a person)`,
-      );
-    }
-    if (risk.unreturned && history.unreturnedReturns > 0) {
-      minRole = higherRole(minRole, risk.unreturned.minRole);
-      rules.add(
-        'risk-unreturned',
-        `The customer has ${history.unreturnedReturns} authorised ${history.unreturnedReturns === 1 ? 'return' : 'returns'} never received after ${risk.unreturned.afterDays} days`,
-      );
-    }
-    if (
-      risk.blocklist &&
-      (risk.blocklist.customers.includes(claim.customer.id) || risk.blocklist.customers.includes(claim.customer.email.toLowerCase()))
-    ) {
-      minRole = higherRole(minRole, risk.blocklist.minRole);
-      rules.add('risk-blocklist', `The customer is on the shop's review list: ${risk.blocklist.minRole} approval is needed`);
-    }
-  }
-  if (compareRoles(minRole, tier) > 0) {
-    const t = policy.approval.tiers.find((x) => compareRoles(x.role, minRole) >= 0);
-    tier = t?.role ?? tier;
-  }
+  );
+  for (const r of riskRules) rules.add(r.id, r.text);
+  return freeze(base, draft, tier, rules);
+}
+
+function freeze(base: { policyVersion: number }, draft: Draft, tier: Role, rules: Rules): Decision {
   return {
     outcome: draft.outcome,
     cash: draft.cash,

@@ -15,7 +15,9 @@ afterAll(async () => {
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 
 /** A claim body in the shape DESIGN.md gives, with a fresh order and customer unless told. */
-function claimBody(over: { order?: Record<string, unknown>; customer?: Record<string, unknown>; complaint?: Record<string, unknown> } = {}) {
+function claimBody(
+  over: { order?: Record<string, unknown>; customer?: Record<string, unknown>; complaint?: Record<string, unknown> } = {},
+) {
   const id = randomUUID().slice(0, 8);
   return {
     order: {
@@ -49,7 +51,15 @@ const kettle = {
 
 async function postClaim(body: unknown, key = randomUUID()) {
   const res = await signedFetch(stack.apiUrl, 'POST', '/v1/claims', body, { idempotencyKey: key });
-  return { res, json: (await res.json()) as { claimId: string; status: string; statusUrl: string; error?: { code: string; issues?: { path: string }[] } } };
+  return {
+    res,
+    json: (await res.json()) as {
+      claimId: string;
+      status: string;
+      statusUrl: string;
+      error?: { code: string; issues?: { path: string }[] };
+    },
+  };
 }
 
 describe('the claim flow, embedded', () => {
@@ -77,8 +87,15 @@ describe('the claim flow, embedded', () => {
     // arrange
     const body = claimBody({ order: kettle, complaint: { reason: 'defective', items: [{ sku: 'KETTLE-1', quantity: 1 }], evidence: [] } });
     const { json } = await postClaim(body);
-    const waiting = await waitForClaim(stack.apiUrl, json.claimId, (c) => c.status === 'awaiting_approval' && c.timeline.some((t) => t.type === 'email_sent'));
-    const mail = await waitForMail(stack.mailUrl, (m) => m.destination.to.includes('agent@demo.test') && (m.body.text ?? '').includes(body.order.id));
+    const waiting = await waitForClaim(
+      stack.apiUrl,
+      json.claimId,
+      (c) => c.status === 'awaiting_approval' && c.timeline.some((t) => t.type === 'email_sent'),
+    );
+    const mail = await waitForMail(
+      stack.mailUrl,
+      (m) => m.destination.to.includes('agent@demo.test') && (m.body.text ?? '').includes(body.order.id),
+    );
     const link = approvalLink(mail);
     const before = await countItems(stack);
 
@@ -97,15 +114,31 @@ describe('the claim flow, embedded', () => {
     expect(after).toBe(before);
 
     // act: a POST without the page's nonce changes nothing
-    const forged = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+    const forged = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
     expect(forged.status).toBe(400);
     expect(await countItems(stack)).toBe(before);
 
     // act: the approver approves from the page
     const form = new URLSearchParams({ ...formFields(html), decision: 'approve', note: 'Faulty batch, known issue' });
-    const posted = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-    const second = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-    const awaitingReturn = await waitForClaim(stack.apiUrl, json.claimId, (c) => c.status === 'awaiting_return' && c.timeline.filter((t) => t.type === 'email_sent').length >= 2);
+    const posted = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    const second = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    const awaitingReturn = await waitForClaim(
+      stack.apiUrl,
+      json.claimId,
+      (c) => c.status === 'awaiting_return' && c.timeline.filter((t) => t.type === 'email_sent').length >= 2,
+    );
 
     // assert
     expect(posted.status).toBe(200);
@@ -126,16 +159,32 @@ describe('the claim flow, embedded', () => {
     expect(settled.decision?.outcome).toBe('return_and_refund');
     expect(settled.decision?.cash).toEqual({ amount: 9399, currency: 'EUR' });
     expect(settled.timeline.map((t) => t.type)).toEqual([
-      'received', 'decided', 'approval_requested', 'email_sent', 'approved', 'return_authorised', 'email_sent', 'return_received', 'refund_settled', 'email_sent',
+      'received',
+      'decided',
+      'approval_requested',
+      'email_sent',
+      'approved',
+      'return_authorised',
+      'email_sent',
+      'return_received',
+      'refund_settled',
+      'email_sent',
     ]);
-    const outcomeMail = await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(body.customer.email) && m.subject.includes('settled'));
+    const outcomeMail = await waitForMail(
+      stack.mailUrl,
+      (m) => m.destination.to.includes(body.customer.email) && m.subject.includes('settled'),
+    );
     expect(outcomeMail.body.text).toContain('€93.99');
   });
 
   it('rejects a final-sale change of mind and offers a person to talk to', async () => {
     // arrange
     const body = claimBody({
-      order: { items: [{ sku: 'EBOOK', name: 'Cookbook (e-book)', category: 'digital', quantity: 1, unitPrice: 1200 }], paid: 1200, shipping: 0 },
+      order: {
+        items: [{ sku: 'EBOOK', name: 'Cookbook (e-book)', category: 'digital', quantity: 1, unitPrice: 1200 }],
+        paid: 1200,
+        shipping: 0,
+      },
       complaint: { reason: 'changed_mind', items: [{ sku: 'EBOOK', quantity: 1 }], evidence: [] },
     });
     // act
@@ -175,18 +224,43 @@ describe('the claim flow, embedded', () => {
     const path = '/v1/claims';
     // act
     const noKey = await signedFetch(stack.apiUrl, 'POST', path, good);
-    const schema = await signedFetch(stack.apiUrl, 'POST', path, { ...good, order: { ...good.order, paid: 12.5 } }, { idempotencyKey: randomUUID() });
+    const schema = await signedFetch(
+      stack.apiUrl,
+      'POST',
+      path,
+      { ...good, order: { ...good.order, paid: 12.5 } },
+      { idempotencyKey: randomUUID() },
+    );
     const notJson = await signedFetch(stack.apiUrl, 'POST', path, undefined, { idempotencyKey: randomUUID(), rawBody: '{"order":' });
     const badSig = await signedFetch(stack.apiUrl, 'POST', path, good, { idempotencyKey: randomUUID(), secret: 'wrong-secret' });
-    const stale = await signedFetch(stack.apiUrl, 'POST', path, good, { idempotencyKey: randomUUID(), t: Math.floor(Date.now() / 1000) - 301 });
+    const stale = await signedFetch(stack.apiUrl, 'POST', path, good, {
+      idempotencyKey: randomUUID(),
+      t: Math.floor(Date.now() / 1000) - 301,
+    });
     const unknownShop = await signedFetch(stack.apiUrl, 'POST', path, good, { idempotencyKey: randomUUID(), storefront: 'nope' });
-    const huge = await signedFetch(stack.apiUrl, 'POST', path, { ...good, complaint: { ...good.complaint, message: 'x'.repeat(70_000) } }, { idempotencyKey: randomUUID() });
+    const huge = await signedFetch(
+      stack.apiUrl,
+      'POST',
+      path,
+      { ...good, complaint: { ...good.complaint, message: 'x'.repeat(70_000) } },
+      { idempotencyKey: randomUUID() },
+    );
     const text = await signedFetch(stack.apiUrl, 'POST', path, good, { idempotencyKey: randomUUID(), contentType: 'text/plain' });
     const contradictory = await signedFetch(
       stack.apiUrl,
       'POST',
       path,
-      { ...good, order: { ...good.order, deliveredAt: daysAgo(9) }, complaint: { ...good.complaint, items: [{ sku: 'NOPE', quantity: 1 }, { sku: 'CHOC-BOX', quantity: 3 }] } },
+      {
+        ...good,
+        order: { ...good.order, deliveredAt: daysAgo(9) },
+        complaint: {
+          ...good.complaint,
+          items: [
+            { sku: 'NOPE', quantity: 1 },
+            { sku: 'CHOC-BOX', quantity: 3 },
+          ],
+        },
+      },
       { idempotencyKey: randomUUID() },
     );
     // assert
@@ -212,15 +286,26 @@ describe('the claim flow, embedded', () => {
   it('never grants more than an order paid when two claims on it race', async () => {
     // arrange: two keep-it claims for the whole order, each alone within the auto limit
     const orderId = `ORD-${randomUUID().slice(0, 8)}`;
-    const shared = { id: orderId, paid: 1800, shipping: 0, items: [{ sku: 'MUG', name: 'Mug', category: 'kitchen', quantity: 2, unitPrice: 900 }] };
+    const shared = {
+      id: orderId,
+      paid: 1800,
+      shipping: 0,
+      items: [{ sku: 'MUG', name: 'Mug', category: 'kitchen', quantity: 2, unitPrice: 900 }],
+    };
     const a = claimBody({ order: shared, complaint: { reason: 'damaged', items: [{ sku: 'MUG', quantity: 2 }] } });
     const b = claimBody({ order: shared, customer: a.customer, complaint: { reason: 'defective', items: [{ sku: 'MUG', quantity: 2 }] } });
     // act
     const [ra, rb] = await Promise.all([postClaim(a), postClaim(b)]);
     const done = (c: { status: string }) => c.status === 'settled' || c.status === 'rejected';
-    const [ca, cb] = await Promise.all([waitForClaim(stack.apiUrl, ra.json.claimId, done), waitForClaim(stack.apiUrl, rb.json.claimId, done)]);
+    const [ca, cb] = await Promise.all([
+      waitForClaim(stack.apiUrl, ra.json.claimId, done),
+      waitForClaim(stack.apiUrl, rb.json.claimId, done),
+    ]);
     // assert
-    const granted = [ca, cb].reduce((sum, c) => sum + (c.status === 'settled' ? (c.decision?.cash.amount ?? 0) + (c.decision?.storeCredit.amount ?? 0) : 0), 0);
+    const granted = [ca, cb].reduce(
+      (sum, c) => sum + (c.status === 'settled' ? (c.decision?.cash.amount ?? 0) + (c.decision?.storeCredit.amount ?? 0) : 0),
+      0,
+    );
     expect(granted).toBe(1800);
     expect([ca.status, cb.status].sort()).toEqual(['rejected', 'settled']);
     const loser = ca.status === 'rejected' ? ca : cb;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { signatureHeader } from '#domain/signature.ts';
-import { type RunningStack, type StackOptions, repoRoot, startStack } from '#local/stack.ts';
+import { type RunningStack, repoRoot, type StackOptions, startStack } from '#local/stack.ts';
 
 export const DEMO_SECRET = 'test-demo-secret';
 
@@ -36,7 +36,17 @@ async function startDynamoDbLocal(dir: string): Promise<{ endpoint: string; stop
   const home = join(lib, release);
   const child: ChildProcess = spawn(
     'java',
-    [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-jar', join(home, 'DynamoDBLocal.jar'), '-port', String(port), '-dbPath', dir, '-sharedDb', '-disableTelemetry'],
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(home, 'DynamoDBLocal.jar'),
+      '-port',
+      String(port),
+      '-dbPath',
+      dir,
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
     { stdio: 'ignore' },
   );
   const endpoint = `http://127.0.0.1:${port}`;
@@ -104,7 +114,12 @@ export async function signedFetch(
 }
 
 /** Polls a claim until `until` holds or the attempts run out (no wall-clock assertion). */
-export async function waitForClaim(apiUrl: string, claimId: string, until: (claim: ClaimView) => boolean, attempts = 200): Promise<ClaimView> {
+export async function waitForClaim(
+  apiUrl: string,
+  claimId: string,
+  until: (claim: ClaimView) => boolean,
+  attempts = 200,
+): Promise<ClaimView> {
   let last: ClaimView | undefined;
   for (let i = 0; i < attempts; i++) {
     const res = await signedFetch(apiUrl, 'GET', `/v1/claims/${claimId}`);
@@ -159,7 +174,11 @@ export async function waitForMail(mailUrl: string, match: (m: Mail) => boolean, 
 
 /** Counts every item in the stack's tables: proof that a request wrote nothing. */
 export async function countItems(stack: RunningStack): Promise<number> {
-  const client = new DynamoDBClient({ endpoint: stack.env.MAKEGOOD_DYNAMODB_ENDPOINT, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = new DynamoDBClient({
+    endpoint: stack.env.MAKEGOOD_DYNAMODB_ENDPOINT,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   let total = 0;
   for (const table of [stack.env.MAKEGOOD_LEDGER_TABLE, stack.env.MAKEGOOD_STATE_TABLE]) {
     const out = await client.send(new ScanCommand({ TableName: table, Select: 'COUNT' }));
@@ -178,6 +197,7 @@ export function approvalLink(mail: Mail): string {
 /** The hidden fields of the confirmation page's form. */
 export function formFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1] as string] = (m[2] as string).replace(/&#(\d+);/g, (_x, c: string) => String.fromCharCode(Number(c)));
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields[m[1] as string] = (m[2] as string).replace(/&#(\d+);/g, (_x, c: string) => String.fromCharCode(Number(c)));
   return fields;
 }

@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoClaims } from '#local/demo.ts';
 import { approvalLink, bootStack, formFields, mailbox, signedFetch, waitForClaim, waitForMail } from './harness.ts';
@@ -32,7 +32,11 @@ describe('the embedded stack across a restart', () => {
       const page = await fetch(`${second.apiUrl}${link.pathname}`);
       const html = await page.text();
       const form = new URLSearchParams({ ...formFields(html), decision: 'approve' });
-      const approved = await fetch(`${second.apiUrl}${link.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      const approved = await fetch(`${second.apiUrl}${link.pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
       const awaitingReturn = await waitForClaim(second.apiUrl, claimId, (c) => c.status === 'awaiting_return');
 
       // assert

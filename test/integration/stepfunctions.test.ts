@@ -26,9 +26,7 @@ const ARN = 'arn:aws:states:eu-west-1:000000000000:stateMachine:makegood-local';
 const INVOKE = 'arn:aws:states:::lambda:invoke';
 const INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
-const RETRY_TRANSIENT = [
-  { ErrorEquals: ['TransientError'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' },
-];
+const RETRY_TRANSIENT = [{ ErrorEquals: ['TransientError'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' }];
 
 /**
  * A small flow with the refund workflow's conventions: lambda:invoke with `${…}` placeholders and
@@ -43,6 +41,7 @@ const flow = {
     Assess: {
       Type: 'Task',
       Resource: INVOKE,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, not a template
       Parameters: { FunctionName: '${AssessFunctionArn}', Payload: { 'claimId.$': '$.claimId', 'plan.$': '$.plan' } },
       OutputPath: '$.Payload',
       TimeoutSeconds: 30,
@@ -59,6 +58,7 @@ const flow = {
       Type: 'Task',
       Resource: INVOKE_WAIT,
       Parameters: {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, not a template
         FunctionName: '${ApproveFunctionArn}',
         Payload: { 'claimId.$': '$.claimId', 'taskToken.$': '$$.Task.Token' },
       },
@@ -178,10 +178,11 @@ function start(sfn: SFNClient, name: string, input: object | string) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The error a call fails with (undefined if it succeeds), caught at once so none goes unhandled. */
-const failure = (call: Promise<unknown>): Promise<unknown> => call.then(
-  () => undefined,
-  (error: unknown) => error,
-);
+const failure = (call: Promise<unknown>): Promise<unknown> =>
+  call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('LocalStepFunctions: construction', () => {
   it('refuses the real refund workflow when a task function is missing, naming the state', async () => {
@@ -444,9 +445,7 @@ describe('LocalStepFunctions over the Step Functions wire protocol', () => {
     const notJson = failure(start(sfn, 'claim-10', '{not json'));
     const tooLarge = failure(start(sfn, 'claim-11', JSON.stringify({ blob: 'x'.repeat(262_144) })));
     const badName = failure(start(sfn, 'claim 12', {}));
-    const otherMachine = failure(sfn.send(
-      new StartExecutionCommand({ stateMachineArn: `${ARN}-other`, name: 'claim-13', input: '{}' }),
-    ));
+    const otherMachine = failure(sfn.send(new StartExecutionCommand({ stateMachineArn: `${ARN}-other`, name: 'claim-13', input: '{}' })));
 
     // assert
     expect(await notAnArn).toBeInstanceOf(InvalidArn);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assertConsistentClaim, claimedLines, goodsTotal, parseClaimRequest } from '#domain/claim.ts';
 import { InvalidRequestError, type Issue, UnprocessableClaimError } from '#domain/errors.ts';
-import { NOW } from './fixtures.ts';
+import { type Doc, NOW } from './fixtures.ts';
 
 /** The `POST /v1/claims` body exactly as DESIGN.md shows it. */
-const designExample = (): Record<string, any> =>
+const designExample = (): Doc =>
   JSON.parse(`{
   "order": {
     "id": "ORD-1001",
@@ -76,12 +76,12 @@ describe('parseClaimRequest', () => {
   });
 
   it.each([
-    ['order.id', (b: any) => delete b.order.id],
-    ['order.placedAt', (b: any) => delete b.order.placedAt],
-    ['order.items', (b: any) => delete b.order.items],
-    ['customer.email', (b: any) => delete b.customer.email],
-    ['complaint.reason', (b: any) => delete b.complaint.reason],
-    ['complaint.channel', (b: any) => delete b.complaint.channel],
+    ['order.id', (b: Doc) => delete b.order.id],
+    ['order.placedAt', (b: Doc) => delete b.order.placedAt],
+    ['order.items', (b: Doc) => delete b.order.items],
+    ['customer.email', (b: Doc) => delete b.customer.email],
+    ['complaint.reason', (b: Doc) => delete b.complaint.reason],
+    ['complaint.channel', (b: Doc) => delete b.complaint.channel],
   ])('names the missing field %s', (path, remove) => {
     // arrange
     const body = designExample();
@@ -117,12 +117,12 @@ describe('parseClaimRequest', () => {
   });
 
   it.each([
-    ['(root)', (b: any) => (b.extra = 1)],
-    ['order', (b: any) => (b.order.total = 12999)],
-    ['order.items[0]', (b: any) => (b.order.items[0].colour = 'red')],
-    ['customer', (b: any) => (b.customer.phone = '+380')],
-    ['complaint', (b: any) => (b.complaint.priority = 'high')],
-    ['complaint.items[0]', (b: any) => (b.complaint.items[0].reason = 'crushed')],
+    ['(root)', (b: Doc) => (b.extra = 1)],
+    ['order', (b: Doc) => (b.order.total = 12999)],
+    ['order.items[0]', (b: Doc) => (b.order.items[0].colour = 'red')],
+    ['customer', (b: Doc) => (b.customer.phone = '+380')],
+    ['complaint', (b: Doc) => (b.complaint.priority = 'high')],
+    ['complaint.items[0]', (b: Doc) => (b.complaint.items[0].reason = 'crushed')],
   ])('refuses an unknown field under %s and names it', (path, addField) => {
     // arrange
     const body = designExample();
@@ -136,9 +136,9 @@ describe('parseClaimRequest', () => {
   });
 
   it.each([
-    ['complaint.reason', (b: any) => (b.complaint.reason = 'broken')],
-    ['complaint.desiredOutcome', (b: any) => (b.complaint.desiredOutcome = 'cash')],
-    ['complaint.channel', (b: any) => (b.complaint.channel = 'fax')],
+    ['complaint.reason', (b: Doc) => (b.complaint.reason = 'broken')],
+    ['complaint.desiredOutcome', (b: Doc) => (b.complaint.desiredOutcome = 'cash')],
+    ['complaint.channel', (b: Doc) => (b.complaint.channel = 'fax')],
   ])('refuses a value outside the enum at %s', (path, change) => {
     // arrange
     const body = designExample();
@@ -179,15 +179,18 @@ describe('parseClaimRequest', () => {
     expect(issues).toEqual([{ path: 'customer.email', message: 'must be an email address' }]);
   });
 
-  it.each(['ftp://shop.example/1.jpg', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url'])('refuses the evidence %j as not http(s)', (url) => {
-    // arrange
-    const body = designExample();
-    body.complaint.evidence = ['https://shop.example/ok.jpg', url];
-    // act
-    const issues = schemaIssues(body);
-    // assert
-    expect(issues).toEqual([{ path: 'complaint.evidence[1]', message: 'must be an http(s) URL' }]);
-  });
+  it.each(['ftp://shop.example/1.jpg', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url'])(
+    'refuses the evidence %j as not http(s)',
+    (url) => {
+      // arrange
+      const body = designExample();
+      body.complaint.evidence = ['https://shop.example/ok.jpg', url];
+      // act
+      const issues = schemaIssues(body);
+      // assert
+      expect(issues).toEqual([{ path: 'complaint.evidence[1]', message: 'must be an http(s) URL' }]);
+    },
+  );
 
   it('refuses an unknown currency and a date without a time zone', () => {
     // arrange
@@ -226,7 +229,7 @@ describe('parseClaimRequest', () => {
 });
 
 describe('assertConsistentClaim', () => {
-  const consistencyIssues = (body: Record<string, any>) => issuesOf(() => assertConsistentClaim(parseClaimRequest(body), NOW), UnprocessableClaimError);
+  const consistencyIssues = (body: Doc) => issuesOf(() => assertConsistentClaim(parseClaimRequest(body), NOW), UnprocessableClaimError);
 
   it('accepts the DESIGN.md example', () => {
     // arrange
@@ -333,7 +336,12 @@ describe('assertConsistentClaim', () => {
     // act
     const issues = consistencyIssues(body);
     // assert
-    expect(issues.map((i) => i.path)).toEqual(['order.deliveredAt', 'order.shipping', 'complaint.items[0].quantity', 'complaint.items[1].sku']);
+    expect(issues.map((i) => i.path)).toEqual([
+      'order.deliveredAt',
+      'order.shipping',
+      'complaint.items[0].quantity',
+      'complaint.items[1].sku',
+    ]);
   });
 });
 

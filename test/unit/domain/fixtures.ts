@@ -17,9 +17,13 @@ export function daysAgo(days: number): string {
   return new Date(NOW.getTime() - days * DAY_MS).toISOString();
 }
 
+/** A JSON document a test may change anywhere (a policy or a request body). */
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into documents to break them on purpose
+export type Doc = Record<string, any>;
+
 /** The raw JSON of `policies/demo.json`, freshly parsed so each caller may change its copy. */
-export function demoPolicyDocument(): Record<string, any> {
-  return JSON.parse(readFileSync(new URL('../../../policies/demo.json', import.meta.url), 'utf8')) as Record<string, any>;
+export function demoPolicyDocument(): Doc {
+  return JSON.parse(readFileSync(new URL('../../../policies/demo.json', import.meta.url), 'utf8')) as Doc;
 }
 
 /** The demo policy, validated. */
@@ -28,7 +32,7 @@ export function demoPolicy(): Policy {
 }
 
 /** A demo policy changed by `edit` (applied to the raw document) and validated again. */
-export function policyWith(edit: (doc: Record<string, any>) => void): Policy {
+export function policyWith(edit: (doc: Doc) => void): Policy {
   const doc = demoPolicyDocument();
   edit(doc);
   return parsePolicy(doc);
@@ -74,7 +78,7 @@ export interface ClaimSpec {
 }
 
 /** The request body for a claim, before parsing. */
-export function claimBody(spec: ClaimSpec): Record<string, any> {
+export function claimBody(spec: ClaimSpec): Doc {
   const shipping = spec.shipping ?? 0;
   const goods = spec.items.reduce((acc, i) => acc + i.unitPrice * (i.quantity ?? 1), 0);
   const delivered = spec.deliveredDaysAgo === undefined ? 5 : spec.deliveredDaysAgo;
@@ -86,7 +90,13 @@ export function claimBody(spec: ClaimSpec): Record<string, any> {
       currency: spec.currency ?? 'EUR',
       paid: spec.paid ?? goods + shipping,
       shipping,
-      items: spec.items.map((i) => ({ sku: i.sku, name: i.sku.toLowerCase(), category: i.category, quantity: i.quantity ?? 1, unitPrice: i.unitPrice })),
+      items: spec.items.map((i) => ({
+        sku: i.sku,
+        name: i.sku.toLowerCase(),
+        category: i.category,
+        quantity: i.quantity ?? 1,
+        unitPrice: i.unitPrice,
+      })),
     },
     customer: { id: spec.customerId ?? 'C-42', email: spec.email ?? 'ann@example.com', name: 'Ann', locale: 'en' },
     complaint: {

@@ -276,7 +276,16 @@ describe('money: properties', () => {
         // arrange
         const b = money(bAmount, a.currency);
         // act
-        const results = [add(a, b), subtract(a, b), min(a, b), max(a, b), sum(a.currency, [a, b]), times(a, 3), share(a, bp, 10_000, 'up'), percentOf(a, bp / 100, 'down')];
+        const results = [
+          add(a, b),
+          subtract(a, b),
+          min(a, b),
+          max(a, b),
+          sum(a.currency, [a, b]),
+          times(a, 3),
+          share(a, bp, 10_000, 'up'),
+          percentOf(a, bp / 100, 'down'),
+        ];
         // assert
         for (const r of results) {
           expect(r.currency).toBe(a.currency);

@@ -36,7 +36,14 @@ describe('parsePolicy: the demo storefront policy', () => {
     expect(policy.finalSale.categories).toEqual(['digital', 'custom']);
     expect([...policy.finalSale.exceptReasons].sort()).toEqual(['defective', 'missing_item', 'not_received', 'wrong_item']);
     expect(policy.keepItThreshold).toBe(2000);
-    expect([...policy.shippingRefundReasons].sort()).toEqual(['damaged', 'defective', 'late_delivery', 'missing_item', 'not_received', 'wrong_item']);
+    expect([...policy.shippingRefundReasons].sort()).toEqual([
+      'damaged',
+      'defective',
+      'late_delivery',
+      'missing_item',
+      'not_received',
+      'wrong_item',
+    ]);
     expect(policy.shippingRefundReasons).not.toContain('changed_mind');
     expect(policy.goodwill.byReason.late_delivery).toEqual({ percentOfPaid: 10, min: 200, max: 1500 });
     expect(policy.goodwill.storeCreditBonusPercent).toBe(10);
@@ -181,7 +188,7 @@ describe('roles and tiers', () => {
     expect(higherRole('finance', 'auto')).toBe('finance');
   });
 
-  it('finds a role\'s tier and the tier one above it, none above the top', () => {
+  it("finds a role's tier and the tier one above it, none above the top", () => {
     // arrange
     const policy = demoPolicy();
     // act / assert

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { customerHistory } from '#domain/history.ts';
+import { chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
+import { money } from '#domain/money.ts';
+import { DAY_MS, demoPolicy, NOW } from './fixtures.ts';
+
+const policy = demoPolicy();
+const CURRENT = 'CLM-NOW';
+
+/** One ledger entry of claim `claimId`, `days` before now. */
+function entry(
+  claimId: string,
+  type: EntryDraft['type'],
+  days: number,
+  extra: Partial<EntryDraft> & { currency?: string } = {},
+): LedgerEntry {
+  const { currency = 'EUR', ...draft } = extra;
+  return chainEntry(
+    { claimId, storefrontId: 'demo', orderId: `ORD-${claimId}`, customerId: 'C-42', currency },
+    undefined,
+    { type, step: type, status: 'received', actor: { kind: 'system' }, policyVersion: 3, data: {}, ...draft },
+    new Date(NOW.getTime() - days * DAY_MS),
+  );
+}
+
+const historyOf = (entries: LedgerEntry[], orderGranted = money(0, 'EUR')) =>
+  customerHistory({ entries, policy, now: NOW, currentClaimId: CURRENT, orderGranted });
+
+/** The postings of a credit_issued entry for `refund` credit plus `goodwill` credit. */
+const credit = (refund: number, goodwill: number, currency = 'EUR') =>
+  settlementPostings(money(0, currency), money(refund, currency), money(goodwill, currency)).credit;
+
+describe('customerHistory: claims in the frequent-claims window', () => {
+  it('counts each earlier claim received within 90 days once, and not the current claim', () => {
+    // arrange
+    const entries = [
+      entry('CLM-A', 'received', 10),
+      entry('CLM-A', 'decided', 10),
+      entry('CLM-B', 'received', 89.9),
+      entry('CLM-C', 'received', 90),
+      entry('CLM-OLD', 'received', 90.01),
+      entry(CURRENT, 'received', 0),
+    ];
+    // act
+    const history = historyOf(entries);
+    // assert: A, B and C (exactly 90 days ago is inside the window)
+    expect(history.claimsInWindow).toBe(3);
+  });
+
+  it('counts nothing for a new customer', () => {
+    // act
+    const history = historyOf([entry(CURRENT, 'received', 0)]);
+    // assert
+    expect(history).toEqual({
+      claimsInWindow: 0,
+      unreturnedReturns: 0,
+      goodwillSpent: { amount: 0, currency: 'EUR' },
+      orderGranted: { amount: 0, currency: 'EUR' },
+    });
+  });
+});
+
+describe('customerHistory: returns never received', () => {
+  it('counts a return authorised more than 30 days ago with nothing received', () => {
+    // arrange
+    const entries = [entry('CLM-A', 'received', 40), entry('CLM-A', 'return_authorised', 31)];
+    // act / assert
+    expect(historyOf(entries).unreturnedReturns).toBe(1);
+  });
+
+  it('does not count a return authorised exactly 30 days ago, nor one authorised recently', () => {
+    // arrange
+    const entries = [entry('CLM-A', 'return_authorised', 30), entry('CLM-B', 'return_authorised', 10)];
+    // act / assert
+    expect(historyOf(entries).unreturnedReturns).toBe(0);
+  });
+
+  it('does not count a return that arrived, however late', () => {
+    // arrange
+    const entries = [entry('CLM-A', 'return_authorised', 60), entry('CLM-A', 'return_received', 45)];
+    // act / assert
+    expect(historyOf(entries).unreturnedReturns).toBe(0);
+  });
+
+  it('counts a claim closed because the return was not received, even before 30 days', () => {
+    // arrange
+    const entries = [
+      entry('CLM-A', 'return_authorised', 10),
+      entry('CLM-A', 'closed', 1, { status: 'closed', data: { reason: 'return_not_received' } }),
+      entry('CLM-B', 'return_authorised', 10),
+      entry('CLM-B', 'closed', 1, { status: 'closed', data: { reason: 'withdrawn' } }),
+    ];
+    // act / assert
+    expect(historyOf(entries).unreturnedReturns).toBe(1);
+  });
+
+  it("does not count the current claim's own return", () => {
+    // arrange
+    const entries = [entry(CURRENT, 'return_authorised', 45)];
+    // act / assert
+    expect(historyOf(entries).unreturnedReturns).toBe(0);
+  });
+
+  it('counts every claim with an unreturned return', () => {
+    // arrange
+    const entries = [
+      entry('CLM-A', 'return_authorised', 31),
+      entry('CLM-B', 'return_authorised', 10),
+      entry('CLM-B', 'closed', 1, { status: 'closed', data: { reason: 'return_not_received' } }),
+      entry('CLM-C', 'return_authorised', 50),
+      entry('CLM-C', 'return_received', 20),
+    ];
+    // act / assert
+    expect(historyOf(entries).unreturnedReturns).toBe(2);
+  });
+});
+
+describe('customerHistory: goodwill spent', () => {
+  it('sums the goodwill_expense debits of credit_issued entries inside the 365-day budget window', () => {
+    // arrange
+    const entries = [
+      entry('CLM-A', 'credit_issued', 100, { postings: credit(7200, 720) }),
+      entry('CLM-B', 'credit_issued', 364.9, { postings: credit(0, 500) }),
+      entry('CLM-OLD', 'credit_issued', 366, { postings: credit(0, 1000) }),
+    ];
+    // act
+    const history = historyOf(entries);
+    // assert: 7.20 + 5.00; the refund credit is not goodwill and the old credit is outside the window
+    expect(history.goodwillSpent).toEqual({ amount: 1220, currency: 'EUR' });
+  });
+
+  it('ignores other entry types and credit in another currency', () => {
+    // arrange
+    const entries = [
+      entry('CLM-A', 'refund_settled', 10, { postings: settlementPostings(money(5000, 'EUR'), money(0, 'EUR'), money(0, 'EUR')).refund }),
+      entry('CLM-B', 'credit_issued', 10, { postings: credit(0, 900, 'USD'), currency: 'USD' }),
+      entry('CLM-C', 'credit_issued', 10, { postings: credit(0, 300) }),
+    ];
+    // act
+    const history = historyOf(entries);
+    // assert
+    expect(history.goodwillSpent).toEqual({ amount: 300, currency: 'EUR' });
+  });
+
+  it("passes the order's running total through as orderGranted", () => {
+    // act
+    const history = historyOf([], money(4000, 'EUR'));
+    // assert
+    expect(history.orderGranted).toEqual({ amount: 4000, currency: 'EUR' });
+  });
+});
