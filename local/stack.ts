@@ -1,5 +1,5 @@
 import './polyfills.ts';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,12 @@ import { dataPaths, startDynamo, startMail } from './emulators.ts';
 import { createApiServer, type HttpLambda } from './http-server.ts';
 import { ensureSecrets, ensureTables, localDynamoClient, seedDemo } from './seed.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
+
+/**
+ * The file, under the data directory, where a running stack leaves its environment (endpoints,
+ * table names; no secrets) so that `npx makegood` can reach it. Removed on a clean stop.
+ */
+export const RUNTIME_FILE = 'runtime.json';
 
 /** The repository root (this file lives in `local/`). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,7 +91,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((err: unknown) => log(`close failed: ${String(err)}`));
+    // Last started, first stopped; a second close finds nothing left to stop.
+    for (const close of closers.splice(0).reverse()) await close().catch((err: unknown) => log(`close failed: ${String(err)}`));
   };
   try {
     const dynamo = options.dynamodbEndpoint
@@ -152,6 +159,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await ensureTables(localDynamoClient(dynamo.url, config.region), config.ledgerTable, config.stateTable);
     const deps = makeDeps(config);
     await seedDemo(deps.state, options.demoPolicyFile ?? join(repoRoot, 'policies/demo.json'), new Date());
+    const runtimeFile = join(dataDir, RUNTIME_FILE);
+    await writeFile(runtimeFile, JSON.stringify(env, null, 2), { mode: 0o600 });
+    closers.push(() => rm(runtimeFile, { force: true })); // first to go on close
     const resumed = await engine.resumePending();
     if (resumed > 0) log(`[workflow] resumed ${resumed} claim(s) that were mid-flow`);
     const stats = () => ({ invocations: { ...invocations }, dynamodb: dynamo.operations() });
