@@ -18,7 +18,8 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function render(subject: string, paragraphs: readonly string[]): EmailContent {
+/** Paragraphs as a plain-text part and a simple HTML part. */
+export function render(subject: string, paragraphs: readonly string[]): EmailContent {
   const text = `${paragraphs.join('\n\n')}\n`;
   const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5">${paragraphs
     .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
@@ -103,25 +104,4 @@ function outcomeEmail(
   if (decision.outcome === 'refund_without_return') lines.push('There is no need to send anything back.');
   if (lines.length === 0) lines.push('We have noted your feedback and shared it with the team so it does not happen again.');
   return render(`Your claim for order ${claim.order.id} is settled`, [hello, opening, ...lines, sign]);
-}
-
-/** The approver's email: the claim in brief, the amount and the link. */
-export function approvalRequestEmail(args: {
-  claim: ClaimRequest;
-  decision: StoredDecision;
-  claimId: string;
-  role: string;
-  link: string;
-  expiresAt: Date;
-  shopName: string;
-}): EmailContent {
-  const { claim, decision } = args;
-  const fmt = (m: Money) => formatMoney(m, 'en');
-  const value = { amount: decision.cash.amount + decision.storeCredit.amount, currency: decision.cash.currency };
-  return render(`Approval needed: ${fmt(value)} for order ${claim.order.id}`, [
-    `A claim at ${args.shopName} needs your approval as ${args.role}.`,
-    `Customer: ${claim.customer.name} <${claim.customer.email}>\nOrder: ${claim.order.id}\nReason: ${claim.complaint.reason}\nProposed: ${decision.outcome}, cash ${fmt(decision.cash)}, store credit ${fmt(decision.storeCredit)}`,
-    `Review and decide here (the link works once, until ${args.expiresAt.toISOString()}):\n${args.link}`,
-    'Opening the link changes nothing; only the buttons on the page do.',
-  ]);
 }

@@ -1,3 +1,4 @@
+import { approvalRequestEmail } from '#domain/approval-email.ts';
 import {
   type ApprovalGrant,
   formNonce,
@@ -9,7 +10,7 @@ import {
 import type { ClaimRequest } from '#domain/claim.ts';
 import type { CustomerHistory } from '#domain/decide.ts';
 import { decisionValue } from '#domain/decide.ts';
-import { approvalRequestEmail, customerEmail } from '#domain/email.ts';
+import { customerEmail } from '#domain/email.ts';
 import { PolicyNotFoundError } from '#domain/errors.ts';
 import { customerHistory } from '#domain/history.ts';
 import { currentDecision, type StoredDecision, statusOf } from '#domain/ledger.ts';
