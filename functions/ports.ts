@@ -25,6 +25,20 @@ export interface LedgerStore {
   append(claim: ClaimRef, draft: EntryDraft, known?: readonly LedgerEntry[]): Promise<LedgerEntry>;
   /** A customer's entries since a time, oldest first (by the customer index, never a scan). */
   customerEntries(storefrontId: string, customerId: string, since: Date): Promise<LedgerEntry[]>;
+  /** An order's entries, oldest first (by the order index). */
+  orderEntries(storefrontId: string, orderId: string): Promise<LedgerEntry[]>;
+  /**
+   * A storefront's entries with `from <= at < to`, oldest first, one page at a time (by the
+   * storefront-day index). `next` is an opaque cursor for the following page, null at the end.
+   * Throws InvalidRequestError for a cursor it did not issue.
+   */
+  storefrontEntries(args: { storefrontId: string; from: Date; to: Date; cursor?: string; limit?: number }): Promise<LedgerPage>;
+}
+
+/** One page of ledger entries. */
+export interface LedgerPage {
+  readonly entries: LedgerEntry[];
+  readonly next: string | null;
 }
 
 /** An idempotency record: the first response to a storefront's key. */
@@ -88,6 +102,8 @@ export interface StateStore {
   publishPolicy(storefrontId: string, policy: Policy, at: Date): Promise<PolicyVersion>;
   storefront(storefrontId: string): Promise<Storefront | undefined>;
   putStorefront(storefront: Storefront): Promise<void>;
+  /** The ids of every storefront with settings. */
+  storefronts(): Promise<string[]>;
   /** Stores (or replaces) the callback a claim is waiting on. */
   putCallback(callback: PendingCallback): Promise<void>;
   callback(claimId: string): Promise<PendingCallback | undefined>;

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { TransientError } from '#domain/errors.ts';
+import { InvalidRequestError, TransientError } from '#domain/errors.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
-import type { Clock, LedgerStore } from '#ports';
+import type { Clock, LedgerPage, LedgerStore } from '#ports';
 import { ledgerTableSchema } from './table-schema.ts';
 
 /** Attributes that exist only for DynamoDB's keys and indexes, not in the entry itself. */
@@ -25,6 +25,31 @@ export function entryItem(e: LedgerEntry): Record<string, unknown> {
     dayKey: `${e.storefrontId}#${e.at.slice(0, 10)}`,
     timeKey: `${e.at}#${e.claimId}#${String(e.seq).padStart(8, '0')}`,
   };
+}
+
+interface Cursor {
+  readonly day: string;
+  readonly start?: Record<string, unknown>;
+}
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(c.day) && (c.start === undefined || typeof c.start === 'object')) return c;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidRequestError('The cursor is not one this API issued', [
+    { path: 'cursor', message: 'must be the `next` value of an earlier page' },
+  ]);
+}
+
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** The entry stored in an item. */
@@ -88,17 +113,24 @@ export class DynamoLedger implements LedgerStore {
     throw new TransientError(`Could not append ${draft.step} to claim ${claim.claimId}: too much contention`);
   }
 
-  async customerEntries(storefrontId: string, customerId: string, since: Date): Promise<LedgerEntry[]> {
-    const index = ledgerTableSchema.indexes.byCustomer;
+  /** Every entry of an index partition with the sort key in `[from, to)`, following pages. */
+  private async queryIndex(
+    index: keyof typeof ledgerTableSchema.indexes,
+    partition: string,
+    from?: string,
+    to?: string,
+  ): Promise<LedgerEntry[]> {
+    const keys = ledgerTableSchema.indexes[index];
     const out: LedgerEntry[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: 'byCustomer',
-          KeyConditionExpression: `${index.partitionKey} = :c AND ${index.sortKey} >= :since`,
-          ExpressionAttributeValues: { ':c': `${storefrontId}#${customerId}`, ':since': since.toISOString() },
+          IndexName: index,
+          KeyConditionExpression:
+            from === undefined ? `${keys.partitionKey} = :p` : `${keys.partitionKey} = :p AND ${keys.sortKey} BETWEEN :from AND :to`,
+          ExpressionAttributeValues: { ':p': partition, ...(from === undefined ? {} : { ':from': from, ':to': to }) },
           ExclusiveStartKey: start,
         }),
       );
@@ -106,5 +138,46 @@ export class DynamoLedger implements LedgerStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  async orderEntries(storefrontId: string, orderId: string): Promise<LedgerEntry[]> {
+    return this.queryIndex('byOrder', `${storefrontId}#${orderId}`);
+  }
+
+  async storefrontEntries(args: { storefrontId: string; from: Date; to: Date; cursor?: string; limit?: number }): Promise<LedgerPage> {
+    const limit = Math.min(Math.max(args.limit ?? 500, 1), 1000);
+    const index = ledgerTableSchema.indexes.byStorefrontDay;
+    const position = args.cursor === undefined ? undefined : decodeCursor(args.cursor);
+    const fromIso = args.from.toISOString();
+    const toIso = args.to.toISOString();
+    let day = position?.day ?? fromIso.slice(0, 10);
+    let start = position?.start;
+    const lastDay = new Date(args.to.getTime() - 1).toISOString().slice(0, 10);
+    const entries: LedgerEntry[] = [];
+    while (day <= lastDay && entries.length < limit) {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byStorefrontDay',
+          // Time keys are `<at>#<claim>#<seq>`: BETWEEN from AND to is exactly from <= at < to.
+          KeyConditionExpression: `${index.partitionKey} = :p AND ${index.sortKey} BETWEEN :from AND :to`,
+          ExpressionAttributeValues: { ':p': `${args.storefrontId}#${day}`, ':from': fromIso, ':to': toIso },
+          ExclusiveStartKey: start,
+          Limit: limit - entries.length,
+        }),
+      );
+      for (const item of page.Items ?? []) entries.push(itemEntry(item));
+      start = page.LastEvaluatedKey;
+      if (!start) {
+        day = nextDay(day);
+      }
+    }
+    const more = day <= lastDay;
+    return { entries, next: more ? encodeCursor({ day, ...(start ? { start } : {}) }) : null };
+  }
+
+  async customerEntries(storefrontId: string, customerId: string, since: Date): Promise<LedgerEntry[]> {
+    // U+FFFF sorts after every time key: everything from `since` on.
+    return this.queryIndex('byCustomer', `${storefrontId}#${customerId}`, since.toISOString(), '\uffff');
   }
 }

@@ -8,6 +8,8 @@ import type { ApprovalUse, IdempotencyRecord, PendingCallback, StateStore, Store
 /** Idempotency keys are kept for a day, as Stripe does. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const MAX_PUBLISH_ATTEMPTS = 8;
+/** Every storefront's settings live in one partition, so listing them is one Query. */
+const STOREFRONTS = 'STOREFRONTS';
 
 function policySortKey(version: number): string {
   return `V#${String(version).padStart(8, '0')}`;
@@ -142,7 +144,7 @@ export class DynamoState implements StateStore {
   }
 
   async storefront(storefrontId: string): Promise<Storefront | undefined> {
-    const item = await this.get(`STOREFRONT#${storefrontId}`, 'SETTINGS');
+    const item = await this.get(STOREFRONTS, storefrontId);
     if (!item) return undefined;
     return {
       id: storefrontId,
@@ -153,7 +155,25 @@ export class DynamoState implements StateStore {
   }
 
   async putStorefront(s: Storefront): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: `STOREFRONT#${s.id}`, sk: 'SETTINGS', ...s } }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: STOREFRONTS, sk: s.id, ...s } }));
+  }
+  async storefronts(): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': STOREFRONTS },
+          ProjectionExpression: 'sk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(String(item.sk));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return ids;
   }
 
   async putCallback(c: PendingCallback): Promise<void> {

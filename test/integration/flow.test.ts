@@ -324,3 +324,39 @@ describe('the claim flow, embedded', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('reading the ledger by its indexes', () => {
+  it('pages a storefront’s entries by day and time, and reads an order’s entries, without a scan', async () => {
+    // arrange: two settled claims on one order
+    const body = claimBody();
+    const first = await postClaim(body);
+    const second = await postClaim({ ...body, complaint: { ...body.complaint, reason: 'defective' } });
+    await waitForClaim(stack.apiUrl, first.json.claimId, (c) => c.status === 'settled' || c.status === 'rejected');
+    await waitForClaim(stack.apiUrl, second.json.claimId, (c) => c.status === 'settled' || c.status === 'rejected');
+    const { makeDeps } = await import('#adapters/deps.ts');
+    const { parseConfig } = await import('#config');
+    const { ledger } = makeDeps(parseConfig(stack.env));
+    const from = new Date(Date.now() - 3_600_000);
+    const to = new Date(Date.now() + 3_600_000);
+
+    // act
+    const all: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ledger.storefrontEntries({ storefrontId: 'demo', from, to, limit: 3, ...(cursor ? { cursor } : {}) });
+      all.push(...page.entries.map((e) => `${e.claimId}#${e.seq}`));
+      cursor = page.next ?? undefined;
+      pages++;
+    } while (cursor);
+    const single = await ledger.storefrontEntries({ storefrontId: 'demo', from, to, limit: 1000 });
+    const order = await ledger.orderEntries('demo', body.order.id);
+
+    // assert
+    expect(pages).toBeGreaterThan(1);
+    expect(all).toEqual(single.entries.map((e) => `${e.claimId}#${e.seq}`));
+    expect(new Set(all).size).toBe(all.length);
+    expect(new Set(order.map((e) => e.claimId))).toEqual(new Set([first.json.claimId, second.json.claimId]));
+    await expect(ledger.storefrontEntries({ storefrontId: 'demo', from, to, cursor: 'not-a-cursor' })).rejects.toThrow('cursor');
+  });
+});

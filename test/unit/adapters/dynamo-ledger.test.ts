@@ -230,8 +230,8 @@ describe('DynamoLedger.customerEntries', () => {
     expect(queries[0]).toMatchObject({
       TableName: TABLE,
       IndexName: 'byCustomer',
-      KeyConditionExpression: 'customerKey = :c AND timeKey >= :since',
-      ExpressionAttributeValues: { ':c': 'demo#C-42', ':since': since.toISOString() },
+      KeyConditionExpression: 'customerKey = :p AND timeKey BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': 'demo#C-42', ':from': since.toISOString(), ':to': '\uffff' },
     });
     expect(queries[0]?.ExclusiveStartKey).toBeUndefined();
     expect(queries[1]?.ExclusiveStartKey).toEqual(lastKey);
