@@ -4,7 +4,9 @@
  */
 import type { Command } from './command.ts';
 
-const commands: Record<string, () => Promise<{ command: Command }>> = {};
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  ledger: () => import('./ledger.ts'),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [area, ...rest] = argv;

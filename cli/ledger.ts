@@ -1,0 +1,16 @@
+/** `makegood ledger <export|verify|report> …`: finance's view of the ledger. */
+import type { Command } from './command.ts';
+
+const subcommands: Record<string, () => Promise<{ command: Command }>> = {};
+
+export const command: Command = {
+  async run(argv) {
+    const [name, ...rest] = argv;
+    const load = name ? subcommands[name] : undefined;
+    if (!load) {
+      process.stderr.write(`usage: makegood ledger <${Object.keys(subcommands).join('|')}> …\n`);
+      return name === undefined || name === '--help' ? 0 : 2;
+    }
+    return (await load()).command.run(rest);
+  },
+};
