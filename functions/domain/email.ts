@@ -1,5 +1,29 @@
 import type { ClaimRequest } from './claim.ts';
-import type { FiredRule } from './decide.ts';
+import {
+  type AlternativeId,
+  alternativeIds,
+  conditionsOf,
+  type EmailCell,
+  type EmailFact,
+  type EmailLocale,
+  type EmailOverrides,
+  emailLocales,
+  type FaultReason,
+  faultReasons,
+  holds,
+  type LocaleWording,
+  type Placeholder,
+  type PlaceholderKind,
+  parseEmailOverrides,
+  placeholderKinds,
+  type RejectionReason,
+  type TemplateParagraph,
+  tokenize,
+} from './email-templates.ts';
+import { en } from './emails/en.ts';
+import { eo } from './emails/eo.ts';
+import { ru } from './emails/ru.ts';
+import { uk } from './emails/uk.ts';
 import type { StoredDecision } from './ledger.ts';
 import { formatMoney, type Money } from './money.ts';
 
@@ -13,95 +37,316 @@ export interface EmailContent {
 /** Which customer email a step sends. */
 export type CustomerEmailKind = 'outcome' | 'return_instructions' | 'return_not_received' | 'needs_more_time';
 
+/** The built-in wording of each native locale. */
+export const builtInWording: Readonly<Record<EmailLocale, LocaleWording>> = { en, uk, ru, eo };
+
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Paragraphs as a plain-text part and a simple HTML part. */
-export function render(subject: string, paragraphs: readonly string[]): EmailContent {
-  const text = `${paragraphs.join('\n\n')}\n`;
-  const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5">${paragraphs
-    .map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`)
-    .join('')}</body></html>`;
+/**
+ * Makes a value from outside (a customer's name, an order id, an item name) safe to show as plain
+ * text: control characters and the invisible marks that reorder text (right-to-left overrides and
+ * isolates) are removed, and whitespace, line breaks included, is collapsed to single spaces.
+ */
+export function plainText(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
+    const bidi = c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    out += control ? ' ' : bidi || c === 0xfeff ? '' : ch;
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
+
+const page = {
+  body: 'margin:0;padding:0;background-color:#f3f4f6;',
+  frame: 'max-width:600px;margin:0 auto;padding:24px 12px;',
+  card: 'background-color:#ffffff;border:1px solid #e5e7eb;border-radius:8px;padding:28px 24px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.55;color:#1f2937;overflow-wrap:break-word;word-wrap:break-word;word-break:break-word;',
+  p: 'margin:0 0 16px 0;',
+  footer:
+    'margin:16px 8px 0 8px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:1.5;color:#6b7280;overflow-wrap:break-word;word-break:break-word;',
+  money: 'white-space:nowrap;',
+};
+
+/** The one HTML layout: a single centred card, inline styles only, no images, scripts or tables. */
+function layout(lang: string, subject: string, paragraphsHtml: readonly string[], footerHtml?: string): string {
+  return (
+    `<!doctype html><html lang="${escapeHtml(lang)}" dir="ltr"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head>` +
+    `<body style="${page.body}"><div style="${page.frame}"><div style="${page.card}">` +
+    paragraphsHtml.map((p, i) => `<p style="${i === paragraphsHtml.length - 1 ? 'margin:0;' : page.p}">${p}</p>`).join('') +
+    `</div>${footerHtml ? `<p style="${page.footer}">${footerHtml}</p>` : ''}</div></body></html>`
+  );
+}
+
+/** The native locale a BCP-47 tag is written in (`uk-UA` → `uk`), and the tag to format numbers and dates with. Others fall back to `en`. */
+export function emailLocale(tag: string): { readonly language: EmailLocale; readonly intl: string } {
+  try {
+    const locale = new Intl.Locale(tag);
+    const language = locale.language as EmailLocale;
+    if (emailLocales.includes(language)) {
+      return { language, intl: Intl.NumberFormat.supportedLocalesOf(locale.toString())[0] ?? language };
+    }
+  } catch {
+    // Not a tag the runtime understands: English, like any other unsupported locale.
+  }
+  return { language: 'en', intl: 'en' };
+}
+
+/**
+ * The one place that decides which email a customer gets: from the step that sends it and the
+ * claim's current decision to one cell of the wording.
+ */
+export function emailCell(kind: CustomerEmailKind, decision: StoredDecision | undefined): EmailCell {
+  if (kind === 'return_instructions') return 'return_and_refund';
+  if (kind === 'return_not_received') return 'return_not_received';
+  if (kind === 'needs_more_time') return 'more_time';
+  if (decision === undefined || decision.outcome === 'rejected') return 'rejection';
+  if (decision.outcome === 'replacement') return 'replacement';
+  const cash = decision.cash.amount > 0;
+  const credit = decision.storeCredit.amount > 0;
+  if (cash && credit) return 'cash_and_credit';
+  if (cash) return decision.returnRequired ? 'refund_after_return' : 'refund_without_return';
+  if (credit) return decision.outcome === 'store_credit' ? 'store_credit' : 'goodwill';
+  // Nothing granted beyond words (an apology asked for, or an amount lowered to nothing).
+  return 'apology';
+}
+
+/** Why a rejected claim was rejected, as reason keys of the wording, from the decision's rules. */
+export function rejectionReasonsOf(decision: StoredDecision | undefined): RejectionReason[] {
+  if (!decision) return ['other'];
+  const found = new Set<RejectionReason>();
+  for (const rule of decision.rules) {
+    switch (rule.id) {
+      case 'final-sale':
+      case 'perishable-no-return':
+      case 'late-delivery-no-compensation':
+      case 'order-fully-refunded':
+      case 'goodwill-budget':
+      case 'currency':
+        found.add(rule.id);
+        break;
+      case 'return-window':
+        // The rule fires for every line; only a line outside the window is a reason to refuse.
+        if (rule.text.includes('outside')) found.add('return-window');
+        break;
+    }
+  }
+  if (found.size > 0) return [...found];
+  // A proposal that went to a person (it has a tier rule) and came back rejected.
+  return decision.rules.some((r) => r.id === 'approval-tier') ? ['review'] : ['other'];
+}
+
+/** The alternative a rejection offers: the decision's own when the wording knows it, else a person who helps. */
+function rejectionAlternative(decision: StoredDecision | undefined): AlternativeId {
+  const id = decision?.alternative?.id;
+  return id === 'alternative-repair' || id === 'alternative-contact' ? id : 'alternative-contact';
+}
+
+/** What {@link customerEmail} needs to know. */
+export interface CustomerEmailArgs {
+  readonly claim: ClaimRequest;
+  readonly decision: StoredDecision | undefined;
+  readonly shopName: string;
+  readonly claimId: string;
+  /** Days the customer has to send the goods back (return instructions). */
+  readonly sendBackDays?: number;
+  /** ISO time by which the goods must be sent back (return instructions, return not received). */
+  readonly deadline?: string;
+  /** The storefront's wording overrides (validated again here; invalid ones are ignored). */
+  readonly overrides?: EmailOverrides | undefined;
+}
+
+/**
+ * The customer's email for a claim step, in the customer's language (`en`, `uk`, `ru`, `eo`;
+ * anything else gets `en`), with the shop's overrides applied. The wording follows the house
+ * rules: thank the customer, apologise when the shop was at fault, say exactly what happens and
+ * what to do next, promise only what the decision grants, never blame, and always offer an
+ * alternative with a no.
+ */
+export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs): EmailContent {
+  const { claim, decision } = args;
+  const { language, intl } = emailLocale(claim.customer.locale);
+  const wording = withOverrides(builtInWording[language], language, args.overrides);
+  const cell = emailCell(kind, decision);
+  const template = wording.cells[cell];
+
+  const reason = claim.complaint.reason;
+  const fault = (faultReasons as readonly string[]).includes(reason);
+  const granted = decision !== undefined && decision.outcome !== 'rejected';
+  const cash = granted ? decision.cash : undefined;
+  const credit = granted ? decision.storeCredit : undefined;
+  const bonus = granted ? decision.goodwill : undefined;
+  const deadline = args.deadline === undefined ? undefined : formatDate(args.deadline, intl, wording.datePattern);
+  const alternative: AlternativeId | undefined =
+    cell === 'rejection'
+      ? rejectionAlternative(decision)
+      : (alternativeIds as readonly string[]).includes(decision?.alternative?.id ?? '')
+        ? (decision?.alternative?.id as AlternativeId)
+        : undefined;
+
+  const facts = new Set<EmailFact>();
+  if (fault) facts.add('fault');
+  if (cash && cash.amount > 0) facts.add('cash');
+  if (credit && credit.amount > 0) facts.add('credit');
+  if (credit && credit.amount > 0 && bonus && bonus.amount > 0) facts.add('bonus');
+  if (granted && kind === 'outcome' && decision.returnRequired) facts.add('returned');
+  if (granted && !decision.returnRequired) facts.add('keep');
+  if (granted && decision.outcome === 'replacement') facts.add('replacement');
+  if (deadline !== undefined) facts.add('deadline');
+  if (alternative !== undefined) facts.add('alternative');
+
+  const fmt = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m, intl));
+  const values: Partial<Record<Placeholder, string>> = {
+    name: plainText(claim.customer.name),
+    shop: plainText(args.shopName),
+    order: plainText(claim.order.id),
+    claimId: plainText(args.claimId),
+    items: itemsOf(claim, intl),
+    cash: fmt(cash),
+    credit: fmt(credit),
+    bonus: fmt(bonus),
+    deadline,
+    sendBackDays: plural(args.sendBackDays ?? 30, wording.days, intl),
+    apology: fault ? wording.apologies[reason as FaultReason] : undefined,
+    reason:
+      cell === 'rejection'
+        ? rejectionReasonsOf(decision)
+            .map((r) => wording.reasons[r])
+            .join(' ')
+        : undefined,
+    alternative: alternative === undefined ? undefined : wording.alternatives[alternative],
+  };
+
+  const subject = plainText(
+    fill(template.subject, values)
+      .map((s) => s.text)
+      .join(''),
+  );
+  const paragraphs: Segment[][] = [
+    fill(wording.greeting, values),
+    ...template.body.map((p) => paragraph(p, facts, values)).filter((p): p is Segment[] => p !== undefined),
+    fill(wording.signature, values),
+  ];
+  const footer = fill(wording.footer, values);
+  const text = `${paragraphs.map(asText).join('\n\n')}\n\n-- \n${asText(footer)}\n`;
+  const html = layout(language, subject, paragraphs.map(asHtml), asHtml(footer));
   return { subject, text, html };
 }
 
-const FAULT_REASONS = new Set(['damaged', 'defective', 'wrong_item', 'missing_item', 'late_delivery', 'not_received', 'not_as_described']);
-
-/**
- * The customer's email for a claim step. English only for now; the wording follows the house
- * rules: thank the customer, apologise when the shop was at fault, say exactly what happens and
- * when, never blame, and always offer an alternative with a no.
- */
-export function customerEmail(
-  kind: CustomerEmailKind,
-  args: { claim: ClaimRequest; decision: StoredDecision | undefined; shopName: string; claimId: string; sendBackDays?: number },
-): EmailContent {
-  const { claim, decision, shopName } = args;
-  const fmt = (m: Money) => formatMoney(m, 'en');
-  const hello = `Dear ${claim.customer.name},`;
-  const thanks = `Thank you for telling us about your order ${claim.order.id}.`;
-  const sorry = FAULT_REASONS.has(claim.complaint.reason) ? ' We are sorry it went wrong.' : '';
-  const sign = `Kind regards,\n${shopName}\n(reference ${args.claimId})`;
-  switch (kind) {
-    case 'return_instructions':
-      return render(`Your return for order ${claim.order.id}`, [
-        hello,
-        `${thanks}${sorry} Please send the items back within ${args.sendBackDays ?? 30} days, with the reference ${args.claimId} inside the parcel.`,
-        decision && decision.cash.amount > 0
-          ? `As soon as the parcel reaches us, we refund ${fmt(decision.cash)} to your original payment method.`
-          : 'As soon as the parcel reaches us, we settle your claim as agreed.',
-        sign,
-      ]);
-    case 'return_not_received':
-      return render(`Your return for order ${claim.order.id}`, [
-        hello,
-        `We have not received the items for your claim ${args.claimId} within the agreed time, so we have closed it without a refund.`,
-        'If you have already sent them, reply with the tracking number and a person will look into it straight away.',
-        sign,
-      ]);
-    case 'needs_more_time':
-      return render(`Your claim for order ${claim.order.id} needs a little more time`, [
-        hello,
-        `${thanks} Your claim needs a closer look by our team, and that is taking longer than we hoped.`,
-        'We will write to you as soon as it is decided. You do not need to do anything.',
-        sign,
-      ]);
-    case 'outcome':
-      return outcomeEmail(claim, decision, hello, `${thanks}${sorry}`, sign, fmt);
+/** The built-in wording with a shop's overrides for this locale laid over it. */
+function withOverrides(base: LocaleWording, language: EmailLocale, overrides: EmailOverrides | undefined): LocaleWording {
+  if (!overrides) return base;
+  let valid: EmailOverrides;
+  try {
+    valid = parseEmailOverrides(overrides);
+  } catch {
+    // A stored override that no longer validates must not stop a customer hearing the outcome.
+    return base;
   }
+  const o = valid[language];
+  if (!o) return base;
+  const cells = { ...base.cells };
+  for (const cell of Object.keys(cells) as EmailCell[]) {
+    const c = o[cell];
+    if (c) cells[cell] = { subject: c.subject ?? base.cells[cell].subject, body: c.body ?? base.cells[cell].body };
+  }
+  return {
+    ...base,
+    greeting: o.greeting ?? base.greeting,
+    signature: o.signature ?? base.signature,
+    footer: o.footer ?? base.footer,
+    cells,
+  };
 }
 
-function outcomeEmail(
-  claim: ClaimRequest,
-  decision: StoredDecision | undefined,
-  hello: string,
-  opening: string,
-  sign: string,
-  fmt: (m: Money) => string,
-): EmailContent {
-  if (decision === undefined || decision.outcome === 'rejected') {
-    const reason = decision?.rules.find((r) => !r.id.startsWith('alternative') && r.id !== 'approval-tier');
-    const alt: FiredRule | undefined = decision?.alternative;
-    return render(`About your claim for order ${claim.order.id}`, [
-      hello,
-      opening,
-      `We looked at your claim carefully and cannot refund it under our policy${reason ? `: ${reason.text.charAt(0).toLowerCase()}${reason.text.slice(1)}.` : '.'}`,
-      `${alt ? `${alt.text}.` : 'A person from our team will contact you to find another way to help.'} Just reply to this email if you would like to talk it through.`,
-      sign,
-    ]);
+/** A run of text and what it is: literal wording or a placeholder's value. */
+interface Segment {
+  readonly text: string;
+  readonly kind: 'literal' | PlaceholderKind;
+}
+
+function fill(template: string, values: Partial<Record<Placeholder, string>>): Segment[] {
+  const segments = tokenize(template).map((t) =>
+    'literal' in t
+      ? { text: t.literal, kind: 'literal' as const }
+      : {
+          text: values[t.placeholder as Placeholder] ?? '',
+          kind: (placeholderKinds as Record<string, { kind: PlaceholderKind }>)[t.placeholder]?.kind ?? 'text',
+        },
+  );
+  // A value that ends a sentence itself (`23 грудня 2026 р.`) takes the place of the wording's full stop.
+  return segments.map((seg, i) => {
+    const before = segments[i - 1];
+    return seg.kind === 'literal' && seg.text.startsWith('.') && before && before.kind !== 'literal' && before.text.endsWith('.')
+      ? { ...seg, text: seg.text.slice(1) }
+      : seg;
+  });
+}
+
+function paragraph(
+  p: TemplateParagraph,
+  facts: ReadonlySet<EmailFact>,
+  values: Partial<Record<Placeholder, string>>,
+): Segment[] | undefined {
+  const parts = Array.isArray(p) ? p : [p];
+  const shown = parts.filter((part) => holds(conditionsOf(part), facts));
+  if (shown.length === 0) return undefined;
+  return shown.flatMap((part, i) => [
+    ...(i > 0 ? [{ text: ' ', kind: 'literal' as const }] : []),
+    ...fill(typeof part === 'string' ? part : part.text, values),
+  ]);
+}
+
+function asText(segments: readonly Segment[]): string {
+  return segments.map((s) => s.text).join('');
+}
+
+function asHtml(segments: readonly Segment[]): string {
+  return segments
+    .map((s) => {
+      const escaped = escapeHtml(s.text);
+      if (s.kind === 'literal') return escaped.replace(/\n/g, '<br>');
+      if (s.kind === 'money') return `<strong style="${page.money}">${escaped}</strong>`;
+      // Values from outside are isolated, so their direction cannot spill into the wording.
+      if (s.kind === 'user') return `<bdi>${escaped}</bdi>`;
+      return escaped;
+    })
+    .join('');
+}
+
+/** `n` with its unit in the right plural form (`21 день`, `2 дні`, `14 днів`). */
+export function plural(n: number, forms: LocaleWording['days'], intl: string): string {
+  const category = new Intl.PluralRules(intl).select(n);
+  const form = forms[category] ?? forms.other;
+  return form.replace('#', new Intl.NumberFormat(intl).format(n));
+}
+
+/** A date (day, month in words, year) in the customer's locale, in UTC. */
+export function formatDate(iso: string, intl: string, pattern?: string): string | undefined {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return undefined;
+  const format = new Intl.DateTimeFormat(intl, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  if (!pattern) return format.format(date);
+  const parts = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+  return pattern
+    .replace('{day}', parts.day ?? '')
+    .replace('{month}', (parts.month ?? '').toLocaleLowerCase(intl))
+    .replace('{year}', parts.year ?? '');
+}
+
+/** The claimed items in words: `1 × Chocolate box and 2 × Candles`. */
+function itemsOf(claim: ClaimRequest, intl: string): string {
+  const lines = claim.complaint.items.map((c) => {
+    const name = claim.order.items.find((i) => i.sku === c.sku)?.name ?? c.sku;
+    return `${c.quantity} × ${plainText(name)}`;
+  });
+  try {
+    return new Intl.ListFormat(intl, { type: 'conjunction' }).format(lines);
+  } catch {
+    return lines.join(', ');
   }
-  const lines: string[] = [];
-  if (decision.cash.amount > 0)
-    lines.push(`We are refunding ${fmt(decision.cash)} to your original payment method. It usually arrives within 5 to 10 business days.`);
-  if (decision.storeCredit.amount > 0) {
-    const bonus = decision.goodwill.amount > 0 ? `, including ${fmt(decision.goodwill)} from us as a thank-you,` : '';
-    lines.push(`We have added ${fmt(decision.storeCredit)} of store credit${bonus} to your account. You can use it on your next order.`);
-  }
-  if (decision.outcome === 'replacement')
-    lines.push('We are sending you a replacement. You will receive the tracking details when it ships.');
-  if (decision.outcome === 'refund_without_return') lines.push('There is no need to send anything back.');
-  if (lines.length === 0) lines.push('We have noted your feedback and shared it with the team so it does not happen again.');
-  return render(`Your claim for order ${claim.order.id} is settled`, [hello, opening, ...lines, sign]);
 }

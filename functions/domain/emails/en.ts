@@ -1,0 +1,155 @@
+import type { LocaleWording } from '../email-templates.ts';
+
+const reply = 'If anything is unclear, just reply to this email and a person from our team will answer.';
+const thanks = 'Thank you for letting us know about order {order}.';
+const apology = { if: 'fault', text: '{apology}' } as const;
+const refundNow =
+  'We are refunding {cash} to the payment method you used for the order today. Depending on your bank, it reaches your account within 5–10 business days.';
+const returned = { if: 'returned', text: 'Thank you for sending the items back: they have arrived.' } as const;
+const keep = { if: 'keep', text: 'You do not need to send anything back.' } as const;
+
+/** English, the fallback for every locale that is not written natively. */
+export const en: LocaleWording = {
+  greeting: 'Dear {name},',
+  signature: 'Kind regards,\n{shop}',
+  footer: 'Your reference: {claimId}. Please mention it if you write to us.',
+  days: { one: '# day', other: '# days' },
+  apologies: {
+    damaged: 'We are sorry that your order arrived damaged.',
+    defective: 'We are sorry that the item turned out to be faulty.',
+    not_as_described: 'We are sorry that the item was not what our description promised.',
+    wrong_item: 'We are sorry that we sent you the wrong item.',
+    missing_item: 'We are sorry that something was missing from your parcel.',
+    late_delivery: 'We are sorry that your order arrived late.',
+    not_received: 'We are sorry that your order never reached you.',
+  },
+  reasons: {
+    'final-sale': 'The items in this claim are sold as final sale, and our policy does not take them back for this reason.',
+    'return-window': 'The return period for these items had already ended when your claim reached us.',
+    'perishable-no-return': 'These items are perishable, so we cannot take them back for this reason.',
+    'late-delivery-no-compensation': 'Our policy does not offer compensation for a late delivery.',
+    'order-fully-refunded': 'This order has already been refunded in full.',
+    'goodwill-budget': 'You have already received the most goodwill credit our policy allows for this period.',
+    currency: 'We cannot settle a claim in the currency of this order automatically.',
+    review: 'After a careful review, our team could not approve it.',
+    other: 'Our returns policy does not cover this case.',
+  },
+  alternatives: {
+    'alternative-contact': 'We would still like to help: a person from our team will contact you to find another solution.',
+    'alternative-repair':
+      'We can still help: the item can be repaired under the legal guarantee, and a person from our team will contact you to arrange it.',
+    'alternative-refund': 'A replacement is not available for this kind of problem, so we are refunding the money instead.',
+  },
+  cells: {
+    refund_without_return: {
+      subject: 'Your refund of {cash} for order {order}',
+      body: [[thanks, apology], refundNow, 'You do not need to send anything back.', { if: 'alternative', text: '{alternative}' }, reply],
+    },
+    return_and_refund: {
+      subject: 'How to return your items from order {order}',
+      body: [
+        [thanks, apology],
+        ['Please send back: {items}. You have {sendBackDays} to post the parcel.', { if: 'deadline', text: 'The last day is {deadline}.' }],
+        'Put a note with your reference {claimId} inside the parcel, so that we can match it to your claim quickly.',
+        [
+          { if: 'cash', text: 'As soon as the parcel reaches us, we refund {cash} to the payment method you used.' },
+          { if: ['credit', '!cash'], text: 'As soon as the parcel reaches us, we add {credit} of store credit to your account.' },
+          { if: ['credit', 'cash'], text: 'We also add {credit} of store credit to your account.' },
+          { if: 'replacement', text: 'As soon as the parcel reaches us, we send you a replacement.' },
+        ],
+        reply,
+      ],
+    },
+    refund_after_return: {
+      subject: 'Your return has arrived: {cash} refunded for order {order}',
+      body: [
+        ['Thank you for sending the items from order {order} back: your parcel has arrived.', apology],
+        refundNow,
+        { if: 'alternative', text: '{alternative}' },
+        'There is nothing else you need to do.',
+      ],
+    },
+    replacement: {
+      subject: 'We are sending a replacement for order {order}',
+      body: [
+        [thanks, apology],
+        'We are sending you a replacement at no cost: {items}. We will let you know as soon as it ships.',
+        returned,
+        { if: 'credit', text: 'We have also added {credit} of store credit to your account.' },
+        reply,
+      ],
+    },
+    store_credit: {
+      subject: '{credit} of store credit for order {order}',
+      body: [
+        [thanks, apology],
+        [
+          'As you asked, we have added {credit} of store credit to your account.',
+          { if: 'bonus', text: 'That includes {bonus} on top of the value of your items, as a thank-you from us.' },
+        ],
+        'You can use it on your next order.',
+        returned,
+        keep,
+        reply,
+      ],
+    },
+    goodwill: {
+      subject: '{credit} of store credit from us for order {order}',
+      body: [
+        [thanks, apology],
+        'We have added {credit} of store credit to your account as a gift from us. You can use it on your next order.',
+        'Your order is yours to keep; there is nothing to send back.',
+        reply,
+      ],
+    },
+    apology: {
+      subject: 'About your order {order}',
+      body: [
+        [thanks, apology],
+        'We have passed your feedback to the team responsible, so that it does not happen again.',
+        'If you would like us to do more, just reply to this email and a person from our team will answer.',
+      ],
+    },
+    cash_and_credit: {
+      subject: 'Your refund of {cash} and {credit} of store credit for order {order}',
+      body: [
+        [thanks, apology],
+        refundNow,
+        ['We have also added {credit} of store credit to your account.', { if: 'bonus', text: 'It includes a gift of {bonus} from us.' }],
+        returned,
+        keep,
+        { if: 'alternative', text: '{alternative}' },
+        reply,
+      ],
+    },
+    rejection: {
+      subject: 'About your claim for order {order}',
+      body: [
+        ['Thank you for getting in touch about order {order}.', apology],
+        'We have looked at your claim carefully, and unfortunately we cannot grant it. {reason}',
+        '{alternative}',
+        'If you would like to talk it through, just reply to this email.',
+      ],
+    },
+    more_time: {
+      subject: 'Your claim for order {order} needs a little more time',
+      body: [
+        ['Thank you for your patience with your claim for order {order}.', apology],
+        'It needs a closer look from our team, and that is taking longer than we expected. We are sorry for the wait.',
+        'We will write to you as soon as it is decided; you do not need to do anything. If you have a question in the meantime, just reply to this email.',
+      ],
+    },
+    return_not_received: {
+      subject: 'The return for order {order}',
+      body: [
+        ['Thank you for your claim about order {order}.', apology],
+        [
+          { if: 'deadline', text: 'The return period ended on {deadline}, and your parcel has not reached us.' },
+          { if: '!deadline', text: 'The return period has ended, and your parcel has not reached us.' },
+          'So for now we have closed the claim without a refund.',
+        ],
+        'If you have already sent it, reply to this email with the tracking number and a person from our team will look into it straight away.',
+      ],
+    },
+  },
+};

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { customerEmail } from '#domain/email.ts';
+import { type EmailOverrides, parseEmailOverrides, tokenize } from '#domain/email-templates.ts';
+import { InvalidRequestError } from '#domain/errors.ts';
+import { emailSamples } from '#local/email-preview.ts';
+
+/** The issues an invalid override is refused with. */
+function issuesOf(input: unknown): { path: string; message: string }[] {
+  try {
+    parseEmailOverrides(input);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    return [...(err as InvalidRequestError).issues];
+  }
+  throw new Error('the override was accepted');
+}
+
+describe('the placeholder syntax', () => {
+  it('splits text and placeholders, with doubled braces as literal braces', () => {
+    // act / assert
+    expect(tokenize('Refund {cash} {{not a placeholder}}')).toEqual([
+      { literal: 'Refund ' },
+      { placeholder: 'cash' },
+      { literal: ' {not a placeholder}' },
+    ]);
+  });
+
+  it.each(['Refund {cash', 'Refund }', 'Refund {cash amount}', 'Refund {}'])('refuses %j', (text) => {
+    // act / assert
+    expect(() => tokenize(text)).toThrow(RangeError);
+  });
+});
+
+describe('a shop overriding the wording', () => {
+  it('changes the subject and body of one cell in one locale, and keeps the rest', () => {
+    // arrange
+    const overrides = parseEmailOverrides({
+      uk: {
+        rejection: {
+          subject: 'Ваше звернення {order}',
+          body: ['Нам шкода, але ні. {reason}', '{alternative}', { if: 'fault', text: '{apology}' }],
+        },
+        greeting: 'Привіт, {name}!',
+      },
+    });
+    const uk = emailSamples('uk').find((s) => s.cell === 'rejection')!;
+    const en = emailSamples('en').find((s) => s.cell === 'rejection')!;
+    // act
+    const changed = customerEmail(uk.kind, { ...uk.args, overrides });
+    const untouched = customerEmail(en.kind, { ...en.args, overrides });
+    // assert
+    expect(changed.subject).toBe('Ваше звернення ORD-1001');
+    expect(changed.text).toContain('Привіт, Ann!');
+    expect(changed.text).toContain('Нам шкода, але ні. Ці товари продаються без права повернення');
+    expect(untouched.subject).toBe('About your claim for order ORD-1001');
+  });
+
+  it('escapes markup written in an override', () => {
+    // arrange
+    const overrides = parseEmailOverrides({ en: { rejection: { body: ['<b>No</b> <script>x</script> {reason}', '{alternative}'] } } });
+    const sample = emailSamples('en').find((s) => s.cell === 'rejection')!;
+    // act
+    const email = customerEmail(sample.kind, { ...sample.args, overrides });
+    // assert
+    expect(email.html).toContain('&#60;b&#62;No&#60;/b&#62;');
+    expect(email.html).not.toContain('<script>');
+  });
+
+  it('names an unknown placeholder by its path', () => {
+    // act
+    const issues = issuesOf({ uk: { rejection: { body: ['{reason}', '{alternative} {amount}'] } } });
+    // assert
+    expect(issues).toEqual([{ path: 'uk.rejection.body[1]', message: expect.stringContaining('unknown placeholder {amount}') }]);
+  });
+
+  it('requires the amount in a refund email', () => {
+    // act
+    const issues = issuesOf({ en: { refund_without_return: { body: ['We are refunding you.'] } } });
+    // assert
+    expect(issues).toEqual([{ path: 'en.refund_without_return.body', message: 'must use {cash} in a part that always shows' }]);
+  });
+
+  it('requires the reason and the alternative in a rejection', () => {
+    // act
+    const issues = issuesOf({ ru: { rejection: { body: ['Нет.'] } } });
+    // assert
+    expect(issues.map((i) => i.message)).toEqual([
+      'must use {reason} in a part that always shows',
+      'must use {alternative} in a part that always shows',
+    ]);
+  });
+
+  it('refuses a bonus promised where the decision may grant none', () => {
+    // act
+    const unguarded = issuesOf({ eo: { store_credit: { body: ['{credit}, kun {bonus} donace.'] } } });
+    const guarded = parseEmailOverrides({ eo: { store_credit: { body: ['{credit}.', { if: 'bonus', text: 'Donaco: {bonus}.' }] } } });
+    // assert
+    expect(unguarded).toEqual([{ path: 'eo.store_credit.body[0]', message: expect.stringContaining('"if": "bonus"') }]);
+    expect(guarded.eo?.store_credit?.body).toHaveLength(2);
+  });
+
+  it('refuses an unknown locale, cell, condition or field, by path', () => {
+    // act
+    const issues = issuesOf({
+      de: {},
+      en: { refund_later: { subject: 'x' }, rejection: { body: [{ if: 'rich', text: '{reason}' }], footer: 'x' } },
+    });
+    // assert
+    expect(issues.map((i) => i.path).sort()).toEqual(['(root)', 'en', 'en.rejection', 'en.rejection.body[0].if'].sort());
+    expect(issues.map((i) => i.message)).toContain('Unrecognized key: "de"');
+  });
+
+  it('names a stray brace in a subject', () => {
+    // act
+    const issues = issuesOf({ en: { goodwill: { subject: 'A gift {credit for you' } } });
+    // assert
+    expect(issues).toEqual([{ path: 'en.goodwill.subject', message: expect.stringContaining('does not start a placeholder') }]);
+  });
+
+  it('ignores a stored override that no longer validates, so the customer still hears the outcome', () => {
+    // arrange
+    const broken = { en: { rejection: { body: ['{nope}'] } } } as unknown as EmailOverrides;
+    const sample = emailSamples('en').find((s) => s.cell === 'rejection')!;
+    // act
+    const email = customerEmail(sample.kind, { ...sample.args, overrides: broken });
+    // assert
+    expect(email.subject).toBe('About your claim for order ORD-1001');
+  });
+});
