@@ -1,9 +1,32 @@
 import type { ClaimRequest } from './claim.ts';
-import { type EmailContent, render } from './email.ts';
+import type { Outcome } from './decide.ts';
+import { type EmailContent, escapeHtml as e } from './email.ts';
 import type { StoredDecision } from './ledger.ts';
 import { formatMoney, type Money } from './money.ts';
 
-/** The approver's email: the claim in brief, the amount and the link. */
+/** A decision's outcome in words, for approvers (English, like the rest of the approver's side). */
+export function outcomeLabel(outcome: Outcome): string {
+  return {
+    refund_without_return: 'Refund without return',
+    return_and_refund: 'Return and refund',
+    replacement: 'Replacement',
+    store_credit: 'Store credit',
+    goodwill: 'Goodwill credit',
+    rejected: 'Rejection',
+  }[outcome];
+}
+
+/** A moment as approvers read it: `25 Nov 2026, 12:00 UTC`. */
+export function formatDeadline(at: Date): string {
+  const text = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(at);
+  return `${text} UTC`;
+}
+
+/**
+ * The approver's email: the claim in brief, the amount and their own link. The reminder is the
+ * same email with a reminder's subject and opening, and a link to the same round with the same
+ * expiry, so the first email's link keeps working too.
+ */
 export function approvalRequestEmail(args: {
   claim: ClaimRequest;
   decision: StoredDecision;
@@ -12,14 +35,49 @@ export function approvalRequestEmail(args: {
   link: string;
   expiresAt: Date;
   shopName: string;
+  /** True for the one reminder a tier gets before its deadline. @default false */
+  reminder?: boolean;
+  /** The role the claim goes to if nobody at this tier decides in time; undefined at the top tier. */
+  escalatesTo?: string | undefined;
 }): EmailContent {
   const { claim, decision } = args;
   const fmt = (m: Money) => formatMoney(m, 'en');
   const value = { amount: decision.cash.amount + decision.storeCredit.amount, currency: decision.cash.currency };
-  return render(`Approval needed: ${fmt(value)} for order ${claim.order.id}`, [
-    `A claim at ${args.shopName} needs your approval as ${args.role}.`,
-    `Customer: ${claim.customer.name} <${claim.customer.email}>\nOrder: ${claim.order.id}\nReason: ${claim.complaint.reason}\nProposed: ${decision.outcome}, cash ${fmt(decision.cash)}, store credit ${fmt(decision.storeCredit)}`,
-    `Review and decide here (the link works once, until ${args.expiresAt.toISOString()}):\n${args.link}`,
-    'Opening the link changes nothing; only the buttons on the page do.',
-  ]);
+  const deadline = formatDeadline(args.expiresAt);
+  const subject = args.reminder
+    ? `Reminder: approval needed by ${deadline}: ${fmt(value)} for order ${claim.order.id}`
+    : `Approval needed: ${fmt(value)} for order ${claim.order.id}`;
+  const afterDeadline = args.escalatesTo
+    ? `After that the claim goes to the ${args.escalatesTo} tier.`
+    : 'After that the customer is told that the claim needs more time.';
+  const opening = args.reminder
+    ? `Reminder: a claim at ${args.shopName} still needs your decision as ${args.role}. Your link works until ${deadline}. ${afterDeadline}`
+    : `A claim at ${args.shopName} needs your decision as ${args.role}, by ${deadline}. ${afterDeadline}`;
+  const facts: [string, string][] = [
+    ['Customer', `${claim.customer.name} <${claim.customer.email}>`],
+    ['Order', claim.order.id],
+    ['Reason', claim.complaint.reason.replaceAll('_', ' ')],
+    ['Proposed', `${outcomeLabel(decision.outcome)}: cash ${fmt(decision.cash)}, store credit ${fmt(decision.storeCredit)}`],
+    ['Total', fmt(value)],
+  ];
+  const safety = 'Opening the link changes nothing; only the buttons on the page do. The link is yours and works once.';
+  const text = [
+    opening,
+    facts.map(([k, v]) => `${k}: ${v}`).join('\n'),
+    `Review and decide:\n${args.link}`,
+    safety,
+    `Reference ${args.claimId}`,
+  ].join('\n\n');
+  const rows = facts
+    .map(([k, v]) => `<tr><th align="left" style="padding:2px 12px 2px 0;color:#555;font-weight:normal">${e(k)}</th><td>${e(v)}</td></tr>`)
+    .join('');
+  const html =
+    '<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#1f2328">' +
+    `<p>${e(opening)}</p>` +
+    `<table style="border-collapse:collapse;margin:12px 0">${rows}</table>` +
+    `<p><a href="${e(args.link)}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#1a7f37;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:bold">Review and decide</a></p>` +
+    `<p style="color:#555;font-size:90%">${e(safety)}<br>If the button does not work, copy this address into your browser:<br><span style="word-break:break-all">${e(args.link)}</span></p>` +
+    `<p style="color:#555;font-size:90%">Reference ${e(args.claimId)}</p>` +
+    '</body></html>';
+  return { subject, text: `${text}\n`, html };
 }

@@ -18,6 +18,7 @@ export const ErrorNames = {
   PolicyNotFoundError: 'PolicyNotFoundError',
   InvalidPolicyError: 'InvalidPolicyError',
   TransientError: 'TransientError',
+  ApprovalAnsweredError: 'ApprovalAnsweredError',
 } as const;
 
 /** One name from {@link ErrorNames}. */
@@ -120,6 +121,15 @@ export class InvalidPolicyError extends DomainError {
 /** A dependency failed in a way that a retry may fix (throttling, a lost race). */
 export class TransientError extends DomainError {
   override readonly name = ErrorNames.TransientError;
+}
+
+/**
+ * An approval wait found its round already answered: the answer raced a timeout (or a restart)
+ * and its resume reached an older task token. The ASL catches it and lets Escalate continue the
+ * claim the way the recorded answer says, instead of waiting for nobody.
+ */
+export class ApprovalAnsweredError extends DomainError {
+  override readonly name = ErrorNames.ApprovalAnsweredError;
 }
 
 /** Turns zod-style issues (`path` as an array) into {@link Issue}s with dotted paths. */

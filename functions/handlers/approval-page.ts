@@ -12,13 +12,17 @@ export const handler = httpHandler(async (req): Promise<HttpResult> => {
   const token = req.pathParameters.token ?? '';
   if (req.method === 'GET' || req.method === 'HEAD') {
     const found = await lookupApproval(token, deps);
-    const res = found.ok ? html(200, confirmationPage(found.view, `/approvals/${token}`)) : problemHtml(problemPage(found.problem));
+    const res = found.ok
+      ? html(200, confirmationPage(found.view, `/approvals/${token}`))
+      : problemHtml(problemPage(found.problem, found.use ? { use: found.use } : {}));
     return req.method === 'HEAD' ? { ...res, body: '' } : res;
   }
   if (req.method !== 'POST') return { ...html(405, ''), headers: { ...html(405, '').headers, allow: 'GET, HEAD, POST' } };
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded')
-    return problemHtml(problemPage('bad_form', 'The decision must be sent from the confirmation page.'));
+    return problemHtml(
+      problemPage('bad_form', { message: 'The decision must be sent from the confirmation page.', back: `/approvals/${token}` }),
+    );
   const form = new URLSearchParams(req.rawBody);
   const outcome = await answerApproval(
     token,
@@ -32,7 +36,14 @@ export const handler = httpHandler(async (req): Promise<HttpResult> => {
     },
     deps,
   );
-  return outcome.ok ? html(200, resultPage(outcome)) : problemHtml(problemPage(outcome.problem, outcome.message));
+  if (outcome.ok) return html(200, resultPage(outcome, deps.clock.now()));
+  return problemHtml(
+    problemPage(outcome.problem, {
+      ...(outcome.message ? { message: outcome.message } : {}),
+      ...(outcome.use ? { use: outcome.use } : {}),
+      back: `/approvals/${token}`,
+    }),
+  );
 });
 
 function problemHtml(p: { status: number; body: string }): HttpResult {

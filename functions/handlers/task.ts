@@ -4,7 +4,13 @@ import { logger } from './runtime.ts';
 
 /** The ids every workflow task receives. */
 export const taskInputSchema = z.object({ claimId: z.string().min(1).max(128), storefrontId: z.string().min(1).max(64) });
-export const approvalStepSchema = z.object({ round: z.number().int().min(1), role: z.enum(roles), waitSeconds: z.number().int().min(1) });
+export const approvalStepSchema = z.object({
+  round: z.number().int().min(1),
+  role: z.enum(roles),
+  waitSeconds: z.number().int().min(2),
+  remindAfterSeconds: z.number().int().min(1),
+  afterReminderSeconds: z.number().int().min(1),
+});
 
 /**
  * Wraps a workflow task: validates the payload the ASL sends, runs the use case, and lets named

@@ -1,4 +1,5 @@
 import { approvalRequestEmail } from '#domain/approval-email.ts';
+import { approvalSchedule } from '#domain/approval-schedule.ts';
 import {
   type ApprovalGrant,
   formNonce,
@@ -11,39 +12,66 @@ import type { ClaimRequest } from '#domain/claim.ts';
 import type { CustomerHistory } from '#domain/decide.ts';
 import { decisionValue } from '#domain/decide.ts';
 import { customerEmail } from '#domain/email.ts';
-import { PolicyNotFoundError } from '#domain/errors.ts';
+import { ApprovalAnsweredError, ClaimNotFoundError, PolicyNotFoundError, TransientError } from '#domain/errors.ts';
 import { customerHistory } from '#domain/history.ts';
 import { currentDecision, type StoredDecision, statusOf } from '#domain/ledger.ts';
-import { type Money, min, money, parseMajorUnits, subtract } from '#domain/money.ts';
-import { type Role, tierAbove, tierFor } from '#domain/policy.ts';
+import { formatMoney, type Money, min, money, parseMajorUnits, subtract } from '#domain/money.ts';
+import { type Policy, type Role, type Tier, tierAbove, tierFor } from '#domain/policy.ts';
 import type { ApprovalUse, Deps, PendingCallback } from '#ports';
-import { type ApprovalStep, type FlowState, type LoadedClaim, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
+import { type ApprovalStep, emailShop, type FlowState, type LoadedClaim, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The approval step for a tier: its round, its role and its wait split around the reminder. */
+export function approvalStep(round: number, role: Role, tier: Tier | undefined): ApprovalStep {
+  return { round, role, ...approvalSchedule(tier?.waitHours ?? 48) };
+}
+
+type WaitDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'secrets' | 'clock' | 'mailFrom' | 'publicUrl'>;
+type WaitInput = TaskInput & { approval: ApprovalStep; taskToken: string };
+
 /**
- * Asks the current tier's approvers to decide, then leaves the workflow waiting.
+ * Asks the current tier's approvers to decide, then leaves the workflow waiting until the
+ * reminder (`RequestApproval` in the ASL).
  *
  * What happens:
  * 1. The task token is stored server-side as the claim's pending callback (replacing any older
  *    one: after a resume the token changes, the links stay valid).
- * 2. `approval_requested` is appended once per round.
- * 3. Each approver of the tier gets an email with their own signed link, once per round.
+ * 2. If the round was answered already (an answer that raced a restart), it throws
+ *    {@link ApprovalAnsweredError} so the workflow continues as the answer says.
+ * 3. `approval_requested` is appended once per round, fixing the round's approvers and deadline.
+ * 4. Each approver of the tier gets an email with their own link, once per round.
  */
-export async function requestApproval(
-  input: TaskInput & { approval: ApprovalStep; taskToken: string },
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'secrets' | 'clock' | 'mailFrom' | 'publicUrl'>,
-): Promise<void> {
+export async function requestApproval(input: WaitInput, deps: WaitDeps): Promise<void> {
+  await waitForApprovers(input, deps, 'request');
+}
+
+/**
+ * The tier has not answered by the reminder point: remind the same approvers, then wait for the
+ * rest of the round (`RemindApprovers` in the ASL).
+ *
+ * What happens:
+ * 1. The new task token replaces the old one in the pending callback; round, approvers and
+ *    deadline stay those of the request, so every link already sent keeps working.
+ * 2. If the round was answered meanwhile (the answer's resume reached the task that had just
+ *    timed out), it throws {@link ApprovalAnsweredError} and the workflow continues as answered.
+ * 3. Each approver gets one reminder per round, with a link to the same round and expiry.
+ */
+export async function remindApprovers(input: WaitInput, deps: WaitDeps): Promise<void> {
+  await waitForApprovers(input, deps, 'reminder');
+}
+
+async function waitForApprovers(input: WaitInput, deps: WaitDeps, kind: 'request' | 'reminder'): Promise<void> {
   const loaded = await loadClaim(deps, input.claimId);
   const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
   if (!policy) throw new PolicyNotFoundError(`Storefront ${loaded.ref.storefrontId} has no policy`);
   const decision = currentDecision(loaded.entries);
   if (!decision) throw new Error(`Claim ${input.claimId} has no decision to approve`);
   const { round, role } = input.approval;
-  const tier = tierFor(policy.policy, role);
-  const approvers = tier?.approvers ?? [];
   const requested = loaded.entries.find((e) => e.step === `approval-requested#${round}`);
-  // The deadline is fixed by the first request of the round; a resumed wait keeps it.
+  if (kind === 'reminder' && !requested) throw new Error(`Claim ${input.claimId} has no approval round ${round} to remind of`);
+  // The request fixes the round's approvers and deadline; a reminder or a resumed wait keeps them.
+  const approvers = requested ? recordedApprovers(requested.data.approvers) : (tierFor(policy.policy, role)?.approvers ?? []);
   const deadline = requested
     ? String(requested.data.deadline)
     : new Date(deps.clock.now().getTime() + input.approval.waitSeconds * 1000).toISOString();
@@ -58,9 +86,14 @@ export async function requestApproval(
     resume: {
       claimId: input.claimId,
       storefrontId: loaded.ref.storefrontId,
-      returnWaitSeconds: (policy.policy.returns.sendBackDays * DAY_MS) / 1000,
+      returnWaitSeconds: returnWaitSeconds(policy.policy),
     },
   });
+  // Checked after the new token is stored: an answer recorded before this read is caught here,
+  // and one recorded after it finds the new token when its first resume comes back `gone`.
+  if (await deps.state.approvalUse(input.claimId, round)) {
+    throw new ApprovalAnsweredError(`Round ${round} of claim ${input.claimId} is already answered`);
+  }
   await record(deps, loaded, {
     type: 'approval_requested',
     step: `approval-requested#${round}`,
@@ -78,23 +111,26 @@ export async function requestApproval(
   const key = await deps.secrets.approvalKey();
   const base = deps.publicUrl ?? '';
   const sender = await deps.state.storefront(loaded.ref.storefrontId);
+  const above = tierAbove(policy.policy, role);
   for (const approver of approvers) {
     const token = signApprovalToken(
       { claimId: input.claimId, round, role, approver, expiresAt: Math.floor(Date.parse(deadline) / 1000) },
       key,
     );
     await sendOnce(deps, loaded, {
-      step: `email:approval#${round}:${approver}`,
-      kind: 'approval_request',
+      step: kind === 'reminder' ? `email:approval-reminder#${round}:${approver}` : `email:approval#${round}:${approver}`,
+      kind: kind === 'reminder' ? 'approval_reminder' : 'approval_request',
       to: approver,
       content: approvalRequestEmail({
         claim: loaded.claim,
         decision,
         claimId: input.claimId,
-        role,
+        role: roleLabel(role),
         link: `${base}/approvals/${token}`,
         expiresAt: new Date(deadline),
         shopName: sender?.name ?? loaded.ref.storefrontId,
+        reminder: kind === 'reminder',
+        escalatesTo: above ? roleLabel(above.role) : undefined,
       }),
       status: 'awaiting_approval',
       policyVersion: decision.policyVersion,
@@ -102,13 +138,36 @@ export async function requestApproval(
   }
 }
 
+function recordedApprovers(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((a): a is string => typeof a === 'string') : [];
+}
+
+function returnWaitSeconds(policy: Policy): number {
+  return (policy.returns.sendBackDays * DAY_MS) / 1000;
+}
+
+/** Where a claim goes once its round is answered: the return first, or straight to Conclude. */
+function nextAfterAnswer(
+  ids: { claimId: string; storefrontId: string },
+  answer: 'approve' | 'reject',
+  decision: StoredDecision,
+  returnWait: number,
+): FlowState {
+  return answer === 'approve' && decision.returnRequired
+    ? { ...ids, next: 'return', returnWaitSeconds: returnWait }
+    : { ...ids, next: 'conclude' };
+}
+
 /**
- * A tier did not answer in time.
+ * A round ended without an answer reaching the workflow: its deadline passed, or its wait found
+ * the round answered (`ApprovalAnsweredError`).
  *
  * What happens:
- * 1. `escalated` is appended, naming the tier that did not answer.
- * 2. With a tier above, the claim goes to it as a new round (the old links stop working).
- * 3. At the top tier, the customer is told honestly that it needs more time, and the claim is
+ * 1. If the round was answered, the claim continues as the answer says (the answer's resume
+ *    raced the timeout). An answer still being written is waited for with a retry.
+ * 2. Otherwise `escalated` is appended, naming the tier that did not answer.
+ * 3. With a tier above, the claim goes to it as a new round (the old links stop working).
+ * 4. At the top tier, the customer is told honestly that it needs more time, and the claim is
  *    left `failed` with the reason `approval_timed_out`, where an operator finds it.
  */
 export async function escalate(
@@ -119,27 +178,30 @@ export async function escalate(
   const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
   if (!policy) throw new PolicyNotFoundError(`Storefront ${loaded.ref.storefrontId} has no policy`);
   const decision = currentDecision(loaded.entries);
-  const above = tierAbove(policy.policy, input.approval.role);
   const base = { claimId: input.claimId, storefrontId: loaded.ref.storefrontId };
+  const { round } = input.approval;
+  const use = await deps.state.approvalUse(input.claimId, round);
+  if (use) {
+    const answered = loaded.entries.some((e) => e.step === `approval-decision#${round}`);
+    if (!answered || !decision) throw new TransientError(`The answer to round ${round} of claim ${input.claimId} is still being recorded`);
+    return nextAfterAnswer(base, use.decision, decision, returnWaitSeconds(policy.policy));
+  }
+  const above = tierAbove(policy.policy, input.approval.role);
   await record(deps, loaded, {
     type: 'escalated',
-    step: `escalated#${input.approval.round}`,
+    step: `escalated#${round}`,
     status: above ? 'awaiting_approval' : 'failed',
     actor: { kind: 'system' },
     policyVersion: decision?.policyVersion ?? null,
     data: {
-      round: input.approval.round,
+      round,
       from: input.approval.role,
       to: above?.role ?? null,
       ...(above ? {} : { reason: 'approval_timed_out' }),
     },
   });
   if (above) {
-    return {
-      ...base,
-      next: 'approval',
-      approval: { round: input.approval.round + 1, role: above.role, waitSeconds: Math.round((above.waitHours ?? 48) * 3600) },
-    };
+    return { ...base, next: 'approval', approval: approvalStep(round + 1, above.role, above) };
   }
   await sendOnce(deps, loaded, {
     step: 'email:needs-more-time',
@@ -148,7 +210,7 @@ export async function escalate(
     content: customerEmail('needs_more_time', {
       claim: loaded.claim,
       decision,
-      shopName: (await deps.state.storefront(loaded.ref.storefrontId))?.name ?? loaded.ref.storefrontId,
+      ...(await emailShop(deps, loaded.ref.storefrontId)),
       claimId: input.claimId,
     }),
     status: 'failed',
@@ -157,8 +219,15 @@ export async function escalate(
   return { ...base, next: 'done' };
 }
 
-/** Why a link shows no form. */
-export type LinkProblem = TokenProblem | 'used' | 'superseded' | 'ended' | 'unknown_claim';
+/**
+ * Why a link shows no form: the token's own problems, or
+ * - `used`: this round was already decided (by this link or a colleague's);
+ * - `ended`: the claim has ended (settled, rejected, closed or failed);
+ * - `superseded`: the round is over (escalated to another tier, or the claim moved on);
+ * - `foreign`: the round is current, but this link was not issued for it to this approver;
+ * - `unknown_claim`: no such claim.
+ */
+export type LinkProblem = TokenProblem | 'used' | 'superseded' | 'foreign' | 'ended' | 'unknown_claim';
 
 /** What the confirmation page shows. */
 export interface ApprovalView {
@@ -170,6 +239,7 @@ export interface ApprovalView {
   /** The most this approver may approve (null: no limit). */
   readonly limit: Money | null;
   readonly nonce: string;
+  readonly shopName: string;
 }
 
 /** A link's state: a form to show, or the reason there is none. */
@@ -178,6 +248,8 @@ export type ApprovalLookup =
   | { readonly ok: false; readonly problem: LinkProblem; readonly use?: ApprovalUse };
 
 type LinkDeps = Pick<Deps, 'ledger' | 'state' | 'secrets' | 'clock'>;
+
+const ENDED: ReadonlySet<string> = new Set(['settled', 'rejected', 'closed', 'failed']);
 
 /**
  * Reads what an approval link points at. Reads only: a GET or HEAD (a person, or a mail scanner
@@ -188,24 +260,35 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
   const verified = verifyApprovalToken(token, key, deps.clock.now());
   if (!verified.ok) return { ok: false, problem: verified.problem };
   const grant = verified.grant;
-  const entries = await deps.ledger.entries(grant.claimId);
-  if (entries.length === 0) return { ok: false, problem: 'unknown_claim' };
-  const loaded = await loadClaim(deps, grant.claimId);
-  const use = await deps.state.approvalUse(grant.claimId, grant.round);
+  let loaded: LoadedClaim;
+  try {
+    loaded = await loadClaim(deps, grant.claimId);
+  } catch (err) {
+    if (err instanceof ClaimNotFoundError) return { ok: false, problem: 'unknown_claim' };
+    throw err;
+  }
+  const [use, callback] = await Promise.all([deps.state.approvalUse(grant.claimId, grant.round), deps.state.callback(grant.claimId)]);
   if (use) return { ok: false, problem: 'used', use };
-  const callback = await deps.state.callback(grant.claimId);
-  const status = statusOf(loaded.entries);
-  if (status === 'settled' || status === 'rejected' || status === 'closed' || status === 'failed') return { ok: false, problem: 'ended' };
-  if (callback?.kind !== 'approval' || callback.round !== grant.round || !(callback.approvers ?? []).includes(grant.approver)) {
-    return { ok: false, problem: 'superseded' };
+  if (ENDED.has(statusOf(loaded.entries) ?? '')) return { ok: false, problem: 'ended' };
+  const escalated = loaded.entries.some((e) => e.step === `escalated#${grant.round}`);
+  if (callback?.kind !== 'approval' || callback.round !== grant.round || escalated) return { ok: false, problem: 'superseded' };
+  // Everything the token claims must match the wait it is for. Only the server can mint a token,
+  // so these hold for every link it sent; they are the last line should the key ever leak.
+  if (
+    !(callback.approvers ?? []).includes(grant.approver) ||
+    callback.role !== grant.role ||
+    Math.floor(Date.parse(callback.deadline) / 1000) !== grant.expiresAt
+  ) {
+    return { ok: false, problem: 'foreign' };
   }
   const decision = currentDecision(loaded.entries);
   const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
   if (!decision || !policy) return { ok: false, problem: 'ended' };
   const now = deps.clock.now();
-  const [customerEntries, orderGranted] = await Promise.all([
+  const [customerEntries, orderGranted, storefront] = await Promise.all([
     deps.ledger.customerEntries(loaded.ref.storefrontId, loaded.ref.customerId, new Date(now.getTime() - 365 * DAY_MS)),
     deps.state.orderGranted(loaded.ref.storefrontId, loaded.ref.orderId, loaded.ref.currency),
+    deps.state.storefront(loaded.ref.storefrontId),
   ]);
   const history = customerHistory({ entries: customerEntries, policy: policy.policy, now, currentClaimId: grant.claimId, orderGranted });
   const tierLimit = tierFor(policy.policy, grant.role)?.limit ?? null;
@@ -221,6 +304,7 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
       history,
       limit: tierLimit === null ? null : money(tierLimit, loaded.ref.currency),
       nonce: formNonce(token, key),
+      shopName: storefront?.name ?? loaded.ref.storefrontId,
     },
   };
 }
@@ -235,12 +319,27 @@ export interface ApprovalAnswer {
   readonly userAgent: string;
 }
 
+/** Why an answer was refused, besides the link's own problems. */
+export type AnswerProblem = 'bad_form' | 'note_required' | 'above_proposal' | 'above_limit';
+
 /** What the result page says. */
 export type ApprovalOutcome =
-  | { readonly ok: true; readonly decision: 'approve' | 'reject'; readonly approved?: Money; readonly claimId: string }
+  | {
+      readonly ok: true;
+      readonly decision: 'approve' | 'reject';
+      readonly claimId: string;
+      readonly orderId: string;
+      readonly approver: string;
+      readonly proposal: Money;
+      /** What was approved (absent for a rejection). */
+      readonly approved?: Money;
+      readonly note: string;
+      /** What happens to the claim now. */
+      readonly next: 'return' | 'conclude';
+    }
   | {
       readonly ok: false;
-      readonly problem: LinkProblem | 'bad_form' | 'above_proposal' | 'above_limit';
+      readonly problem: LinkProblem | AnswerProblem;
       readonly message?: string;
       readonly use?: ApprovalUse;
     };
@@ -249,11 +348,14 @@ export type ApprovalOutcome =
  * Records an approver's decision, once.
  *
  * What happens:
- * 1. The link is checked as for the page, plus the form's nonce and the amount: never above the
- *    proposal, never above the approver's limit. Any problem changes nothing.
+ * 1. The link is checked as for the page, plus the form's nonce and the answer: a rejection needs
+ *    a note; an amount is never above the proposal, never above the approver's limit, and never
+ *    zero (that is a rejection). Any problem changes nothing.
  * 2. The use is recorded by a conditional write: of two simultaneous posts exactly one wins.
- * 3. `approved` (with the approved amounts, the approver, IP and user agent) or `rejected` is
- *    appended, and the workflow resumes with where the claim goes next.
+ * 3. `approved` (with the proposal, the approved amounts and the note) or `rejected` (with the
+ *    note) is appended with the approver, IP and user agent.
+ * 4. The workflow resumes through the stored task token. If that task has just been replaced (the
+ *    reminder started), the new token is read and resumed instead.
  */
 export async function answerApproval(
   token: string,
@@ -270,17 +372,20 @@ export async function answerApproval(
   if (answer.decision !== 'approve' && answer.decision !== 'reject') {
     return { ok: false, problem: 'bad_form', message: 'Choose Approve or Reject.' };
   }
-  const note = (answer.note ?? '').slice(0, 2000);
+  const note = (answer.note ?? '').trim().slice(0, 2000);
+  if (answer.decision === 'reject' && note === '') return { ok: false, problem: 'note_required' };
   const proposal = decisionValue(view.decision);
   let approved = view.decision;
   if (answer.decision === 'approve' && answer.amount !== undefined && answer.amount.trim() !== '') {
     const amount = parseMajorUnits(answer.amount, proposal.currency);
     if (!amount) return { ok: false, problem: 'bad_form', message: `The amount "${answer.amount}" is not a plain amount such as 150.00.` };
-    if (amount.amount > proposal.amount) return { ok: false, problem: 'above_proposal' };
+    if (amount.amount > proposal.amount)
+      return { ok: false, problem: 'above_proposal', message: `The proposal is ${formatMoney(proposal)}.` };
+    if (amount.amount === 0) return { ok: false, problem: 'bad_form', message: 'To grant nothing, reject the claim with a note.' };
     approved = lowered(view.decision, amount);
   }
   if (answer.decision === 'approve' && view.limit !== null && decisionValue(approved).amount > view.limit.amount) {
-    return { ok: false, problem: 'above_limit' };
+    return { ok: false, problem: 'above_limit', message: `Your limit is ${formatMoney(view.limit)}.` };
   }
 
   const now = deps.clock.now();
@@ -308,7 +413,7 @@ export async function answerApproval(
       status: 'assessing',
       actor,
       policyVersion: view.decision.policyVersion,
-      data: { round: view.grant.round, note },
+      data: { round: view.grant.round, note, proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } } },
     });
   } else {
     await record(deps, loaded, {
@@ -325,22 +430,38 @@ export async function answerApproval(
       },
     });
   }
-  const next: FlowState =
-    answer.decision === 'approve' && view.decision.returnRequired
-      ? {
-          claimId: view.claimId,
-          storefrontId: loaded.ref.storefrontId,
-          next: 'return',
-          returnWaitSeconds: callback.resume.returnWaitSeconds ?? 30 * 86400,
-        }
-      : { claimId: view.claimId, storefrontId: loaded.ref.storefrontId, next: 'conclude' };
-  await deps.workflow.succeed(callback.taskToken, next);
+  const next = nextAfterAnswer(
+    { claimId: view.claimId, storefrontId: loaded.ref.storefrontId },
+    answer.decision,
+    view.decision,
+    callback.resume.returnWaitSeconds ?? 30 * 86400,
+  );
+  await resume(deps, callback, next);
   return {
     ok: true,
     decision: answer.decision,
     claimId: view.claimId,
+    orderId: loaded.claim.order.id,
+    approver: view.grant.approver,
+    proposal,
     ...(answer.decision === 'approve' ? { approved: decisionValue(approved) } : {}),
+    note,
+    next: next.next === 'return' ? 'return' : 'conclude',
   };
+}
+
+/**
+ * Resumes the waiting task. The reminder replaces the round's task (and its token) at a moment
+ * an answer may be in flight: when the token read with the link is gone, the round's current
+ * token is read and resumed. If neither works, the wait that replaced it saw the answer and the
+ * workflow continues through Escalate (see `waitForApprovers`).
+ */
+async function resume(deps: Pick<Deps, 'state' | 'workflow'>, callback: PendingCallback, next: FlowState): Promise<void> {
+  if ((await deps.workflow.succeed(callback.taskToken, next)) === 'ok') return;
+  const current = await deps.state.callback(callback.claimId);
+  if (current?.kind === 'approval' && current.round === callback.round && current.taskToken !== callback.taskToken) {
+    await deps.workflow.succeed(current.taskToken, next);
+  }
 }
 
 /** The decision with its total lowered to `amount`: goodwill goes first, then credit, then cash. */

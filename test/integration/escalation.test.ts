@@ -3,18 +3,20 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyApprovalToken } from '#domain/approval-token.ts';
 import { demoClaims } from '#local/demo.ts';
-import { bootStack, mailbox, signedFetch, waitForClaim } from './harness.ts';
+import { approvalLink, bootStack, mailbox, signedFetch, waitForClaim } from './harness.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
 let dir: string;
 
 beforeAll(async () => {
-  // The demo policy with one-second tiers, so every timeout fires within the test.
+  // The demo policy with two-second tiers (reminded after one second), so every timeout fires
+  // within the test.
   dir = await mkdtemp(join(tmpdir(), 'makegood-escalation-'));
   const policy = JSON.parse(await readFile('policies/demo.json', 'utf8')) as { approval: { tiers: { waitHours?: number }[] } };
-  for (const tier of policy.approval.tiers) if (tier.waitHours !== undefined) tier.waitHours = 1 / 3600;
+  for (const tier of policy.approval.tiers) if (tier.waitHours !== undefined) tier.waitHours = 2 / 3600;
   const policyFile = join(dir, 'fast-policy.json');
   await writeFile(policyFile, JSON.stringify(policy));
   stack = await bootStack({ demoPolicyFile: policyFile });
@@ -25,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('a claim nobody approves', () => {
-  it('escalates agent → supervisor → finance, then tells the customer it needs more time and leaves it failed for an operator', async () => {
+  it('reminds each tier once, escalates agent → supervisor → finance, then tells the customer it needs more time and leaves it failed for an operator', async () => {
     // arrange
     const body = demoClaims().approval;
     body.order.id = `ORD-${randomUUID().slice(0, 8)}`;
@@ -33,6 +35,8 @@ describe('a claim nobody approves', () => {
     const res = await signedFetch(stack.apiUrl, 'POST', '/v1/claims', body, { idempotencyKey: randomUUID() });
     const { claimId } = (await res.json()) as { claimId: string };
     const claim = await waitForClaim(stack.apiUrl, claimId, (c) => c.status === 'failed', 400);
+    // `failed` is written before the customer's email goes out; the execution ends after it.
+    const settled = await stack.engine.whenSettled(claimId);
     // assert
     expect(claim.approvals.map((a) => [a.round, a.role, a.result])).toEqual([
       [1, 'agent', 'escalated'],
@@ -40,11 +44,23 @@ describe('a claim nobody approves', () => {
       [3, 'finance', 'escalated'],
     ]);
     const mails = await mailbox(stack.mailUrl);
-    for (const approver of ['agent@demo.test', 'supervisor@demo.test', 'finance@demo.test']) {
-      expect(mails.filter((m) => m.destination.to.includes(approver) && m.subject.includes(body.order.id))).toHaveLength(1);
+    const secrets = JSON.parse(await readFile(stack.env.MAKEGOOD_SECRETS_FILE ?? '', 'utf8')) as { approvalKey: string };
+    const grantIn = (m: (typeof mails)[number]) => {
+      const token = approvalLink(m).split('/').at(-1) ?? '';
+      const opened = verifyApprovalToken(token, Buffer.from(secrets.approvalKey, 'utf8'), new Date(0));
+      return opened.ok ? opened.grant : opened.problem;
+    };
+    for (const [round, approver] of ['agent@demo.test', 'supervisor@demo.test', 'finance@demo.test'].entries()) {
+      const theirs = mails.filter((m) => m.destination.to.includes(approver) && m.subject.includes(body.order.id));
+      // One request and one reminder per tier, both linking to that tier's round with its expiry.
+      expect(theirs.map((m) => m.subject.split(':')[0])).toEqual(['Approval needed', 'Reminder']);
+      const [request, reminder] = theirs.map(grantIn);
+      expect(request).toMatchObject({ round: round + 1, approver });
+      expect(reminder).toEqual(request);
     }
     const toCustomer = mails.filter((m) => m.destination.to.includes(body.customer.email));
-    expect(toCustomer.map((m) => m.subject)).toEqual([`Your claim for order ${body.order.id} needs a little more time`]);
-    expect((await stack.engine.whenSettled(claimId)).status).toBe('SUCCEEDED');
+    // The demo customer writes in Ukrainian.
+    expect(toCustomer.map((m) => m.subject)).toEqual([`Розгляд звернення за замовленням ${body.order.id} потребує трохи більше часу`]);
+    expect(settled.status).toBe('SUCCEEDED');
   });
 });

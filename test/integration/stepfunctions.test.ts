@@ -191,6 +191,7 @@ describe('LocalStepFunctions: construction', () => {
     const placeholders = [
       'AssessFunctionArn',
       'RequestApprovalFunctionArn',
+      'RemindApproversFunctionArn',
       'EscalateFunctionArn',
       'AwaitReturnFunctionArn',
       'CloseUnreturnedFunctionArn',
@@ -458,7 +459,7 @@ describe('LocalStepFunctions over the Step Functions wire protocol', () => {
 });
 
 describe('LocalStepFunctions running statemachines/refund.asl.json', () => {
-  it('takes a claim through RequestApproval (TimeoutSecondsPath $.approval.waitSeconds) to Conclude', async () => {
+  it('takes a claim through RequestApproval (TimeoutSecondsPath $.approval.remindAfterSeconds) to Conclude', async () => {
     // arrange
     const definition = JSON.parse(await readFile(path.resolve('statemachines/refund.asl.json'), 'utf8')) as object;
     const requests = new Inbox<ApprovalEvent & { approval: unknown }>();
@@ -467,12 +468,13 @@ describe('LocalStepFunctions running statemachines/refund.asl.json', () => {
       AssessFunctionArn: async (event) => ({
         ...(event as object),
         next: 'approval',
-        approval: { tier: 'agent', waitSeconds: 172_800 },
+        approval: { tier: 'agent', waitSeconds: 172_800, remindAfterSeconds: 129_600, afterReminderSeconds: 43_200 },
       }),
       RequestApprovalFunctionArn: async (event) => {
         requests.push(event as ApprovalEvent & { approval: unknown });
         return {};
       },
+      RemindApproversFunctionArn: async () => ({}),
       EscalateFunctionArn: step('approval'),
       AwaitReturnFunctionArn: step('conclude'),
       CloseUnreturnedFunctionArn: step('done'),
@@ -493,7 +495,7 @@ describe('LocalStepFunctions running statemachines/refund.asl.json', () => {
     const settled = await engine.whenSettled('claim-30');
 
     // assert
-    expect(request.approval).toEqual({ tier: 'agent', waitSeconds: 172_800 });
+    expect(request.approval).toEqual({ tier: 'agent', waitSeconds: 172_800, remindAfterSeconds: 129_600, afterReminderSeconds: 43_200 });
     expect(settled.status).toBe('SUCCEEDED');
     expect(JSON.parse(settled.output ?? '')).toEqual({ concluded: true });
     // Assess, Route, RequestApproval, Route, Conclude

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ApprovalGrant, formNonce, signApprovalToken, verifyApprovalToken, verifyFormNonce } from '#domain/approval-token.ts';
@@ -14,26 +14,30 @@ const grant: ApprovalGrant = {
   approver: 'agent@demo.test',
   expiresAt: nowSeconds + 48 * 3600,
 };
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** The token with its payload replaced by `payload` (re-encoded) but the original signature kept. */
-function withPayload(token: string, payload: unknown): string {
-  const [prefix, , signature] = token.split('.');
-  return `${prefix}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${signature}`;
+/**
+ * Seals any plaintext exactly as the server does (HKDF-derived AES-256-GCM key, `v2` as AAD): a
+ * stand-in for someone who holds the key, to reach the checks behind the authentication.
+ */
+function sealRaw(plaintext: string, k = key): string {
+  const sealKey = Buffer.from(hkdfSync('sha256', k, Buffer.from('makegood approval links'), 'v2 token AES-256-GCM', 32));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey, iv, { authTagLength: 16 });
+  cipher.setAAD(Buffer.from('v2'));
+  const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `v2.${body.toString('base64url')}`;
 }
 
-/** The decoded payload of a token. */
-function payloadOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-/** A token for any payload, correctly signed: to reach the checks behind the signature. */
-function signedRaw(payloadText: string, k = key): string {
-  const body = `v1.${Buffer.from(payloadText).toString('base64url')}`;
-  return `${body}.${createHmac('sha256', k).update(body).digest('base64url')}`;
+/** The token with the character at `i` replaced by the next one of the base64url alphabet. */
+function withCharChanged(token: string, i: number): string {
+  const c = token[i] ?? 'A';
+  const next = ALPHABET[(ALPHABET.indexOf(c) + 1) % ALPHABET.length];
+  return `${token.slice(0, i)}${next}${token.slice(i + 1)}`;
 }
 
 describe('approval tokens', () => {
-  it('round-trips: a signed grant verifies to the same grant', () => {
+  it('round-trips: a sealed grant opens to the same grant', () => {
     // arrange
     const token = signApprovalToken(grant, key);
     // act
@@ -42,7 +46,7 @@ describe('approval tokens', () => {
     expect(result).toEqual({ ok: true, grant });
   });
 
-  it('uses only the URL-safe characters A–Z a–z 0–9 . _ ~ - (property)', () => {
+  it('uses only the URL-safe characters A–Z a–z 0–9 . _ ~ - and round-trips any grant (property)', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -57,6 +61,7 @@ describe('approval tokens', () => {
           const token = signApprovalToken(g, key);
           // assert
           expect(token).toMatch(/^[A-Za-z0-9._~-]+$/);
+          expect(encodeURIComponent(token)).toBe(token);
           expect(verifyApprovalToken(token, key, NOW)).toEqual({ ok: true, grant: g });
         },
       ),
@@ -64,42 +69,84 @@ describe('approval tokens', () => {
     );
   });
 
-  it.each([
-    ['claimId', { c: 'CLM-OTHER' }],
-    ['round', { r: 2 }],
-    ['role', { t: 'finance' }],
-    ['approver', { a: 'mallory@evil.test' }],
-    ['expiry', { e: nowSeconds + 365 * 24 * 3600 }],
-  ])('refuses as tampered a token whose %s was changed under the old signature', (_field, change) => {
+  it('is opaque: the claim, round, tier, approver and expiry cannot be read from it', () => {
     // arrange
     const token = signApprovalToken(grant, key);
-    const forged = withPayload(token, { ...payloadOf(token), ...change });
+    const body = token.split('.')[1] ?? '';
+    const decoded = Buffer.from(body, 'base64url').toString('latin1');
     // act
-    const result = verifyApprovalToken(forged, key, NOW);
+    const visible = [token, decoded, Buffer.from(body, 'base64').toString('latin1')].join(' ');
     // assert
-    expect(forged).not.toBe(token);
-    expect(result).toEqual({ ok: false, problem: 'tampered' });
+    for (const secret of [grant.claimId, grant.approver, 'agent@', 'demo.test', 'agent', String(grant.expiresAt), '"r":1']) {
+      expect(visible).not.toContain(secret);
+    }
+    for (const encoded of [Buffer.from(grant.claimId).toString('base64url'), Buffer.from(grant.approver).toString('base64url')]) {
+      expect(token).not.toContain(encoded.slice(0, 8));
+    }
   });
 
-  it('refuses as tampered a token checked with another key', () => {
-    // arrange
-    const token = signApprovalToken(grant, otherKey);
+  it('seals the same grant differently each time, and every copy opens', () => {
     // act
-    const result = verifyApprovalToken(token, key, NOW);
+    const tokens = Array.from({ length: 20 }, () => signApprovalToken(grant, key));
     // assert
-    expect(result).toEqual({ ok: false, problem: 'tampered' });
+    expect(new Set(tokens).size).toBe(20);
+    for (const t of tokens) expect(verifyApprovalToken(t, key, NOW)).toEqual({ ok: true, grant });
   });
 
-  it('refuses as tampered a token whose signature was cut or changed', () => {
+  it('refuses as tampered every single-character change, anywhere in the IV, ciphertext or tag', () => {
     // arrange
     const token = signApprovalToken(grant, key);
-    const last = token.at(-2) === 'A' ? 'B' : 'A';
+    // act: change each character after the version prefix, one at a time
+    const results = Array.from({ length: token.length - 3 }, (_, i) => verifyApprovalToken(withCharChanged(token, i + 3), key, NOW));
+    // assert
+    expect(results.length).toBeGreaterThan(100);
+    for (const r of results) expect(r).toEqual({ ok: false, problem: 'tampered' });
+  });
+
+  it('refuses as tampered a token sealed with another key (each field forged under the wrong key)', () => {
+    // arrange: a forger who knows the format but not the key tries every field
+    const forgeries = [
+      { ...grant, claimId: 'CLM-OTHER' },
+      { ...grant, round: 2 },
+      { ...grant, role: 'finance' as const },
+      { ...grant, approver: 'mallory@evil.test' },
+      { ...grant, expiresAt: nowSeconds + 365 * 24 * 3600 },
+    ].map((g) => signApprovalToken(g, otherKey));
+    // act
+    const results = forgeries.map((t) => verifyApprovalToken(t, key, NOW));
+    // assert
+    for (const r of results) expect(r).toEqual({ ok: false, problem: 'tampered' });
+  });
+
+  it('refuses as tampered a token that was cut, extended or spliced from two tokens', () => {
+    // arrange
+    const a = signApprovalToken(grant, key);
+    const b = signApprovalToken({ ...grant, approver: 'supervisor@demo.test', role: 'supervisor' }, key);
+    const spliced = `${a.slice(0, 20)}${b.slice(20)}`;
     // act / assert
-    expect(verifyApprovalToken(token.slice(0, -4), key, NOW)).toEqual({ ok: false, problem: 'tampered' });
-    expect(verifyApprovalToken(`${token.slice(0, -2)}${last}${token.at(-1)}`, key, NOW)).toEqual({ ok: false, problem: 'tampered' });
+    expect(verifyApprovalToken(a.slice(0, -4), key, NOW)).toEqual({ ok: false, problem: 'tampered' });
+    expect(verifyApprovalToken(`${a}AAAA`, key, NOW)).toEqual({ ok: false, problem: 'tampered' });
+    expect(verifyApprovalToken(spliced, key, NOW)).toEqual({ ok: false, problem: 'tampered' });
+    expect(verifyApprovalToken('v2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', key, NOW)).toEqual({ ok: false, problem: 'tampered' });
   });
 
-  it('refuses as expired a token used at or after its expiry, and accepts it a second before', () => {
+  it('accepts only the canonical spelling: the last character’s spare bits cannot make a second link', () => {
+    // arrange: base64url's last character carries spare bits; change them and the bytes stay equal
+    let token = signApprovalToken(grant, key);
+    // A sealed length that is a multiple of 3 has no spare bits; add one to the claim id until it has.
+    for (let pad = ''; (token.length - 3) % 4 === 0; pad += 'x')
+      token = signApprovalToken({ ...grant, claimId: `${grant.claimId}${pad}` }, key);
+    const last = ALPHABET.indexOf(token.at(-1) ?? 'A');
+    const spare = (token.length - 3) % 4 === 2 ? 15 : 3;
+    const variants = [1, 2, 3].map((d) => `${token.slice(0, -1)}${ALPHABET[(last & ~spare) | ((last + d) & spare)]}`);
+    // act
+    const results = variants.map((v) => verifyApprovalToken(v, key, NOW));
+    // assert
+    for (const v of variants) expect(Buffer.from(v.slice(3), 'base64url').equals(Buffer.from(token.slice(3), 'base64url'))).toBe(true);
+    for (const r of results) expect(r).toEqual({ ok: false, problem: 'tampered' });
+  });
+
+  it('refuses as expired a token used at or after its expiry, and accepts it a second before (fake clock)', () => {
     // arrange
     const token = signApprovalToken(grant, key);
     const at = (seconds: number) => new Date(seconds * 1000);
@@ -112,12 +159,14 @@ describe('approval tokens', () => {
   it.each([
     ['an empty string', ''],
     ['text with spaces', 'not a token'],
-    ['two parts', 'v1.abc'],
-    ['four parts', 'v1.a.b.c'],
-    ['another version', 'v2.abc.def'],
-    ['characters outside the URL-safe set', 'v1.abc+/=.def'],
-    ['a percent-encoded token', 'v1.abc%2E.def'],
-    ['a very long token', `v1.${'a'.repeat(1100)}.b`],
+    ['no body', 'v2.'],
+    ['three parts', 'v2.abc.def'],
+    ['the old readable format', 'v1.eyJjIjoiQ0xNLTEifQ.c2ln'],
+    ['another version', 'v3.abcdef'],
+    ['characters outside the URL-safe set', 'v2.abc+/='],
+    ['a tilde inside the body', 'v2.abc~def'],
+    ['a percent-encoded token', 'v2.abc%2Edef'],
+    ['a very long token', `v2.${'a'.repeat(1100)}`],
   ])('refuses as malformed %s', (_what, token) => {
     // act
     const result = verifyApprovalToken(token, key, NOW);
@@ -130,9 +179,9 @@ describe('approval tokens', () => {
     ['a payload missing fields', JSON.stringify({ c: 'CLM-1', r: 1 })],
     ['a payload with an unknown role', JSON.stringify({ c: 'CLM-1', r: 1, t: 'owner', a: 'agent@demo.test', e: nowSeconds + 60 })],
     ['a payload with extra fields', JSON.stringify({ c: 'CLM-1', r: 1, t: 'agent', a: 'agent@demo.test', e: nowSeconds + 60, x: 1 })],
-  ])('refuses as malformed a correctly signed token with %s', (_what, payload) => {
+  ])('refuses as malformed a correctly sealed token with %s', (_what, payload) => {
     // arrange
-    const token = signedRaw(payload);
+    const token = sealRaw(payload);
     // act
     const result = verifyApprovalToken(token, key, NOW);
     // assert
@@ -151,30 +200,17 @@ describe('form nonces', () => {
     expect(verifyFormNonce(token, nonce, key)).toBe(true);
   });
 
-  it('refuses a nonce for another token, under another key, changed, empty or of another length', () => {
+  it('refuses a nonce for another token (even of the same grant), under another key, changed, empty or of another length', () => {
     // arrange
     const nonce = formNonce(token, key);
     const otherToken = signApprovalToken({ ...grant, round: 2 }, key);
+    const sameGrantToken = signApprovalToken(grant, key);
     // act / assert
     expect(verifyFormNonce(otherToken, nonce, key)).toBe(false);
+    expect(verifyFormNonce(sameGrantToken, nonce, key)).toBe(false);
     expect(verifyFormNonce(token, formNonce(token, otherKey), key)).toBe(false);
     expect(verifyFormNonce(token, `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`, key)).toBe(false);
     expect(verifyFormNonce(token, '', key)).toBe(false);
     expect(verifyFormNonce(token, `${nonce}A`, key)).toBe(false);
-  });
-});
-
-describe('approval token spelling', () => {
-  it('accepts only the canonical spelling of the signature', () => {
-    // arrange: base64url's last character carries spare bits; change them and the bytes stay equal
-    const token = signApprovalToken(grant, key);
-    const sig = token.slice(token.lastIndexOf('.') + 1);
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    const last = alphabet.indexOf(sig.at(-1) ?? 'A');
-    const variants = [1, 2, 3].map((d) => `${token.slice(0, -1)}${alphabet[(last & ~3) | ((last + d) & 3)]}`);
-    // act
-    const results = variants.map((v) => verifyApprovalToken(v, key, NOW));
-    // assert
-    for (const r of results) expect(r).toEqual({ ok: false, problem: 'tampered' });
   });
 });

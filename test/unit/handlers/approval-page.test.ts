@@ -1,7 +1,7 @@
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { formNonce, signApprovalToken } from '#domain/approval-token.ts';
 import type { EntryDraft } from '#domain/ledger.ts';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
@@ -9,6 +9,7 @@ import {
   APPROVAL_KEY,
   chainOf,
   claimRef,
+  conditionalCheckFailed,
   decidedDraft,
   decision,
   httpEvent,
@@ -50,6 +51,12 @@ const grant = {
 };
 const token = signApprovalToken(grant, KEY);
 
+/** The token with the character at `i` replaced by the next one of the base64url alphabet. */
+function changed(t: string, i: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return `${t.slice(0, i)}${alphabet[(alphabet.indexOf(t[i] ?? 'A') + 1) % 64]}${t.slice(i + 1)}`;
+}
+
 function pageEvent(method: string, t = token, form?: string) {
   return httpEvent({
     method,
@@ -59,8 +66,19 @@ function pageEvent(method: string, t = token, form?: string) {
   });
 }
 
-/** A claim of 90.00 waiting for the agent's approval, as the adapters store it. */
-function arrangeClaimAwaitingApproval(): void {
+/**
+ * A claim of 90.00 waiting for the agent's approval, as the adapters store it. The approval-use
+ * item behaves like DynamoDB's: its conditional put succeeds once. `agentLimit` republishes the
+ * policy with another agent limit (minor units).
+ */
+function arrangeClaimAwaitingApproval(opts: { agentLimit?: number } = {}): void {
+  const used = new Map<string, Record<string, unknown>>();
+  const policy = policyItem(1);
+  if (opts.agentLimit !== undefined) {
+    const doc = JSON.parse(String(policy.document)) as { approval: { tiers: { role: string; limit: number | null }[] } };
+    for (const t of doc.approval.tiers) if (t.role === 'agent') t.limit = opts.agentLimit;
+    policy.document = JSON.stringify(doc);
+  }
   const requested: EntryDraft = {
     type: 'approval_requested',
     step: 'approval-requested#1',
@@ -71,10 +89,11 @@ function arrangeClaimAwaitingApproval(): void {
   };
   const entries = itemsOf(chainOf(claimRef(CLAIM_ID), [receivedDraft(), decidedDraft(decision(9000, 'agent')), requested]));
   ddb.on(QueryCommand).callsFake((input: { TableName: string; IndexName?: string }) => {
-    if (input.TableName === STATE_TABLE) return { Items: [policyItem(1)] };
+    if (input.TableName === STATE_TABLE) return { Items: [policy] };
     return { Items: input.TableName === LEDGER_TABLE ? entries : [] };
   });
   ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => {
+    if (input.Key.pk.startsWith('APPROVAL#')) return { Item: used.get(input.Key.pk) };
     if (input.Key.pk !== `CALLBACK#${CLAIM_ID}`) return {};
     return {
       Item: {
@@ -91,7 +110,13 @@ function arrangeClaimAwaitingApproval(): void {
       },
     };
   });
-  ddb.on(PutCommand).resolves({});
+  ddb.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
+    if (input.Item.pk.startsWith('APPROVAL#')) {
+      if (used.has(input.Item.pk)) throw conditionalCheckFailed();
+      used.set(input.Item.pk, input.Item);
+    }
+    return {};
+  });
   sfn.on(SendTaskSuccessCommand).resolves({});
 }
 
@@ -132,13 +157,9 @@ describe('GET|HEAD /approvals/{token}', () => {
   });
 
   it('shows a clear 403 page for a tampered token and reads or writes nothing', async () => {
-    // arrange
+    // arrange: one character of the sealed body changed
     arrangeClaimAwaitingApproval();
-    const [prefix, , mac] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ c: CLAIM_ID, r: 1, t: 'finance', a: 'mallory@evil.test', e: grant.expiresAt })).toString(
-      'base64url',
-    );
-    const tampered = `${prefix}.${forged}.${mac}`;
+    const tampered = changed(token, 20);
 
     // act
     const res = await handler(pageEvent('GET', tampered));
@@ -148,6 +169,7 @@ describe('GET|HEAD /approvals/{token}', () => {
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('<title>This link is not valid</title>');
     expect(res.body).toContain('The link was changed after it was sent');
+    expect(res.body).toContain('Nothing was changed.');
     expect(res.body).not.toContain('<form');
     expect(ddb.calls()).toHaveLength(0);
     expectNoWrites();
@@ -155,8 +177,7 @@ describe('GET|HEAD /approvals/{token}', () => {
 
   it('answers HEAD of a tampered token with 403 and an empty body', async () => {
     // arrange
-    const [prefix, , mac] = token.split('.');
-    const tampered = `${prefix}.${Buffer.from('{"c":"clm_appr"}').toString('base64url')}.${mac}`;
+    const tampered = changed(token, token.length - 1);
 
     // act
     const res = await handler(pageEvent('HEAD', tampered));
@@ -164,6 +185,33 @@ describe('GET|HEAD /approvals/{token}', () => {
     // assert
     expect(res.statusCode).toBe(403);
     expect(res.body).toBe('');
+    expectNoWrites();
+  });
+
+  it('changes nothing after 100 prefetches by mail scanners, GET and HEAD mixed', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => handler(pageEvent(i % 2 === 0 ? 'GET' : 'HEAD'))));
+
+    // assert
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    expect(ddb.calls().length).toBeGreaterThan(0);
+    expectNoWrites();
+  });
+
+  it('names the page an expired link shows, at the deadline of a fake clock', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+    vi.setSystemTime(DEADLINE);
+
+    // act
+    const res = await handler(pageEvent('GET'));
+
+    // assert
+    expect(res.statusCode).toBe(410);
+    expect(res.body).toContain('<title>This link has expired</title>');
     expectNoWrites();
   });
 });
@@ -204,5 +252,111 @@ describe('POST /approvals/{token}', () => {
     expect(resumes).toHaveLength(1);
     expect(resumes[0]?.taskToken).toBe('task-token-1');
     expect(JSON.parse(String(resumes[0]?.output))).toMatchObject({ claimId: CLAIM_ID, next: 'conclude' });
+  });
+});
+
+describe('POST /approvals/{token}: what must change nothing', () => {
+  const post = (form: Record<string, string>) =>
+    handler(pageEvent('POST', token, new URLSearchParams({ nonce: formNonce(token, KEY), ...form }).toString()));
+
+  it('of two simultaneous posts records one and resumes the workflow once; the other gets the “used” page', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const [a, b] = await Promise.all([post({ decision: 'approve' }), post({ decision: 'approve', amount: '50.00' })]);
+
+    // assert
+    expect([a?.statusCode, b?.statusCode].sort()).toEqual([200, 409]);
+    expect([a, b].find((r) => r?.statusCode === 409)?.body).toContain('This link was already used');
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+    const ledgerPuts = ddb.commandCalls(PutCommand).filter((c) => c.args[0].input.TableName === LEDGER_TABLE);
+    expect(ledgerPuts).toHaveLength(1);
+  });
+
+  it('refuses a replay after the decision with the “used” page, and writes nothing more', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+    await post({ decision: 'approve' });
+    const writes = ddb.commandCalls(PutCommand).length;
+
+    // act
+    const res = await post({ decision: 'approve' });
+
+    // assert
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toContain('Approved by agent@demo.test');
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(writes);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a rejection without a note', { decision: 'reject' }, 400, 'Please say why you reject'],
+    ['an amount above the proposal', { decision: 'approve', amount: '90.01' }, 422, 'Amount above the proposal'],
+    ['an amount that is not a number', { decision: 'approve', amount: 'ninety' }, 400, 'Please try again'],
+  ])('refuses %s with a clear page, a way back, and no write', async (_what, form, status, title) => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await post(form);
+
+    // assert
+    expect(res.statusCode).toBe(status);
+    expect(res.body).toContain(`<title>${title}</title>`);
+    expect(res.body).toContain('Nothing was changed.');
+    expect(res.body).toContain(`<a href="/approvals/${token}">Back to the confirmation page</a>`);
+    expectNoWrites();
+  });
+
+  it('refuses an amount above the approver’s limit with a page naming the limit, and no write', async () => {
+    // arrange: the agent's limit was lowered to 80.00 after the link went out
+    arrangeClaimAwaitingApproval({ agentLimit: 8000 });
+
+    // act
+    const res = await post({ decision: 'approve' });
+
+    // assert
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('<title>Amount above your limit</title>');
+    expect(res.body).toContain('Your limit is €80.00.');
+    expectNoWrites();
+  });
+
+  it('refuses a form that is not urlencoded, and a method other than GET, HEAD or POST', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+    const json = httpEvent({
+      method: 'POST',
+      path: `/approvals/${token}`,
+      pathParameters: { token },
+      body: JSON.stringify({ decision: 'approve', nonce: formNonce(token, KEY) }),
+      headers: { 'content-type': 'application/json' },
+    });
+
+    // act
+    const asJson = await handler(json);
+    const put = await handler(pageEvent('PUT'));
+
+    // assert
+    expect(asJson.statusCode).toBe(400);
+    expect(put.statusCode).toBe(405);
+    expectNoWrites();
+  });
+
+  it('shows a result page that says what was approved and what happens next', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await post({ decision: 'approve', amount: '60', note: 'One box only' });
+
+    // assert
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('<title>Approved: €60.00</title>');
+    expect(res.body).toContain('You approved €60.00 instead of the proposed €90.00.');
+    expect(res.body).toContain('One box only');
+    const output = JSON.parse(String(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.output));
+    expect(output).toEqual({ claimId: CLAIM_ID, storefrontId: 'demo', next: 'conclude' });
   });
 });
