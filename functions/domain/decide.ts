@@ -18,6 +18,11 @@ export interface CustomerHistory {
   readonly claimsInWindow: number;
   /** Authorised returns never received within the policy's `unreturned.afterDays`. */
   readonly unreturnedReturns: number;
+  /**
+   * Earlier claims received inside the policy's refund-rate window that have concluded (settled,
+   * rejected or closed), and how many of them ended with money granted (a refund or credit).
+   */
+  readonly refundRate: { readonly concludedClaims: number; readonly claimsWithMoney: number };
   /** Goodwill (credit beyond refunds, bonuses) granted inside the goodwill-budget window. */
   readonly goodwillSpent: Money;
   /** Cash refunds plus credits already granted on this order by other claims. */
@@ -57,6 +62,11 @@ const REPLACEABLE: readonly Reason[] = ['damaged', 'defective', 'wrong_item', 'm
 /** Perishable complaints that are settled without a return, on evidence. */
 const PERISHABLE_FAULTS: readonly Reason[] = ['damaged', 'defective', 'not_as_described', 'wrong_item'];
 
+/** Amounts in the rules are written in English (`€27.50`); the emails translate the outcome. */
+function fmt(m: Money): string {
+  return formatMoney(m, 'en');
+}
+
 const CONTACT: FiredRule = {
   id: 'alternative-contact',
   text: 'A person from the shop will contact the customer to find another way to help',
@@ -67,7 +77,21 @@ class Rules {
   add(id: string, text: string): void {
     this.list.push({ id, text });
   }
+  /** Keeps a rule's place in the order while its words wait for the caps that follow. */
+  reserve(): number {
+    return this.list.push({ id: '', text: '' }) - 1;
+  }
+  fill(at: number, id: string, text: string): void {
+    this.list[at] = { id, text };
+  }
+  /** Removes a reserved place that will not be filled (a rejection grants nothing). */
+  drop(at: number): void {
+    this.list.splice(at, 1);
+  }
 }
+
+/** Which cap cut goodwill first, for the sentence that says a bonus or credit was not granted. */
+type GoodwillCut = 'budget' | 'claim' | 'order' | undefined;
 
 /**
  * Applies a storefront's policy to one claim. Pure and deterministic: the same inputs always give
@@ -87,7 +111,6 @@ class Rules {
 export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, history: CustomerHistory, now: Date): Decision {
   const policy = policyVersion.policy;
   const currency = claim.order.currency;
-  const fmt = (m: Money) => formatMoney(m, 'en');
   const rules = new Rules();
   const { reason, desiredOutcome } = claim.complaint;
   const fault = policy.shopFaultReasons.includes(reason);
@@ -226,10 +249,11 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   const shippingPaid = money(claim.order.shipping, currency);
   let shipping = noMoney;
   if (policy.shippingRefundReasons.includes(reason) && shippingPaid.amount > 0) {
-    shipping = wholeOrder || goods.amount === 0 ? shippingPaid : share(shippingPaid, listValue.amount, goods.amount, 'up');
+    const inFull = wholeOrder || goods.amount === 0;
+    shipping = inFull ? shippingPaid : share(shippingPaid, listValue.amount, goods.amount, 'up');
     rules.add(
       'shipping-refund',
-      wholeOrder
+      inFull
         ? `${labelOf(reason)} is the shop's fault: shipping (${fmt(shipping)}) is refunded too`
         : `${labelOf(reason)} is the shop's fault: shipping is refunded in proportion to the claimed items, ${fmt(shipping)} of ${fmt(shippingPaid)}`,
     );
@@ -275,21 +299,24 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   let credit = noMoney;
   let goodwill = noMoney;
   let alternative: FiredRule | undefined;
+  // The bonus and the apology credit are goodwill: the caps below may cut them, so their
+  // sentences are written once the amounts granted are known (never "adds" what is then cut).
+  let bonus = noMoney;
+  let bonusRule: number | undefined;
+  let apology = noMoney;
+  let apologyRule: number | undefined;
+  // Likewise the refund's sentence: the order cap may still lower the amount.
+  let refundRule: number | undefined;
   if (desiredOutcome === 'replacement' && REPLACEABLE.includes(reason)) {
     outcome = 'replacement';
     rules.add('replacement', `As asked, the shop sends a replacement for ${eligible.map((l) => `${l.quantity} × ${l.name}`).join(', ')}`);
   } else if (desiredOutcome === 'store_credit') {
     outcome = 'store_credit';
-    const bonus = percentOf(refundable, policy.goodwill.storeCreditBonusPercent, 'up');
+    bonus = percentOf(refundable, policy.goodwill.storeCreditBonusPercent, 'up');
     credit = add(refundable, bonus);
     goodwill = bonus;
-    rules.add('store-credit', `As asked, ${fmt(refundable)} is refunded as store credit`);
-    if (bonus.amount > 0) {
-      rules.add(
-        'store-credit-bonus',
-        `Choosing store credit over cash adds a ${policy.goodwill.storeCreditBonusPercent} % bonus of ${fmt(bonus)}`,
-      );
-    }
+    refundRule = rules.reserve();
+    if (bonus.amount > 0) bonusRule = rules.reserve();
   } else if (desiredOutcome === 'apology') {
     outcome = 'goodwill';
     rules.add('apology', 'The customer asked for an apology rather than money');
@@ -303,23 +330,23 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
       };
       rules.add('replacement-not-offered', alternative.text);
     }
-    rules.add(
-      returnRequired ? 'refund-after-return' : 'refund-without-return',
-      `${fmt(refundable)} is refunded to the original payment method${returnRequired ? ' once the goods arrive back' : ''}`,
-    );
+    refundRule = rules.reserve();
   }
   if (fault && policy.goodwill.apologyCredit > 0) {
-    const apology = money(policy.goodwill.apologyCredit, currency);
+    apology = money(policy.goodwill.apologyCredit, currency);
     credit = add(credit, apology);
     goodwill = add(goodwill, apology);
-    rules.add('apology-credit', `The shop was at fault: an apology credit of ${fmt(apology)} is added`);
+    apologyRule = rules.reserve();
   }
 
   // 6. Caps: goodwill budget, what was paid for the claimed items, what is left on the order.
+  // Goodwill is always cut before any refund, and within goodwill the bonus before the apology.
+  let firstCut: GoodwillCut;
   const budgeted = capByGoodwillBudget(goodwill, policy, history, rules, fmt);
   if (budgeted.amount < goodwill.amount) {
     credit = subtract(credit, subtract(goodwill, budgeted));
     goodwill = budgeted;
+    firstCut = 'budget';
   }
   const total = add(cash, credit);
   if (total.amount > claimCap.amount) {
@@ -327,6 +354,7 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     const fromGoodwill = min(cut, goodwill);
     credit = subtract(credit, fromGoodwill);
     goodwill = subtract(goodwill, fromGoodwill);
+    firstCut ??= 'claim';
     rules.add('claim-cap', `The total is capped at what was paid for the claimed items plus refundable shipping, ${fmt(claimCap)}`);
   }
   const granted = add(cash, credit);
@@ -342,7 +370,11 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     credit = subtract(credit, c);
     cut = subtract(cut, c);
     cash = subtract(cash, cut);
+    if (g.amount > 0) firstCut ??= 'order';
+    describeGoodwill(rules, policy, { bonus, bonusRule, apology, apologyRule, claimCap }, goodwill, firstCut);
     if (add(cash, credit).amount === 0 && outcome !== 'replacement' && outcome !== 'goodwill') {
+      // Nothing is refunded: the sentence announcing a refund goes; the caps above say why.
+      if (refundRule !== undefined) rules.drop(refundRule);
       return finish(base, rules, history, policy, claim, {
         outcome: 'rejected',
         cash: noMoney,
@@ -355,6 +387,18 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     }
   }
 
+  describeGoodwill(rules, policy, { bonus, bonusRule, apology, apologyRule, claimCap }, goodwill, firstCut);
+  if (refundRule !== undefined) {
+    if (outcome === 'store_credit') {
+      rules.fill(refundRule, 'store-credit', `As asked, ${fmt(subtract(credit, goodwill))} is refunded as store credit`);
+    } else {
+      rules.fill(
+        refundRule,
+        returnRequired ? 'refund-after-return' : 'refund-without-return',
+        `${fmt(cash)} is refunded to the original payment method${returnRequired ? ' once the goods arrive back' : ''}`,
+      );
+    }
+  }
   return finish(base, rules, history, policy, claim, {
     outcome,
     cash,
@@ -364,6 +408,67 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     minRole: needsEvidenceReview ? 'agent' : 'auto',
     ...(alternative ? { alternative } : {}),
   });
+}
+
+/** The goodwill a decision meant to add, and where its sentences wait in the rules. */
+interface GoodwillParts {
+  readonly bonus: Money;
+  readonly bonusRule: number | undefined;
+  readonly apology: Money;
+  readonly apologyRule: number | undefined;
+  readonly claimCap: Money;
+}
+
+/**
+ * Writes the reserved bonus and apology sentences with the goodwill finally granted: cuts are
+ * taken from the bonus first, then the apology, and a part that is not granted is said to be so.
+ */
+function describeGoodwill(rules: Rules, policy: Policy, parts: GoodwillParts, finalGoodwill: Money, cut: GoodwillCut): void {
+  const { bonus, bonusRule, apology, apologyRule, claimCap } = parts;
+  if (bonusRule === undefined && apologyRule === undefined) return;
+  const apologyGranted = min(apology, finalGoodwill);
+  const bonusGranted = subtract(finalGoodwill, apologyGranted);
+  const why =
+    cut === 'budget'
+      ? "the customer's goodwill budget does not cover it"
+      : cut === 'order'
+        ? "nothing of the order's payment is left for it"
+        : `the total would exceed the ${fmt(claimCap)} paid for the claimed items plus refundable shipping`;
+  if (bonusRule !== undefined) {
+    const pct = policy.goodwill.storeCreditBonusPercent;
+    if (bonusGranted.amount === bonus.amount) {
+      rules.fill(bonusRule, 'store-credit-bonus', `Choosing store credit over cash adds a ${pct} % bonus of ${fmt(bonus)}`);
+    } else if (bonusGranted.amount > 0) {
+      rules.fill(
+        bonusRule,
+        'store-credit-bonus',
+        `Choosing store credit over cash adds a ${pct} % bonus, ${fmt(bonusGranted)} of ${fmt(bonus)}: the rest is not granted because ${why}`,
+      );
+    } else {
+      rules.fill(
+        bonusRule,
+        'store-credit-bonus-not-granted',
+        `The ${pct} % bonus for choosing store credit (${fmt(bonus)}) is not granted: ${why}`,
+      );
+    }
+  }
+  if (apologyRule !== undefined) {
+    if (apologyGranted.amount === apology.amount) {
+      rules.fill(apologyRule, 'apology-credit', `The shop was at fault: an apology credit of ${fmt(apology)} is added`);
+    } else if (apologyGranted.amount > 0) {
+      rules.fill(
+        apologyRule,
+        'apology-credit',
+        `The shop was at fault: an apology credit of ${fmt(apologyGranted)} of ${fmt(apology)} is added; the rest is not granted because ${why}`,
+      );
+    } else {
+      rules.fill(
+        apologyRule,
+        'apology-credit-not-granted',
+        `The shop was at fault, but the apology credit of ${fmt(apology)} is not granted: ${why}`,
+      );
+    }
+  }
 }
 
 /** Caps goodwill at what is left of the customer's rolling goodwill budget, when the policy sets one. */
@@ -412,7 +517,6 @@ function finish(
   claim: ClaimRequest,
   draft: Draft,
 ): Decision {
-  const fmt = (m: Money) => formatMoney(m, 'en');
   if (draft.outcome === 'rejected') {
     // A rejection by the policy is explained and needs nobody's approval.
     if (draft.alternative) rules.add(draft.alternative.id, draft.alternative.text);
@@ -433,6 +537,16 @@ function finish(
     riskRules.push({
       id: 'risk-unreturned',
       text: `The customer has ${history.unreturnedReturns} authorised ${history.unreturnedReturns === 1 ? 'return' : 'returns'} never received after ${risk.unreturned.afterDays} days`,
+    });
+  }
+  const rate = risk.refundRate;
+  const { concludedClaims, claimsWithMoney } = history.refundRate;
+  // Compared in whole numbers: maxPercent has at most two decimals, so ×100 is exact.
+  if (rate && concludedClaims >= rate.minClaims && claimsWithMoney * 10_000 > Math.round(rate.maxPercent * 100) * concludedClaims) {
+    minRole = higherRole(minRole, rate.minRole);
+    riskRules.push({
+      id: 'risk-refund-rate',
+      text: `${claimsWithMoney} of the customer's ${concludedClaims} concluded claims in ${rate.days} days ended with money granted, more than the ${rate.maxPercent} % that needs a person`,
     });
   }
   const listed = new Set(risk.blocklist?.customers.map((c) => c.toLowerCase()) ?? []);

@@ -41,11 +41,33 @@ export function customerHistory(args: {
     if (closedUnreturned || (!received && Date.parse(authorised.at) < since(afterDays))) unreturnedReturns += 1;
   }
 
+  // Refund rate: of the earlier claims received inside the window that have concluded (settled,
+  // rejected or closed), how many ended with money granted (a refund settled or credit issued).
+  // Claims still open are left out: they have not ended either way.
+  const rateDays = policy.risk.refundRate?.days ?? 0;
+  let concludedClaims = 0;
+  let claimsWithMoney = 0;
+  for (const [claimId, list] of byClaim) {
+    if (claimId === currentClaimId) continue;
+    const received = list.find((e) => e.type === 'received');
+    if (!received || Date.parse(received.at) < since(rateDays)) continue;
+    const last = list.reduce((a, e) => (e.seq > a.seq ? e : a));
+    if (last.status !== 'settled' && last.status !== 'rejected' && last.status !== 'closed') continue;
+    concludedClaims += 1;
+    if (list.some((e) => e.type === 'refund_settled' || e.type === 'credit_issued')) claimsWithMoney += 1;
+  }
+
   const budgetDays = policy.risk.goodwillBudget?.days ?? 365;
   let goodwill = 0;
   for (const e of entries) {
     if (e.type !== 'credit_issued' || Date.parse(e.at) < since(budgetDays) || e.currency !== currency) continue;
     goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit, 0);
   }
-  return { claimsInWindow, unreturnedReturns, goodwillSpent: money(goodwill, currency), orderGranted: args.orderGranted };
+  return {
+    claimsInWindow,
+    unreturnedReturns,
+    refundRate: { concludedClaims, claimsWithMoney },
+    goodwillSpent: money(goodwill, currency),
+    orderGranted: args.orderGranted,
+  };
 }

@@ -9,10 +9,17 @@ export interface Money {
   readonly currency: string;
 }
 
+/** ICU's answer does not change while the process runs; asking it builds a formatter, which is slow. */
+const minorDigitsByCurrency = new Map<string, number>();
+
 /** Minor digits per currency, from the runtime's ICU data (EUR 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
-  return digits ?? 2;
+  let digits = minorDigitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    minorDigitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /** Whether `code` is a currency the runtime knows (three upper-case letters it can format). */
@@ -125,10 +132,67 @@ export function lte(a: Money, b: Money): boolean {
   return a.amount <= b.amount;
 }
 
+/**
+ * Formatters by locale and currency. Building an `Intl.NumberFormat` costs far more than using
+ * one (it dominated `decide`, which formats every amount it explains), and they are immutable.
+ */
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/**
+ * How `en` writes each currency (`€`, `¥`, `KWD `), read once from ICU: `decide` writes every
+ * amount of its rules in `en`, and even a cached `Intl.NumberFormat` costs microseconds a call.
+ */
+const enPrefixes = new Map<string, string | null>();
+
 /** Formats for people, e.g. `€20.00` in `en`, `20,00 €` in `uk`. */
 export function formatMoney(m: Money, locale = 'en'): string {
   const digits = minorDigits(m.currency);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.amount / 10 ** digits);
+  if (locale === 'en' && m.amount >= 0 && Number.isSafeInteger(m.amount)) {
+    const fast = formatEnglish(m.amount, m.currency, digits);
+    if (fast !== undefined) return fast;
+  }
+  return formatter(locale, m.currency).format(m.amount / 10 ** digits);
+}
+
+function formatter(locale: string, currency: string): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+/**
+ * `en` currency format without Intl on the hot path: the prefix ICU puts before the number, then
+ * digits grouped by three with `,` and `.` before the minor digits. Undefined when ICU's pattern
+ * for the currency is anything else (a suffix, other separators), so Intl formats it instead.
+ * `test/unit/domain/money.test.ts` checks it against Intl.
+ */
+function formatEnglish(amount: number, currency: string, digits: number): string | undefined {
+  let prefix = enPrefixes.get(currency);
+  if (prefix === undefined) {
+    const parts = formatter('en', currency).formatToParts(1234567.5);
+    const first = parts[0];
+    const plain = parts
+      .slice(1)
+      .map((p) => p.value)
+      .join('');
+    const expected = digits === 0 ? '1,234,568' : `1,234,567.5${'0'.repeat(digits - 1)}`;
+    prefix =
+      first?.type === 'currency' && plain.replace(/^\u00a0/, '') === expected
+        ? first.value + (plain.startsWith('\u00a0') ? '\u00a0' : '')
+        : null;
+    enPrefixes.set(currency, prefix);
+  }
+  if (prefix === null) return undefined;
+  const unit = 10 ** digits;
+  const major = Math.floor(amount / unit);
+  let text = String(major);
+  for (let i = text.length - 3; i > 0; i -= 3) text = `${text.slice(0, i)},${text.slice(i)}`;
+  if (digits > 0) text += `.${String(amount % unit).padStart(digits, '0')}`;
+  return prefix + text;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { approvalSchedule } from '#domain/approval-schedule.ts';
 import { decide } from '#domain/decide.ts';
 import { PolicyNotFoundError } from '#domain/errors.ts';
 import { customerHistory } from '#domain/history.ts';
@@ -37,6 +38,7 @@ export async function assessClaim(input: TaskInput, deps: Pick<Deps, 'ledger' | 
     const lookback = Math.max(
       p.risk.frequentClaims?.days ?? 0,
       p.risk.goodwillBudget?.days ?? 0,
+      p.risk.refundRate?.days ?? 0,
       (p.risk.unreturned?.afterDays ?? 0) + p.returns.sendBackDays + 365,
     );
     const [customerEntries, orderGranted] = await Promise.all([
@@ -69,7 +71,7 @@ export function route(loaded: LoadedClaim, decision: StoredDecision, policy: Pol
     return {
       ...base,
       next: 'approval',
-      approval: { round, role: decision.tier, waitSeconds: Math.round((tier?.waitHours ?? 48) * 3600) },
+      approval: { round, role: decision.tier, ...approvalSchedule(tier?.waitHours ?? 48) },
       ...(decision.returnRequired ? { returnWaitSeconds } : {}),
     };
   }

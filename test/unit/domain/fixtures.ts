@@ -48,6 +48,7 @@ export function emptyHistory(currency = 'EUR'): CustomerHistory {
   return {
     claimsInWindow: 0,
     unreturnedReturns: 0,
+    refundRate: { concludedClaims: 0, claimsWithMoney: 0 },
     goodwillSpent: { amount: 0, currency },
     orderGranted: { amount: 0, currency },
   };

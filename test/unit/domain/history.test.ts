@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { customerHistory } from '#domain/history.ts';
 import { chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
-import { DAY_MS, demoPolicy, NOW } from './fixtures.ts';
+import { DAY_MS, demoPolicy, NOW, policyWith } from './fixtures.ts';
 
 const policy = demoPolicy();
 const CURRENT = 'CLM-NOW';
@@ -54,6 +54,7 @@ describe('customerHistory: claims in the frequent-claims window', () => {
     expect(history).toEqual({
       claimsInWindow: 0,
       unreturnedReturns: 0,
+      refundRate: { concludedClaims: 0, claimsWithMoney: 0 },
       goodwillSpent: { amount: 0, currency: 'EUR' },
       orderGranted: { amount: 0, currency: 'EUR' },
     });
@@ -147,5 +148,79 @@ describe('customerHistory: goodwill spent', () => {
     const history = historyOf([], money(4000, 'EUR'));
     // assert
     expect(history.orderGranted).toEqual({ amount: 4000, currency: 'EUR' });
+  });
+});
+
+describe('customerHistory: refund rate', () => {
+  /** Demo terms plus a refund-rate rule over 180 days. */
+  const withRate = policyWith((d) => (d.risk.refundRate = { maxPercent: 50, minClaims: 3, days: 180, minRole: 'agent' }));
+
+  /** A claim's chained entries: `[type, status]` steps, received `days` ago, one hour apart. */
+  function claim(claimId: string, days: number, steps: ReadonlyArray<readonly [EntryDraft['type'], EntryDraft['status']]>): LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    steps.forEach(([type, status], i) => {
+      out.push(
+        chainEntry(
+          { claimId, storefrontId: 'demo', orderId: `ORD-${claimId}`, customerId: 'C-42', currency: 'EUR' },
+          out.at(-1),
+          { type, step: `${type}#${i}`, status, actor: { kind: 'system' }, policyVersion: 3, data: {} },
+          new Date(NOW.getTime() - days * DAY_MS + i * 3_600_000),
+        ),
+      );
+    });
+    return out;
+  }
+
+  it('counts the concluded earlier claims in the window and those that ended with money', () => {
+    // arrange
+    const entries = [
+      ...claim('CLM-REFUNDED', 10, [
+        ['received', 'received'],
+        ['decided', 'assessing'],
+        ['refund_settled', 'settled'],
+      ]),
+      ...claim('CLM-CREDITED', 179, [
+        ['received', 'received'],
+        ['credit_issued', 'settled'],
+      ]),
+      ...claim('CLM-REJECTED', 20, [
+        ['received', 'received'],
+        ['decided', 'assessing'],
+        ['email_sent', 'rejected'],
+      ]),
+      ...claim('CLM-CLOSED', 30, [
+        ['received', 'received'],
+        ['return_authorised', 'awaiting_return'],
+        ['closed', 'closed'],
+      ]),
+      ...claim('CLM-REPLACED', 40, [
+        ['received', 'received'],
+        ['email_sent', 'settled'],
+      ]),
+      ...claim('CLM-OPEN', 5, [
+        ['received', 'received'],
+        ['approval_requested', 'awaiting_approval'],
+      ]),
+      ...claim('CLM-OLD', 181, [
+        ['received', 'received'],
+        ['refund_settled', 'settled'],
+      ]),
+      ...claim(CURRENT, 0, [['received', 'received']]),
+    ];
+    // act
+    const history = customerHistory({ entries, policy: withRate, now: NOW, currentClaimId: CURRENT, orderGranted: money(0, 'EUR') });
+    // assert: refunded, credited, rejected, closed and replaced have concluded; two ended with money.
+    // The open claim, the claim received 181 days ago and the current claim do not count.
+    expect(history.refundRate).toEqual({ concludedClaims: 5, claimsWithMoney: 2 });
+  });
+
+  it('counts nothing when the policy has no refund-rate rule (a zero-day window)', () => {
+    // arrange
+    const entries = claim('CLM-REFUNDED', 10, [
+      ['received', 'received'],
+      ['refund_settled', 'settled'],
+    ]);
+    // act / assert
+    expect(historyOf(entries).refundRate).toEqual({ concludedClaims: 0, claimsWithMoney: 0 });
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CurrencyMismatchError } from '#domain/errors.ts';
 import {
   add,
+  formatMoney,
   isCurrency,
   lte,
   max,
@@ -293,6 +294,26 @@ describe('money: properties', () => {
         }
       }),
       runs,
+    );
+  });
+});
+
+describe('formatMoney in English', () => {
+  it('writes exactly what Intl writes, for currencies with 0, 2 and 3 minor digits, symbols and codes', () => {
+    const currencies = ['EUR', 'JPY', 'KWD', 'USD', 'GBP', 'CHF', 'UAH', 'SEK', 'BHD', 'CLP'];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...currencies),
+        fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 2 ** 40 })),
+        (c, amount) => {
+          // arrange
+          const digits = new Intl.NumberFormat('en', { style: 'currency', currency: c }).resolvedOptions().maximumFractionDigits ?? 2;
+          const intl = new Intl.NumberFormat('en', { style: 'currency', currency: c }).format(amount / 10 ** digits);
+          // act / assert
+          expect(formatMoney({ amount, currency: c }, 'en')).toBe(intl);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

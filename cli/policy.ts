@@ -1,0 +1,295 @@
+/**
+ * `makegood policy validate|put|get|list|diff`: a storefront's policy, as versioned data.
+ *
+ * - `validate <file>` checks a document and lists every problem by path; it needs no stack.
+ * - `put <file> [--storefront id]` publishes the document as the storefront's next version. Older
+ *   versions stay as they were, and decisions already made keep the version they recorded.
+ * - `get [--storefront id] [--version n]` prints a version (default: the current one) as JSON.
+ * - `list [--storefront id]` lists the published versions, oldest first.
+ * - `diff [--storefront id] <a> [<b>]` compares two versions or files, path by path; with one
+ *   argument it compares the current version with that version or file.
+ *
+ * Exit codes: 0 done, 1 an invalid document, a missing policy or no stack to talk to, 2 usage.
+ * `--data-dir` picks the embedded stack's data directory; `MAKEGOOD_LEDGER_TABLE` in the
+ * environment picks a deployed stack instead (see `connect.ts`).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { formatPath, type Issue, toIssues } from '#domain/errors.ts';
+import { type Policy, type PolicyVersion, policySchema } from '#domain/policy.ts';
+import type { StateStore } from '#ports';
+import type { Command } from './command.ts';
+import { connect } from './connect.ts';
+
+/** Where the command writes, and how it reaches a stack: replaced by tests. */
+export interface PolicyIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Opens the state store of the stack in `dataDir` (or the deployed one); `target` names it. */
+  connect(dataDir: string | undefined): Promise<{ state: StateStore; target: string }>;
+  now(): Date;
+}
+
+const USAGE = `usage:
+  makegood policy validate <file>
+  makegood policy put <file> [--storefront id]
+  makegood policy get [--storefront id] [--version n]
+  makegood policy list [--storefront id]
+  makegood policy diff [--storefront id] <version|file> [<version|file>]
+options: --data-dir <dir> (the embedded stack's data; default ./.makegood), --storefront (default: demo,
+or for put the document's storefrontId)
+`;
+
+/** The storefront the embedded stack seeds. */
+const DEFAULT_STOREFRONT = 'demo';
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A failure the command reports in one sentence, with exit code 1. */
+class Refused extends Error {
+  override readonly name = 'Refused';
+  constructor(
+    message: string,
+    readonly issues: readonly Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The `policy` command, writing through `io`. */
+export function policyCommand(io: PolicyIo): Command {
+  return {
+    async run(argv) {
+      try {
+        return await runPolicy(argv, io);
+      } catch (err) {
+        if (err instanceof UsageError) {
+          io.err(`${err.message}\n${USAGE}`);
+          return 2;
+        }
+        if (err instanceof Refused) {
+          io.err(`${err.message}\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
+          return 1;
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+async function runPolicy(argv: string[], io: PolicyIo): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [sub, ...args] = positionals;
+  if (values.help || sub === undefined) {
+    io.out(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const storefront = values.storefront;
+  const expectArgs = (min: number, max: number) => {
+    if (args.length < min || args.length > max)
+      throw new UsageError(`policy ${sub}: expected ${min === max ? min : `${min} to ${max}`} argument(s)`);
+  };
+  const open = () =>
+    io.connect(values['data-dir']).catch((err: unknown) => {
+      throw new Refused((err as Error).message);
+    });
+
+  switch (sub) {
+    case 'validate': {
+      expectArgs(1, 1);
+      const file = args[0] as string;
+      const policy = await readPolicyFile(file);
+      io.out(`${file}: a valid policy for storefront ${policy.storefrontId} (${summary(policy)})\n`);
+      return 0;
+    }
+    case 'put': {
+      expectArgs(1, 1);
+      const policy = await readPolicyFile(args[0] as string);
+      const id = storefront ?? policy.storefrontId;
+      if (id !== policy.storefrontId) {
+        throw new Refused(`The document is for storefront ${policy.storefrontId}, not ${id}`, [
+          { path: 'storefrontId', message: `must be ${id} to publish it for ${id}` },
+        ]);
+      }
+      const { state, target } = await open();
+      const before = await state.currentPolicy(id);
+      const published = await state.publishPolicy(id, policy, io.now());
+      io.out(
+        `Published ${id} policy version ${published.version}${before ? ` (was ${before.version}, which stays as it was)` : ''} to ${target}\n`,
+      );
+      return 0;
+    }
+    case 'get': {
+      expectArgs(0, 0);
+      const id = storefront ?? DEFAULT_STOREFRONT;
+      const wanted = values.version === undefined ? undefined : versionNumber(values.version);
+      const { state } = await open();
+      const found = wanted === undefined ? await state.currentPolicy(id) : await state.policyVersion(id, wanted);
+      if (!found) throw new Refused(notFound(id, wanted));
+      io.out(`${JSON.stringify(found.policy, null, 2)}\n`);
+      io.err(`${id} policy version ${found.version}, published ${found.publishedAt}\n`);
+      return 0;
+    }
+    case 'list': {
+      expectArgs(0, 0);
+      const id = storefront ?? DEFAULT_STOREFRONT;
+      const { state, target } = await open();
+      const versions = await state.listPolicyVersions(id);
+      if (versions.length === 0) throw new Refused(notFound(id, undefined));
+      const current = versions.at(-1)?.version;
+      io.out(`${id} policy versions in ${target}:\n`);
+      for (const v of versions) {
+        io.out(`${v.version === current ? '*' : ' '} ${String(v.version).padStart(4)}  ${v.publishedAt}  ${summary(v.policy)}\n`);
+      }
+      return 0;
+    }
+    case 'diff': {
+      expectArgs(1, 2);
+      const id = storefront ?? DEFAULT_STOREFRONT;
+      const refs = args.length === 1 ? [undefined, args[0] as string] : [args[0] as string, args[1] as string];
+      // Versions need the stack; two files do not.
+      const needsStack = refs.some((r) => r === undefined || isVersion(r));
+      const state = needsStack ? (await open()).state : undefined;
+      const [a, b] = await Promise.all(refs.map((r) => resolveRef(r, id, state)));
+      if (!a || !b) throw new Error('unreachable: both sides resolved');
+      const changes = diffPolicies(a.policy, b.policy);
+      io.out(`--- ${a.label}\n+++ ${b.label}\n`);
+      io.out(changes.length === 0 ? 'no differences\n' : changes.map((c) => `${c}\n`).join(''));
+      return 0;
+    }
+    default:
+      throw new UsageError(`policy: unknown subcommand ${sub}`);
+  }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      storefront: { type: 'string' },
+      version: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function isVersion(ref: string): boolean {
+  return /^[1-9][0-9]{0,7}$/.test(ref);
+}
+
+function versionNumber(text: string): number {
+  if (!isVersion(text)) throw new UsageError(`--version must be a version number (1, 2, …), not ${text}`);
+  return Number(text);
+}
+
+function notFound(storefront: string, version: number | undefined): string {
+  return version === undefined ? `Storefront ${storefront} has no policy` : `Storefront ${storefront} has no policy version ${version}`;
+}
+
+/** One side of a diff: the current version (`undefined`), a version number, or a file. */
+async function resolveRef(
+  ref: string | undefined,
+  storefront: string,
+  state: StateStore | undefined,
+): Promise<{ label: string; policy: Policy }> {
+  if (ref !== undefined && !isVersion(ref)) return { label: ref, policy: await readPolicyFile(ref) };
+  if (!state) throw new Error('unreachable: a version needs the stack');
+  const wanted = ref === undefined ? undefined : Number(ref);
+  const found: PolicyVersion | undefined =
+    wanted === undefined ? await state.currentPolicy(storefront) : await state.policyVersion(storefront, wanted);
+  if (!found) throw new Refused(notFound(storefront, wanted));
+  return { label: `${storefront} version ${found.version}${ref === undefined ? ' (current)' : ''}`, policy: found.policy };
+}
+
+/** Reads and validates a policy file; refuses it with every problem listed by path. */
+export async function readPolicyFile(file: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Refused(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new Refused(`${file}: is not JSON (${(err as Error).message})`);
+  }
+  const problems = policyProblems(doc);
+  if (problems.length > 0) throw new Refused(`${file}: ${problems.length} problem(s), the policy is refused`, problems);
+  return policySchema.parse(doc);
+}
+
+/**
+ * Every problem in a policy document, by path. The schema's cross-field checks sit on the objects
+ * they read, so a type error in one part does not hide a problem in another.
+ */
+export function policyProblems(doc: unknown): Issue[] {
+  const first = policySchema.safeParse(doc);
+  if (first.success) return [];
+  return toIssues(first.error.issues);
+}
+
+function summary(p: Policy): string {
+  const tiers = p.approval.tiers.map((t) => `${t.role}${t.limit === null ? '' : ` ≤ ${t.limit}`}`).join(', ');
+  return `${p.currency}, ${p.returns.windowDays}-day window, keep-it ≤ ${p.keepItThreshold}, tiers ${tiers}`;
+}
+
+/**
+ * The differences between two policies, one line per changed path: `- path: old`, `+ path: new`
+ * or `~ path: old → new`. Both are compared as parsed (defaults filled in), so a default written
+ * out is no difference. Lists of plain values compare whole; lists of objects item by item.
+ */
+export function diffPolicies(a: Policy, b: Policy): string[] {
+  const left = flatten(a);
+  const right = flatten(b);
+  const paths = [...new Set([...left.keys(), ...right.keys()])].sort();
+  const out: string[] = [];
+  for (const path of paths) {
+    const x = left.get(path);
+    const y = right.get(path);
+    if (x === y) continue;
+    if (x === undefined) out.push(`+ ${path}: ${y}`);
+    else if (y === undefined) out.push(`- ${path}: ${x}`);
+    else out.push(`~ ${path}: ${x} → ${y}`);
+  }
+  return out;
+}
+
+function flatten(value: unknown, path: PropertyKey[] = [], into = new Map<string, string>()): Map<string, string> {
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null;
+  if (Array.isArray(value) && value.some(isObject)) {
+    value.forEach((v, i) => {
+      flatten(v, [...path, i], into);
+    });
+  } else if (isObject(value) && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) into.set(formatPath(path), '{}');
+    for (const [k, v] of entries) flatten(v, [...path, k], into);
+  } else {
+    into.set(formatPath(path), JSON.stringify(value));
+  }
+  return into;
+}
+
+/** The command as `makegood policy` runs it: stdout, stderr, the real stack, the real clock. */
+export const command: Command = policyCommand({
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  connect: async (dataDir) => {
+    const { deps, target } = await connect(dataDir);
+    return { state: deps.state, target };
+  },
+  now: () => new Date(),
+});
