@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { makeDeps } from '#adapters/deps.ts';
 import { type Config, parseConfig } from '#config';
-import type { Deps } from '#ports';
 import { RUNTIME_FILE } from '#local/stack.ts';
+import type { Deps } from '#ports';
 
 /** Where a CLI command reads and writes. */
 export interface Connection {
@@ -20,6 +20,8 @@ export interface Connection {
  * running stack writes there.
  */
 export async function connect(dataDir?: string): Promise<Connection> {
+  // As in the embedded stack: the SDK's once-a-process note that it will need Node 22 from 2027.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.env.MAKEGOOD_LEDGER_TABLE) {
     const config = parseConfig({ MAKEGOOD_SECRETS_FILE: '/dev/null', ...process.env });
     return { config, deps: makeDeps(config), target: `deployed tables ${config.ledgerTable}, ${config.stateTable} (${config.region})` };

@@ -1,7 +1,12 @@
 /** `makegood ledger <export|verify|report> …`: finance's view of the ledger. */
 import type { Command } from './command.ts';
 
-const subcommands: Record<string, () => Promise<{ command: Command }>> = {};
+const subcommands: Record<string, () => Promise<{ command: Command }>> = {
+  export: () => import('./ledger-export.ts'),
+  verify: () => import('./ledger-verify.ts'),
+  digest: () => import('./ledger-digest.ts'),
+  report: () => import('./ledger-report.ts'),
+};
 
 export const command: Command = {
   async run(argv) {

@@ -1,3 +1,4 @@
+import type { EmailOverrides } from '#domain/email-templates.ts';
 import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
 import type { Money } from '#domain/money.ts';
 import type { Policy, PolicyVersion, Role } from '#domain/policy.ts';
@@ -30,15 +31,31 @@ export interface LedgerStore {
   /**
    * A storefront's entries with `from <= at < to`, oldest first, one page at a time (by the
    * storefront-day index). `next` is an opaque cursor for the following page, null at the end.
-   * Throws InvalidRequestError for a cursor it did not issue.
+   * Throws InvalidRequestError for a cursor it did not issue. With `withFiling`, the page also
+   * says where each entry is filed (for the audit).
    */
-  storefrontEntries(args: { storefrontId: string; from: Date; to: Date; cursor?: string; limit?: number }): Promise<LedgerPage>;
+  storefrontEntries(args: {
+    storefrontId: string;
+    from: Date;
+    to: Date;
+    cursor?: string;
+    limit?: number;
+    withFiling?: boolean;
+  }): Promise<LedgerPage>;
+}
+
+/** Where an entry is stored: the claim and sequence number its key names. */
+export interface EntryFiling {
+  readonly claimId: string;
+  readonly seq: number;
 }
 
 /** One page of ledger entries. */
 export interface LedgerPage {
   readonly entries: LedgerEntry[];
   readonly next: string | null;
+  /** Only when asked (`withFiling`): for each entry, in the same order, where it is filed. */
+  readonly filed?: readonly EntryFiling[];
 }
 
 /** An idempotency record: the first response to a storefront's key. */
@@ -83,6 +100,17 @@ export interface Storefront {
   readonly name: string;
   readonly mailFrom?: string;
   readonly replyTo?: string;
+  /** The shop's wording of its customer emails, per locale and outcome (validated by `parseEmailOverrides`). */
+  readonly emailOverrides?: EmailOverrides;
+}
+
+/** An order's running total: what was granted on it, by which claims. */
+export interface OrderTotal {
+  readonly granted: number;
+  readonly paid: number;
+  readonly currency: string;
+  /** The claims whose grants are in `granted`. */
+  readonly claims: readonly string[];
 }
 
 /** Operational state that changes: never ledger entries. */
@@ -96,10 +124,18 @@ export interface StateStore {
   grantOnOrder(args: { storefrontId: string; orderId: string; claimId: string; amount: Money; paid: Money }): Promise<void>;
   /** Cash refunds plus credits granted on an order so far. */
   orderGranted(storefrontId: string, orderId: string, currency: string): Promise<Money>;
+  /** The order's running total as stored (for the ledger audit), undefined when nothing was granted. */
+  orderTotal(storefrontId: string, orderId: string): Promise<OrderTotal | undefined>;
+  /** Many orders' running totals at once (batched reads), by order id; orders without one are absent. */
+  orderTotals(storefrontId: string, orderIds: readonly string[]): Promise<Map<string, OrderTotal>>;
   /** The storefront's newest policy. */
   currentPolicy(storefrontId: string): Promise<PolicyVersion | undefined>;
   /** Publishes a new policy version (the previous ones stay). */
   publishPolicy(storefrontId: string, policy: Policy, at: Date): Promise<PolicyVersion>;
+  /** One published version of the storefront's policy (by Query on its key, never a scan). */
+  policyVersion(storefrontId: string, version: number): Promise<PolicyVersion | undefined>;
+  /** Every published version of the storefront's policy, oldest first (by Query, never a scan). */
+  listPolicyVersions(storefrontId: string): Promise<PolicyVersion[]>;
   storefront(storefrontId: string): Promise<Storefront | undefined>;
   putStorefront(storefront: Storefront): Promise<void>;
   /** The ids of every storefront with settings. */

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidRequestError, TransientError } from '#domain/errors.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
-import type { Clock, LedgerPage, LedgerStore } from '#ports';
+import type { Clock, EntryFiling, LedgerPage, LedgerStore } from '#ports';
 import { ledgerTableSchema } from './table-schema.ts';
 
 /** Attributes that exist only for DynamoDB's keys and indexes, not in the entry itself. */
@@ -50,6 +50,11 @@ function decodeCursor(text: string): Cursor {
 
 function nextDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Where an item is filed, from its key (`CLAIM#<claim>`, `E#<seq>`), whatever its content says. */
+export function itemFiling(item: Record<string, unknown>): EntryFiling {
+  return { claimId: String(item.pk).replace(/^CLAIM#/, ''), seq: Number(String(item.sk).replace(/^E#/, '')) };
 }
 
 /** The entry stored in an item. */
@@ -144,7 +149,14 @@ export class DynamoLedger implements LedgerStore {
     return this.queryIndex('byOrder', `${storefrontId}#${orderId}`);
   }
 
-  async storefrontEntries(args: { storefrontId: string; from: Date; to: Date; cursor?: string; limit?: number }): Promise<LedgerPage> {
+  async storefrontEntries(args: {
+    storefrontId: string;
+    from: Date;
+    to: Date;
+    cursor?: string;
+    limit?: number;
+    withFiling?: boolean;
+  }): Promise<LedgerPage> {
     const limit = Math.min(Math.max(args.limit ?? 500, 1), 1000);
     const index = ledgerTableSchema.indexes.byStorefrontDay;
     const position = args.cursor === undefined ? undefined : decodeCursor(args.cursor);
@@ -154,6 +166,7 @@ export class DynamoLedger implements LedgerStore {
     let start = position?.start;
     const lastDay = new Date(args.to.getTime() - 1).toISOString().slice(0, 10);
     const entries: LedgerEntry[] = [];
+    const filed: EntryFiling[] = [];
     while (day <= lastDay && entries.length < limit) {
       const page = await this.db.send(
         new QueryCommand({
@@ -166,14 +179,17 @@ export class DynamoLedger implements LedgerStore {
           Limit: limit - entries.length,
         }),
       );
-      for (const item of page.Items ?? []) entries.push(itemEntry(item));
+      for (const item of page.Items ?? []) {
+        entries.push(itemEntry(item));
+        if (args.withFiling) filed.push(itemFiling(item));
+      }
       start = page.LastEvaluatedKey;
       if (!start) {
         day = nextDay(day);
       }
     }
     const more = day <= lastDay;
-    return { entries, next: more ? encodeCursor({ day, ...(start ? { start } : {}) }) : null };
+    return { entries, next: more ? encodeCursor({ day, ...(start ? { start } : {}) }) : null, ...(args.withFiling ? { filed } : {}) };
   }
 
   async customerEntries(storefrontId: string, customerId: string, since: Date): Promise<LedgerEntry[]> {

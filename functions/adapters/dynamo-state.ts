@@ -1,9 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type EmailOverrides, parseEmailOverrides } from '#domain/email-templates.ts';
 import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/errors.ts';
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
-import type { ApprovalUse, IdempotencyRecord, PendingCallback, StateStore, Storefront } from '#ports';
+import type { ApprovalUse, IdempotencyRecord, OrderTotal, PendingCallback, StateStore, Storefront } from '#ports';
 
 /** Idempotency keys are kept for a day, as Stripe does. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -13,6 +22,27 @@ const STOREFRONTS = 'STOREFRONTS';
 
 function policySortKey(version: number): string {
   return `V#${String(version).padStart(8, '0')}`;
+}
+
+/** A stored policy item as a {@link PolicyVersion}; the document is validated again on the way out. */
+function storedPolicy(storefrontId: string, item: Record<string, unknown>): PolicyVersion {
+  return {
+    storefrontId,
+    version: Number(item.version),
+    policy: parsePolicy(JSON.parse(String(item.document))),
+    publishedAt: String(item.publishedAt),
+  };
+}
+
+/** An order's running total as stored (`ORDER#<storefront>#<order>` / `TOTAL`). */
+function orderTotalOf(item: Record<string, unknown>): OrderTotal {
+  const claims = item.claims as Set<string> | undefined;
+  return {
+    granted: Number(item.granted ?? 0),
+    paid: Number(item.paid ?? 0),
+    currency: String(item.currency ?? ''),
+    claims: [...(claims ?? [])].sort(),
+  };
 }
 
 /** Operational state on DynamoDB: every write that matters is conditional. */
@@ -104,6 +134,32 @@ export class DynamoState implements StateStore {
     return money(Number(item?.granted ?? 0), currency);
   }
 
+  async orderTotal(storefrontId: string, orderId: string): Promise<OrderTotal | undefined> {
+    const item = await this.get(`ORDER#${storefrontId}#${orderId}`, 'TOTAL');
+    return item ? orderTotalOf(item) : undefined;
+  }
+
+  async orderTotals(storefrontId: string, orderIds: readonly string[]): Promise<Map<string, OrderTotal>> {
+    const out = new Map<string, OrderTotal>();
+    const prefix = `ORDER#${storefrontId}#`;
+    // BatchGetItem takes at most 100 keys; it may hand some back unprocessed under load.
+    for (let i = 0; i < orderIds.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = [...new Set(orderIds.slice(i, i + 100))].map((id) => ({
+        pk: `${prefix}${id}`,
+        sk: 'TOTAL',
+      }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
+        const res: BatchGetCommandOutput = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) out.set(String(item.pk).slice(prefix.length), orderTotalOf(item));
+        keys = res.UnprocessedKeys?.[this.table]?.Keys;
+      }
+    }
+    return out;
+  }
+
   async currentPolicy(storefrontId: string): Promise<PolicyVersion | undefined> {
     const out = await this.db.send(
       new QueryCommand({
@@ -143,6 +199,38 @@ export class DynamoState implements StateStore {
     throw new TransientError(`Could not publish a policy for ${storefrontId}: too many concurrent publishers`);
   }
 
+  async policyVersion(storefrontId: string, version: number): Promise<PolicyVersion | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': `POLICY#${storefrontId}`, ':sk': policySortKey(version) },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? storedPolicy(storefrontId, item) : undefined;
+  }
+
+  async listPolicyVersions(storefrontId: string): Promise<PolicyVersion[]> {
+    const versions: PolicyVersion[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+          ExpressionAttributeValues: { ':pk': `POLICY#${storefrontId}`, ':v': 'V#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) versions.push(storedPolicy(storefrontId, item));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return versions;
+  }
+
   async storefront(storefrontId: string): Promise<Storefront | undefined> {
     const item = await this.get(STOREFRONTS, storefrontId);
     if (!item) return undefined;
@@ -151,10 +239,13 @@ export class DynamoState implements StateStore {
       name: String(item.name),
       ...(item.mailFrom ? { mailFrom: String(item.mailFrom) } : {}),
       ...(item.replyTo ? { replyTo: String(item.replyTo) } : {}),
+      ...(item.emailOverrides ? { emailOverrides: item.emailOverrides as EmailOverrides } : {}),
     };
   }
 
   async putStorefront(s: Storefront): Promise<void> {
+    // Wording that does not validate never reaches the table (InvalidRequestError names each problem by path).
+    if (s.emailOverrides !== undefined) parseEmailOverrides(s.emailOverrides);
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: STOREFRONTS, sk: s.id, ...s } }));
   }
   async storefronts(): Promise<string[]> {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
   ConflictError,
@@ -87,6 +87,19 @@ export async function authenticateStorefront(req: HttpRequest, deps: { secrets: 
     });
   if (!ok) throw new UnauthorizedError('Invalid signature');
   return storefrontId;
+}
+
+/**
+ * True when the request carries `Authorization: Bearer <finance key>`. False without a configured
+ * key, so that nothing authenticates as finance until an operator sets one. The keys are compared
+ * as SHA-256 digests in constant time: neither the key's length nor its characters leak by timing.
+ */
+export async function isFinance(req: HttpRequest, deps: { secrets: Secrets }): Promise<boolean> {
+  const m = /^Bearer +([\x21-\x7e]+) *$/i.exec(req.headers.authorization ?? '');
+  const expected = await deps.secrets.financeKey();
+  if (!m?.[1] || expected === undefined || expected === '') return false;
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(m[1]), digest(expected));
 }
 
 /** A JSON response. */

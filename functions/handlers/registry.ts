@@ -67,6 +67,12 @@ export const functionSpecs: readonly FunctionSpec[] = [
     access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
   },
   {
+    id: 'Ledger',
+    entry: 'functions/handlers/ledger.ts',
+    routes: [{ method: 'GET', path: '/v1/ledger' }],
+    access: { ledger: 'read', state: 'read', mail: false, workflow: [], secrets: true },
+  },
+  {
     id: 'Health',
     entry: 'functions/handlers/health.ts',
     routes: [{ method: 'GET', path: '/health' }],
@@ -82,6 +88,12 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'RequestApproval',
     entry: 'functions/handlers/request-approval.ts',
     aslPlaceholder: 'RequestApprovalFunctionArn',
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+  },
+  {
+    id: 'RemindApprovers',
+    entry: 'functions/handlers/remind-approvers.ts',
+    aslPlaceholder: 'RemindApproversFunctionArn',
     access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
   },
   {

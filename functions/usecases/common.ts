@@ -1,5 +1,7 @@
+import type { ApprovalSchedule } from '#domain/approval-schedule.ts';
 import type { ClaimRequest } from '#domain/claim.ts';
 import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
+import type { EmailOverrides } from '#domain/email-templates.ts';
 import { ClaimNotFoundError } from '#domain/errors.ts';
 import { type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry } from '#domain/ledger.ts';
 import type { Role } from '#domain/policy.ts';
@@ -14,11 +16,14 @@ export interface FlowState {
   readonly returnWaitSeconds?: number;
 }
 
-/** One approval request: the round (1, 2, … as it escalates), the tier and how long it waits. */
-export interface ApprovalStep {
+/**
+ * One approval request: the round (1, 2, … as it escalates), the tier, and how long it waits in
+ * all, split around the one reminder (see `approvalSchedule`). The ASL times the two waits with
+ * `remindAfterSeconds` and `afterReminderSeconds`.
+ */
+export interface ApprovalStep extends ApprovalSchedule {
   readonly round: number;
   readonly role: Role;
-  readonly waitSeconds: number;
 }
 
 /** What a workflow task receives. */
@@ -57,6 +62,15 @@ export async function senderFor(
   return { from: s?.mailFrom ?? deps.mailFrom, ...(s?.replyTo ? { replyTo: s.replyTo } : {}), shopName: s?.name ?? storefrontId };
 }
 
+/** What a customer email takes from the storefront's settings: the shop's name and its own wording, if any. */
+export async function emailShop(
+  deps: Pick<Deps, 'state'>,
+  storefrontId: string,
+): Promise<{ shopName: string; overrides?: EmailOverrides }> {
+  const s = await deps.state.storefront(storefrontId);
+  return { shopName: s?.name ?? storefrontId, ...(s?.emailOverrides ? { overrides: s.emailOverrides } : {}) };
+}
+
 /**
  * Sends an email once per ledger step and records it. A retry after the send but before the
  * record sends again (at least once); a retry after the record sends nothing.
@@ -66,7 +80,7 @@ export async function sendOnce(
   loaded: LoadedClaim,
   args: {
     step: string;
-    kind: CustomerEmailKind | 'approval_request' | 'needs_more_time';
+    kind: CustomerEmailKind | 'approval_request' | 'approval_reminder' | 'needs_more_time';
     to: string;
     content: EmailContent;
     status: ClaimStatus;

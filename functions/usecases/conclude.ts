@@ -3,7 +3,7 @@ import { OverRefundError } from '#domain/errors.ts';
 import { currentDecision, settlementPostings, statusOf } from '#domain/ledger.ts';
 import { add, money, subtract } from '#domain/money.ts';
 import type { Deps } from '#ports';
-import { loadClaim, record, senderFor, sendOnce, type TaskInput } from './common.ts';
+import { emailShop, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
 
 /**
  * Grants what the claim's decision grants and tells the customer.
@@ -28,7 +28,7 @@ export async function conclude(
   if (status === 'settled' || status === 'rejected' || status === 'closed') return { status };
   const decision = currentDecision(loaded.entries);
   if (!decision) throw new Error(`Claim ${input.claimId} has no decision`);
-  const { shopName } = await senderFor(deps, loaded.ref.storefrontId);
+  const shop = await emailShop(deps, loaded.ref.storefrontId);
   const pv = decision.policyVersion;
 
   if (decision.outcome === 'rejected') {
@@ -46,7 +46,7 @@ export async function conclude(
       step: 'email:outcome',
       kind: 'outcome',
       to: loaded.claim.customer.email,
-      content: customerEmail('outcome', { claim: loaded.claim, decision, shopName, claimId: input.claimId }),
+      content: customerEmail('outcome', { claim: loaded.claim, decision, ...shop, claimId: input.claimId }),
       status: 'rejected',
       policyVersion: pv,
     });
@@ -106,7 +106,7 @@ export async function conclude(
     step: 'email:outcome',
     kind: 'outcome',
     to: loaded.claim.customer.email,
-    content: customerEmail('outcome', { claim: loaded.claim, decision, shopName, claimId: input.claimId }),
+    content: customerEmail('outcome', { claim: loaded.claim, decision, ...shop, claimId: input.claimId }),
     status: 'settled',
     policyVersion: pv,
   });

@@ -3,7 +3,7 @@ import { customerEmail } from '#domain/email.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, toIssues, UnprocessableClaimError } from '#domain/errors.ts';
 import { currentDecision, statusOf } from '#domain/ledger.ts';
 import type { Deps } from '#ports';
-import { loadClaim, record, senderFor, sendOnce, type TaskInput } from './common.ts';
+import { emailShop, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
 
 /**
  * Authorises the return and leaves the workflow waiting for the goods.
@@ -37,7 +37,7 @@ export async function awaitReturn(
     policyVersion: decision?.policyVersion ?? null,
     data: { deadline, items: loaded.claim.complaint.items.map((i) => ({ sku: i.sku, quantity: i.quantity })) },
   });
-  const { shopName } = await senderFor(deps, loaded.ref.storefrontId);
+  const shop = await emailShop(deps, loaded.ref.storefrontId);
   await sendOnce(deps, loaded, {
     step: 'email:return-instructions',
     kind: 'return_instructions',
@@ -45,9 +45,10 @@ export async function awaitReturn(
     content: customerEmail('return_instructions', {
       claim: loaded.claim,
       decision,
-      shopName,
+      ...shop,
       claimId: input.claimId,
       sendBackDays: Math.max(1, Math.round(input.returnWaitSeconds / 86400)),
+      deadline,
     }),
     status: 'awaiting_return',
     policyVersion: decision?.policyVersion ?? null,
@@ -150,12 +151,19 @@ export async function closeUnreturned(
     policyVersion: decision?.policyVersion ?? null,
     data: { reason: 'return_not_received' },
   });
-  const { shopName } = await senderFor(deps, loaded.ref.storefrontId);
+  const shop = await emailShop(deps, loaded.ref.storefrontId);
+  const deadline = loaded.entries.find((e) => e.step === 'return-authorised')?.data.deadline;
   await sendOnce(deps, loaded, {
     step: 'email:return-not-received',
     kind: 'return_not_received',
     to: loaded.claim.customer.email,
-    content: customerEmail('return_not_received', { claim: loaded.claim, decision, shopName, claimId: input.claimId }),
+    content: customerEmail('return_not_received', {
+      claim: loaded.claim,
+      decision,
+      ...shop,
+      claimId: input.claimId,
+      ...(typeof deadline === 'string' ? { deadline } : {}),
+    }),
     status: 'closed',
     policyVersion: decision?.policyVersion ?? null,
   });

@@ -79,7 +79,8 @@ describe('the claim flow, embedded', () => {
     expect(claim.decision?.rules.map((r) => r.id)).toContain('perishable');
     expect(claim.timeline.map((t) => t.type)).toEqual(['received', 'decided', 'refund_settled', 'email_sent']);
     const mail = await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(body.customer.email));
-    expect(mail.body.text).toContain('€27.50');
+    // Ann writes in Ukrainian, so her email is in Ukrainian, with the amount as Ukrainian writes it.
+    expect(mail.body.text).toContain('27,50\u00a0EUR');
     expect(stack.engine.describe(json.claimId)?.transitions).toBe(3);
   });
 
@@ -172,9 +173,9 @@ describe('the claim flow, embedded', () => {
     ]);
     const outcomeMail = await waitForMail(
       stack.mailUrl,
-      (m) => m.destination.to.includes(body.customer.email) && m.subject.includes('settled'),
+      (m) => m.destination.to.includes(body.customer.email) && m.subject.includes('Посилка надійшла'),
     );
-    expect(outcomeMail.body.text).toContain('€93.99');
+    expect(outcomeMail.body.text).toContain('93,99\u00a0EUR');
   });
 
   it('rejects a final-sale change of mind and offers a person to talk to', async () => {
@@ -194,8 +195,8 @@ describe('the claim flow, embedded', () => {
     expect(claim.decision?.outcome).toBe('rejected');
     expect(claim.decision?.rules.map((r) => r.id)).toEqual(['final-sale', 'alternative-contact']);
     const mail = await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(body.customer.email));
-    expect(mail.body.text).toContain('final sale');
-    expect(mail.body.text).toContain('reply');
+    expect(mail.body.text).toContain('без права повернення');
+    expect(mail.body.text).toContain('дайте відповідь');
   });
 
   it('replays the first response for the same key and body, and refuses the key with another body', async () => {

@@ -225,6 +225,49 @@ describe('DynamoState.currentPolicy', () => {
   });
 });
 
+describe('DynamoState.policyVersion and listPolicyVersions', () => {
+  it('reads one version by its exact key with a Query', async () => {
+    // arrange
+    ddb.on(QueryCommand).resolves({ Items: [policyItem(2)] });
+
+    // act
+    const found = await state.policyVersion('demo', 2);
+
+    // assert
+    expect(found?.version).toBe(2);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': 'POLICY#demo', ':sk': 'V#00000002' },
+    });
+  });
+
+  it('answers undefined for a version never published', async () => {
+    // arrange
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // act / assert
+    expect(await state.policyVersion('demo', 9)).toBeUndefined();
+  });
+
+  it('lists every version oldest first, following the pages of the Query', async () => {
+    // arrange
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [policyItem(1), policyItem(2)], LastEvaluatedKey: { pk: 'POLICY#demo', sk: 'V#00000002' } })
+      .resolvesOnce({ Items: [policyItem(3)] });
+
+    // act
+    const versions = await state.listPolicyVersions('demo');
+
+    // assert
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3]);
+    const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toMatchObject({ ExclusiveStartKey: { pk: 'POLICY#demo', sk: 'V#00000002' } });
+    expect(calls[0]?.ScanIndexForward).toBeUndefined();
+  });
+});
+
 describe('DynamoState.useApproval', () => {
   const use: ApprovalUse = { claimId: 'clm_1', round: 1, decision: 'approve', approver: 'agent@demo.test', at: '2026-11-10T12:00:00.000Z' };
 

@@ -1,0 +1,197 @@
+/**
+ * The HTML page of `makegood ledger report`: one self-contained file, charts as inline SVG, no
+ * script, font or image from anywhere. Every text from the ledger is escaped.
+ */
+import type { CurrencyTotals, DayRow, LedgerTotals, TotalsRow } from '#domain/ledger-report.ts';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+const e = escapeHtml;
+
+/** A fixed colour per outcome, so the same outcome looks the same in every report. */
+export const outcomeColours: Record<string, string> = {
+  refund_without_return: '#2563eb',
+  return_and_refund: '#0891b2',
+  replacement: '#7c3aed',
+  store_credit: '#16a34a',
+  goodwill: '#ca8a04',
+  rejected: '#dc2626',
+  undecided: '#6b7280',
+};
+const spare = ['#db2777', '#ea580c', '#0d9488', '#4f46e5'];
+
+function colourOf(outcome: string, index: number): string {
+  return outcomeColours[outcome] ?? spare[index % spare.length] ?? '#6b7280';
+}
+
+function major(minor: number): string {
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
+  return `${sign}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** A round upper bound for an axis: 1, 2 or 5 times a power of ten. */
+function niceMax(v: number): number {
+  if (v <= 0) return 100;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+/** Every day of the window (UTC), when there are at most `max`; else only the days with entries. */
+function windowDays(t: CurrencyTotals, from: string, to: string, max = 120): DayRow[] {
+  const known = new Map(t.byDay.map((d) => [d.day, d]));
+  const days: DayRow[] = [];
+  for (let ms = Date.parse(`${from.slice(0, 10)}T00:00:00Z`); ms < Date.parse(to); ms += 86_400_000) {
+    const day = new Date(ms).toISOString().slice(0, 10);
+    days.push(known.get(day) ?? { day, received: 0, value: 0, byOutcome: {} });
+    if (days.length > max) return [...t.byDay];
+  }
+  return days;
+}
+
+/** Stacked bars: value per day, one colour per outcome; days without value show as gaps. */
+export function dayChart(totals: CurrencyTotals, from: string, to: string): string {
+  const t = { ...totals, byDay: windowDays(totals, from, to) };
+  const outcomes = [...new Set(t.byDay.flatMap((d) => Object.keys(d.byOutcome)))].sort();
+  const W = 1000;
+  const H = 320;
+  const left = 80;
+  const right = 20;
+  const top = 24;
+  const bottom = 60;
+  const plotW = W - left - right;
+  const plotH = H - top - bottom;
+  const max = niceMax(Math.max(0, ...t.byDay.map((d) => d.value)));
+  const n = Math.max(1, t.byDay.length);
+  const slot = plotW / n;
+  const barW = Math.max(2, Math.min(48, slot * 0.7));
+  const parts: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    const y = top + plotH - (plotH * i) / 4;
+    parts.push(`<line x1="${left}" x2="${W - right}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`);
+    parts.push(`<text x="${left - 8}" y="${y + 4}" text-anchor="end" class="tick">${e(major(v))}</text>`);
+  }
+  const labelEvery = Math.ceil(n / 16);
+  t.byDay.forEach((d, i) => {
+    const x = left + slot * i + (slot - barW) / 2;
+    let y = top + plotH;
+    outcomes.forEach((o, k) => {
+      const v = d.byOutcome[o] ?? 0;
+      if (v <= 0) return;
+      const h = (plotH * v) / max;
+      y -= h;
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${colourOf(o, k)}"><title>${e(`${d.day} · ${o}: ${major(v)} ${t.currency}`)}</title></rect>`,
+      );
+    });
+    if (i % labelEvery === 0) {
+      parts.push(
+        `<text x="${(x + barW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle" class="tick">${e(d.day.slice(5))}</text>`,
+      );
+    }
+  });
+  parts.push(`<line x1="${left}" x2="${W - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="#9ca3af"/>`);
+  parts.push(`<text x="${left - 8}" y="${top - 8}" text-anchor="end" class="tick">${e(t.currency)}</text>`);
+  const legend = outcomes
+    .map((o, k) => {
+      const x = left + k * 170;
+      return `<rect x="${x}" y="${H - 22}" width="12" height="12" fill="${colourOf(o, k)}"/><text x="${x + 18}" y="${H - 12}" class="legend">${e(o.replaceAll('_', ' '))}</text>`;
+    })
+    .join('');
+  const empty =
+    t.byDay.length === 0 ? `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="legend">no entries in the window</text>` : '';
+  return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${e(`Value per day by outcome, ${t.currency}`)}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}${legend}${empty}</svg>`;
+}
+
+/** Horizontal bars: value by reason. */
+export function reasonChart(t: CurrencyTotals): string {
+  const rowsOf = t.byReason;
+  const W = 1000;
+  const rowH = 34;
+  const left = 170;
+  const right = 150;
+  const H = Math.max(1, rowsOf.length) * rowH + 20;
+  const max = niceMax(Math.max(0, ...rowsOf.map((r) => r.value)));
+  const parts = rowsOf.map((r, i) => {
+    const y = 10 + i * rowH;
+    const w = ((W - left - right) * r.value) / max;
+    return (
+      `<text x="${left - 10}" y="${y + 21}" text-anchor="end" class="legend">${e(r.key.replaceAll('_', ' '))}</text>` +
+      `<rect x="${left}" y="${y + 6}" width="${Math.max(w, r.value > 0 ? 2 : 0).toFixed(1)}" height="${rowH - 12}" fill="#2563eb" rx="3"><title>${e(`${r.key}: ${major(r.value)} ${t.currency}, ${r.claims} claims`)}</title></rect>` +
+      `<text x="${(left + w + 8).toFixed(1)}" y="${y + 21}" class="tick">${e(`${major(r.value)} ${t.currency} · ${r.claims} claim${r.claims === 1 ? '' : 's'}`)}</text>`
+    );
+  });
+  return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${e(`Value by reason, ${t.currency}`)}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+}
+
+function table(title: string, rows: readonly TotalsRow[], currency: string): string {
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${e(r.key.replaceAll('_', ' '))}</td><td class="n">${r.claims}</td><td class="n">${e(major(r.cash))}</td><td class="n">${e(major(r.credit))}</td><td class="n"><b>${e(major(r.value))}</b></td></tr>`,
+    )
+    .join('');
+  return `<section class="card"><h3>${e(title)}</h3><table><thead><tr><th></th><th class="n">claims</th><th class="n">cash</th><th class="n">credit</th><th class="n">value (${e(currency)})</th></tr></thead><tbody>${body}</tbody></table></section>`;
+}
+
+function currencySection(t: CurrencyTotals, from: string, to: string): string {
+  const accountsRows = t.byAccount
+    .map(
+      (a) =>
+        `<tr><td>${e(a.account.replaceAll('_', ' '))}</td><td class="n">${e(major(a.debit))}</td><td class="n">${e(major(a.credit))}</td><td class="n"><b>${e(major(a.debit - a.credit))}</b></td></tr>`,
+    )
+    .join('');
+  const days = t.byDay
+    .map((d) => `<tr><td>${e(d.day)}</td><td class="n">${d.received}</td><td class="n">${e(major(d.value))}</td></tr>`)
+    .join('');
+  return `<h2>${e(t.currency)}</h2>
+<div class="kpis">
+<div class="kpi"><span>claims</span><b>${t.claims}</b></div>
+<div class="kpi"><span>value granted</span><b>${e(major(t.value))}</b><small>${e(t.currency)}</small></div>
+<div class="kpi"><span>cash refunds</span><b>${e(major(t.cash))}</b><small>${e(t.currency)}</small></div>
+<div class="kpi"><span>store credit</span><b>${e(major(t.credit))}</b><small>${e(t.currency)}</small></div>
+<div class="kpi"><span>goodwill cost</span><b>${e(major(t.goodwill))}</b><small>${e(t.currency)}</small></div>
+</div>
+<section class="card"><h3>Value per day by outcome</h3>${dayChart(t, from, to)}</section>
+<section class="card"><h3>Value by reason</h3>${reasonChart(t)}</section>
+<div class="grid">
+${table('By outcome', t.byOutcome, t.currency)}
+${table('By approval tier', t.byTier, t.currency)}
+${table('By reason', t.byReason, t.currency)}
+<section class="card"><h3>By account</h3><table><thead><tr><th></th><th class="n">debit</th><th class="n">credit</th><th class="n">balance</th></tr></thead><tbody>${accountsRows}</tbody></table></section>
+</div>
+<section class="card"><h3>By day</h3><table><thead><tr><th>day</th><th class="n">claims received</th><th class="n">value (${e(t.currency)})</th></tr></thead><tbody>${days}</tbody></table></section>`;
+}
+
+/** The whole report page. */
+export function reportHtml(t: LedgerTotals, generatedAt: Date): string {
+  const title = `Ledger report ${t.from.slice(0, 10)} – ${t.to.slice(0, 10)}`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>${e(title)}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;background:#f3f4f6;margin:0;padding:24px 32px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 12px}h3{font-size:14px;margin:0 0 10px;color:#374151}
+.meta{color:#6b7280;margin:0 0 8px}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:16px;margin:0 0 16px}
+.kpis{display:flex;gap:12px;flex-wrap:wrap;margin:0 0 16px}
+.kpi{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:10px 16px;min-width:150px}
+.kpi span{display:block;color:#6b7280;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.kpi b{font-size:20px}.kpi small{color:#6b7280;margin-left:4px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0 16px}
+table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #f3f4f6;text-align:left}th{color:#6b7280;font-weight:600;font-size:12px}
+.n{text-align:right;font-variant-numeric:tabular-nums}
+svg{width:100%;height:auto;display:block}.tick{font-size:11px;fill:#6b7280}.legend{font-size:13px;fill:#374151}
+</style></head><body>
+<h1>${e(title)}</h1>
+<p class="meta">${e(`Entries with ${t.from} ≤ time < ${t.to} · storefronts: ${t.storefronts.join(', ') || 'none'} · ${t.claims} claims, ${t.entries} entries · generated ${generatedAt.toISOString()}`)}</p>
+<p class="meta">Value is cash refunded plus store credit issued (goodwill included) in the window, counted on the day it was granted. Amounts in major units.</p>
+${t.currencies.length === 0 ? '<section class="card">No entries in this window.</section>' : t.currencies.map((c) => currencySection(c, t.from, t.to)).join('\n')}
+</body></html>
+`;
+}

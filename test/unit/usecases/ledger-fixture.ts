@@ -1,0 +1,221 @@
+import { entryItem, itemEntry, itemFiling } from '#adapters/dynamo-ledger.ts';
+import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
+import { money } from '#domain/money.ts';
+import type { LedgerPage, LedgerStore, OrderTotal, StateStore } from '#ports';
+
+/**
+ * A small real ledger built with `chainEntry`, held in memory behind the same ports the DynamoDB
+ * adapters implement. It stores DynamoDB's items (`entryItem`: the entry plus its key and index
+ * attributes), so tampering with an entry's fields leaves its keys and index attributes as they
+ * were, as a raw write to the table would. Entries by claim come in key order, by order and by
+ * storefront in index (time key) order.
+ */
+export class MemoryLedger implements LedgerStore {
+  /** claimId → the items of its partition (any order; reads sort them by key). */
+  readonly claims = new Map<string, Item[]>();
+  /** `<storefront>#<order>` → the running total. */
+  readonly totals = new Map<string, OrderTotal>();
+
+  private items(): Item[] {
+    return [...this.claims.values()].flat();
+  }
+  /** Every entry, as stored. */
+  all(): LedgerEntry[] {
+    return this.items().map(entryOf);
+  }
+  async entries(claimId: string): Promise<LedgerEntry[]> {
+    const items = (this.claims.get(claimId) ?? []).filter((i) => i.pk === `CLAIM#${claimId}`);
+    return structuredClone(items.sort((a, b) => (a.sk < b.sk ? -1 : 1)).map(entryOf));
+  }
+  append(): Promise<LedgerEntry> {
+    throw new Error('the audit never appends');
+  }
+  async customerEntries(): Promise<LedgerEntry[]> {
+    throw new Error('the audit never reads by customer');
+  }
+  private byTime(filter: (i: Item) => boolean): Item[] {
+    return this.items()
+      .filter(filter)
+      .sort((a, b) => (a.timeKey < b.timeKey ? -1 : 1));
+  }
+  async orderEntries(storefrontId: string, orderId: string): Promise<LedgerEntry[]> {
+    return structuredClone(this.byTime((i) => i.orderKey === `${storefrontId}#${orderId}`).map(entryOf));
+  }
+  async storefrontEntries(args: {
+    storefrontId: string;
+    from: Date;
+    to: Date;
+    cursor?: string;
+    limit?: number;
+    withFiling?: boolean;
+  }): Promise<LedgerPage> {
+    const from = args.from.toISOString();
+    const to = args.to.toISOString();
+    const all = this.byTime((i) => i.dayKey.startsWith(`${args.storefrontId}#`) && i.timeKey >= from && i.timeKey <= to);
+    const start = Number(args.cursor ?? 0);
+    const limit = args.limit ?? 500;
+    const page = all.slice(start, start + limit);
+    return {
+      entries: structuredClone(page.map(entryOf)),
+      next: start + limit < all.length ? String(start + limit) : null,
+      ...(args.withFiling ? { filed: page.map((i) => itemFiling(i as unknown as Record<string, unknown>)) } : {}),
+    };
+  }
+  /** The state port, as far as the audit reads it. */
+  state(): Pick<StateStore, 'storefronts' | 'orderTotal' | 'orderTotals'> {
+    return {
+      storefronts: async () => ['demo'],
+      orderTotal: async (storefrontId, orderId) => {
+        const t = this.totals.get(`${storefrontId}#${orderId}`);
+        return t ? structuredClone(t) : undefined;
+      },
+      orderTotals: async (storefrontId, orderIds) => {
+        const out = new Map<string, OrderTotal>();
+        for (const id of orderIds) {
+          const t = this.totals.get(`${storefrontId}#${id}`);
+          if (t) out.set(id, structuredClone(t));
+        }
+        return out;
+      },
+    };
+  }
+}
+
+/** A stored item: an entry with its key and index attributes. */
+export type Item = LedgerEntry & { pk: string; sk: string; orderKey: string; customerKey: string; dayKey: string; timeKey: string };
+
+/** The entry in a stored item. */
+export const entryOf = (i: Item): LedgerEntry => itemEntry(i as unknown as Record<string, unknown>);
+
+/** The claim an item's entry names. */
+export const refOf = (i: Item): ClaimRef => ({
+  claimId: i.claimId,
+  storefrontId: i.storefrontId,
+  orderId: i.orderId,
+  customerId: i.customerId,
+  currency: i.currency,
+});
+
+/** The item DynamoDB would store for an entry. */
+export const toItem = (e: LedgerEntry): Item => JSON.parse(JSON.stringify(entryItem(e))) as Item;
+
+const T0 = Date.parse('2026-11-20T09:00:00Z');
+const system = { kind: 'system' } as const;
+
+function draft(type: EntryDraft['type'], status: EntryDraft['status'], extra: Partial<EntryDraft> = {}): EntryDraft {
+  return { type, step: type, status, actor: system, policyVersion: 3, data: {}, ...extra };
+}
+
+/** The shape of each claim in {@link buildLedger}. */
+const plans = [
+  {
+    claimId: 'CLM-A',
+    orderId: 'ORD-1',
+    reason: 'damaged',
+    outcome: 'refund_without_return',
+    cash: 2750,
+    credit: 0,
+    goodwill: 0,
+    tier: 'auto',
+  },
+  { claimId: 'CLM-B', orderId: 'ORD-2', reason: 'late_delivery', outcome: 'goodwill', cash: 0, credit: 500, goodwill: 500, tier: 'auto' },
+  {
+    claimId: 'CLM-C',
+    orderId: 'ORD-3',
+    reason: 'defective',
+    outcome: 'return_and_refund',
+    cash: 9399,
+    credit: 0,
+    goodwill: 0,
+    tier: 'agent',
+  },
+  {
+    claimId: 'CLM-D',
+    orderId: 'ORD-3',
+    reason: 'missing_item',
+    outcome: 'store_credit',
+    cash: 0,
+    credit: 1100,
+    goodwill: 100,
+    tier: 'auto',
+  },
+  { claimId: 'CLM-E', orderId: 'ORD-4', reason: 'changed_mind', outcome: 'rejected', cash: 0, credit: 0, goodwill: 0, tier: 'auto' },
+  { claimId: 'CLM-F', orderId: 'ORD-5', reason: 'wrong_item', outcome: 'replacement', cash: 0, credit: 0, goodwill: 0, tier: 'auto' },
+] as const;
+
+/**
+ * Six claims of storefront `demo` over three days (2026-11-20 … 22), two on one order, with
+ * refunds, credits (one with goodwill), a rejection and a replacement, and order totals that
+ * match: a clean ledger to tamper with.
+ */
+export function buildLedger(): MemoryLedger {
+  built ??= chainLedger();
+  const ledger = new MemoryLedger();
+  for (const [id, chain] of built.claims) ledger.claims.set(id, JSON.parse(JSON.stringify(chain)) as Item[]);
+  for (const [key, total] of built.totals) ledger.totals.set(key, structuredClone(total));
+  return ledger;
+}
+
+let built: MemoryLedger | undefined;
+
+function chainLedger(): MemoryLedger {
+  const ledger = new MemoryLedger();
+  plans.forEach((p, i) => {
+    const ref: ClaimRef = { claimId: p.claimId, storefrontId: 'demo', orderId: p.orderId, customerId: `C-${i}`, currency: 'EUR' };
+    const postings = settlementPostings(money(p.cash, 'EUR'), money(p.credit - p.goodwill, 'EUR'), money(p.goodwill, 'EUR'));
+    const drafts: EntryDraft[] = [
+      draft('received', 'received', {
+        actor: { kind: 'storefront', id: 'demo' },
+        policyVersion: null,
+        data: { claim: { order: { id: p.orderId, paid: 20000 }, complaint: { reason: p.reason, message: 'Ça <b>"cassé"</b> — 壊れた' } } },
+      }),
+      draft('decided', 'assessing', {
+        data: {
+          decision: {
+            outcome: p.outcome,
+            cash: { amount: p.cash, currency: 'EUR' },
+            storeCredit: { amount: p.credit, currency: 'EUR' },
+            goodwill: { amount: p.goodwill, currency: 'EUR' },
+            tier: p.tier,
+            policyVersion: 3,
+            rules: [],
+          },
+        },
+      }),
+    ];
+    if (p.cash > 0)
+      drafts.push(
+        draft('refund_settled', 'assessing', { data: { amount: { amount: p.cash, currency: 'EUR' } }, postings: postings.refund }),
+      );
+    if (p.credit > 0)
+      drafts.push(
+        draft('credit_issued', 'assessing', { data: { amount: { amount: p.credit, currency: 'EUR' } }, postings: postings.credit }),
+      );
+    drafts.push(
+      draft('email_sent', p.outcome === 'rejected' ? 'rejected' : 'settled', { step: 'email:outcome', data: { to: 'x@example.com' } }),
+    );
+    const chain: LedgerEntry[] = [];
+    drafts.forEach((d, k) => {
+      // Claims spread over three days; the last entries of C cross midnight.
+      const at = new Date(T0 + i * 10 * 3_600_000 + k * 1_200_000);
+      chain.push(chainEntry(ref, chain.at(-1), d, at));
+    });
+    // A copy: drafts share objects (the system actor), and a tamper test must change one entry only.
+    ledger.claims.set(p.claimId, chain.map(toItem));
+    const granted = p.cash + p.credit;
+    if (granted > 0) {
+      const key = `demo#${p.orderId}`;
+      const t = ledger.totals.get(key);
+      ledger.totals.set(key, {
+        granted: (t?.granted ?? 0) + granted,
+        paid: 20000,
+        currency: 'EUR',
+        claims: [...(t?.claims ?? []), p.claimId].sort(),
+      });
+    }
+  });
+  return ledger;
+}
+
+/** The window that holds every entry of {@link buildLedger}. */
+export const WINDOW = { from: new Date('2026-11-19T00:00:00Z'), to: new Date('2026-11-24T00:00:00Z') } as const;
