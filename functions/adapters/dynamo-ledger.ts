@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/
 import { InvalidRequestError, TransientError } from '#domain/errors.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import type { Clock, EntryFiling, LedgerPage, LedgerStore } from '#ports';
+import { queryAll } from './query-all.ts';
 import { ledgerTableSchema } from './table-schema.ts';
 
 /** Attributes that exist only for DynamoDB's keys and indexes, not in the entry itself. */
@@ -77,22 +78,13 @@ export class DynamoLedger implements LedgerStore {
   ) {}
 
   async entries(claimId: string): Promise<LedgerEntry[]> {
-    const out: LedgerEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `CLAIM#${claimId}` },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(itemEntry(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `CLAIM#${claimId}` },
+      ConsistentRead: true,
+    });
+    return items.map(itemEntry);
   }
 
   async append(claim: ClaimRef, draft: EntryDraft, known?: readonly LedgerEntry[]): Promise<LedgerEntry> {
@@ -126,23 +118,14 @@ export class DynamoLedger implements LedgerStore {
     to?: string,
   ): Promise<LedgerEntry[]> {
     const keys = ledgerTableSchema.indexes[index];
-    const out: LedgerEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: index,
-          KeyConditionExpression:
-            from === undefined ? `${keys.partitionKey} = :p` : `${keys.partitionKey} = :p AND ${keys.sortKey} BETWEEN :from AND :to`,
-          ExpressionAttributeValues: { ':p': partition, ...(from === undefined ? {} : { ':from': from, ':to': to }) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(itemEntry(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: index,
+      KeyConditionExpression:
+        from === undefined ? `${keys.partitionKey} = :p` : `${keys.partitionKey} = :p AND ${keys.sortKey} BETWEEN :from AND :to`,
+      ExpressionAttributeValues: { ':p': partition, ...(from === undefined ? {} : { ':from': from, ':to': to }) },
+    });
+    return items.map(itemEntry);
   }
 
   async orderEntries(storefrontId: string, orderId: string): Promise<LedgerEntry[]> {

@@ -13,6 +13,7 @@ import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
 import type { ApprovalUse, IdempotencyRecord, OrderTotal, PendingCallback, StateStore, Storefront } from '#ports';
+import { queryAll } from './query-all.ts';
 
 /** Idempotency keys are kept for a day, as Stripe does. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -213,22 +214,13 @@ export class DynamoState implements StateStore {
   }
 
   async listPolicyVersions(storefrontId: string): Promise<PolicyVersion[]> {
-    const versions: PolicyVersion[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':pk': `POLICY#${storefrontId}`, ':v': 'V#' },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) versions.push(storedPolicy(storefrontId, item));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return versions;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': `POLICY#${storefrontId}`, ':v': 'V#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => storedPolicy(storefrontId, item));
   }
 
   async storefront(storefrontId: string): Promise<Storefront | undefined> {
@@ -248,23 +240,15 @@ export class DynamoState implements StateStore {
     if (s.emailOverrides !== undefined) parseEmailOverrides(s.emailOverrides);
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: STOREFRONTS, sk: s.id, ...s } }));
   }
+
   async storefronts(): Promise<string[]> {
-    const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': STOREFRONTS },
-          ProjectionExpression: 'sk',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item.sk));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return ids;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': STOREFRONTS },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((item) => String(item.sk));
   }
 
   async putCallback(c: PendingCallback): Promise<void> {

@@ -119,15 +119,7 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
 
   if (currency !== policy.currency) {
     rules.add('currency', `The order is in ${currency} but the policy's amounts are in ${policy.currency}, so the policy cannot decide it`);
-    return finish(base, rules, history, policy, claim, {
-      outcome: 'rejected',
-      cash: noMoney,
-      storeCredit: noMoney,
-      goodwill: noMoney,
-      returnRequired: false,
-      minRole: 'auto',
-      alternative: CONTACT,
-    });
+    return finish(base, rules, history, policy, claim, rejection(currency, CONTACT));
   }
 
   // 1. Late delivery: compensation in credit; the goods arrived and are the customer's to keep.
@@ -135,15 +127,7 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
   if (reason === 'late_delivery' || goodwillRule !== undefined) {
     if (!goodwillRule) {
       rules.add('late-delivery-no-compensation', 'The policy offers no compensation for late delivery');
-      return finish(base, rules, history, policy, claim, {
-        outcome: 'rejected',
-        cash: noMoney,
-        storeCredit: noMoney,
-        goodwill: noMoney,
-        returnRequired: false,
-        minRole: 'auto',
-        alternative: CONTACT,
-      });
+      return finish(base, rules, history, policy, claim, rejection(currency, CONTACT));
     }
     const paid = money(claim.order.paid, currency);
     const raw = percentOf(paid, goodwillRule.percentOfPaid, 'up');
@@ -220,15 +204,7 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     eligible.push(line);
   }
   if (eligible.length === 0) {
-    return finish(base, rules, history, policy, claim, {
-      outcome: 'rejected',
-      cash: noMoney,
-      storeCredit: noMoney,
-      goodwill: noMoney,
-      returnRequired: false,
-      minRole: 'auto',
-      alternative: rejectionAlternative,
-    });
+    return finish(base, rules, history, policy, claim, rejection(currency, rejectionAlternative));
   }
 
   // 3. What was paid for the eligible lines. A discounted order refunds what was actually paid.
@@ -375,15 +351,7 @@ export function decide(claim: ClaimRequest, policyVersion: PolicyVersion, histor
     if (add(cash, credit).amount === 0 && outcome !== 'replacement' && outcome !== 'goodwill') {
       // Nothing is refunded: the sentence announcing a refund goes; the caps above say why.
       if (refundRule !== undefined) rules.drop(refundRule);
-      return finish(base, rules, history, policy, claim, {
-        outcome: 'rejected',
-        cash: noMoney,
-        storeCredit: noMoney,
-        goodwill: noMoney,
-        returnRequired: false,
-        minRole: 'auto',
-        alternative: CONTACT,
-      });
+      return finish(base, rules, history, policy, claim, rejection(currency, CONTACT));
     }
   }
 
@@ -496,6 +464,12 @@ function capForOrder(amount: Money, history: CustomerHistory, claim: ClaimReques
       : `Only ${fmt(left)} of the order's ${fmt(paid)} is left after earlier refunds and credits`,
   );
   return left;
+}
+
+/** A rejection by the policy: nothing granted, nothing to return, an alternative offered. */
+function rejection(currency: string, alternative: FiredRule): Draft {
+  const none = zero(currency);
+  return { outcome: 'rejected', cash: none, storeCredit: none, goodwill: none, returnRequired: false, minRole: 'auto', alternative };
 }
 
 interface Draft {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClaimRequest } from './claim.ts';
-import type { Decision, FiredRule, Outcome } from './decide.ts';
+import type { Decision } from './decide.ts';
 import type { Money } from './money.ts';
 import type { Role } from './policy.ts';
 
@@ -191,18 +191,8 @@ export function settlementPostings(cash: Money, refundCredit: Money, goodwillCre
   return { refund, credit };
 }
 
-/** A decision as stored in a `decided` entry. */
-export interface StoredDecision {
-  readonly outcome: Outcome;
-  readonly cash: Money;
-  readonly storeCredit: Money;
-  readonly goodwill: Money;
-  readonly returnRequired: boolean;
-  readonly tier: Role;
-  readonly policyVersion: number;
-  readonly rules: readonly FiredRule[];
-  readonly alternative?: FiredRule;
-}
+/** A decision as stored in a `decided` entry: the decision itself, as JSON. */
+export type StoredDecision = Decision;
 
 /** Stores a decision as entry data. */
 export function decisionData(d: Decision): { [key: string]: Json } {
