@@ -361,3 +361,65 @@ describe('reading the ledger by its indexes', () => {
     await expect(ledger.storefrontEntries({ storefrontId: 'demo', from, to, cursor: 'not-a-cursor' })).rejects.toThrow('cursor');
   });
 });
+
+describe('a return report', () => {
+  it('refuses a wrong report with a clear error and writes nothing, then settles on the right one, once', async () => {
+    // arrange: a damaged €30.00 mug is sent back first, approved automatically
+    const body = claimBody({
+      order: { items: [{ sku: 'MUG', name: 'Mug', category: 'kitchen', quantity: 2, unitPrice: 1500 }], paid: 3000, shipping: 0 },
+      complaint: { reason: 'damaged', items: [{ sku: 'MUG', quantity: 2 }] },
+    });
+    const { json } = await postClaim(body);
+    await waitForClaim(
+      stack.apiUrl,
+      json.claimId,
+      (c) => c.status === 'awaiting_return' && c.timeline.some((t) => t.type === 'email_sent'),
+    );
+    const settledElsewhere = await postClaim(claimBody());
+    await waitForClaim(stack.apiUrl, settledElsewhere.json.claimId, (c) => c.status === 'settled');
+    const path = `/v1/claims/${json.claimId}/returns`;
+    const good = { items: [{ sku: 'MUG', quantity: 2 }], receivedAt: new Date().toISOString(), condition: 'used' };
+    const before = await countItems(stack);
+
+    // act
+    const schema = await signedFetch(stack.apiUrl, 'POST', path, { items: [], receivedAt: 'yesterday', condition: 'fine' });
+    const facts = await signedFetch(stack.apiUrl, 'POST', path, {
+      ...good,
+      items: [
+        { sku: 'NOPE', quantity: 1 },
+        { sku: 'MUG', quantity: 3 },
+      ],
+    });
+    const notWaiting = await signedFetch(stack.apiUrl, 'POST', `/v1/claims/${settledElsewhere.json.claimId}/returns`, good);
+    const unknown = await signedFetch(stack.apiUrl, 'POST', '/v1/claims/clm_nope/returns', good);
+    const after = await countItems(stack);
+
+    // assert: each names its problem, and nothing was written
+    expect(schema.status).toBe(400);
+    expect(((await schema.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual([
+      'items',
+      'receivedAt',
+      'condition',
+    ]);
+    expect(facts.status).toBe(422);
+    expect(((await facts.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual([
+      'items[0].sku',
+      'items[1].quantity',
+    ]);
+    expect(notWaiting.status).toBe(409);
+    expect(unknown.status).toBe(404);
+    expect(after).toBe(before);
+
+    // act: the right report, twice
+    const first = await signedFetch(stack.apiUrl, 'POST', path, good);
+    const settled = await waitForClaim(stack.apiUrl, json.claimId, (c) => c.status === 'settled');
+    const again = await signedFetch(stack.apiUrl, 'POST', path, good);
+
+    // assert
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(settled.decision?.cash).toEqual({ amount: 3000, currency: 'EUR' });
+    expect(settled.timeline.filter((t) => t.type === 'return_received')).toHaveLength(1);
+    expect(settled.timeline.filter((t) => t.type === 'refund_settled')).toHaveLength(1);
+  });
+});
