@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Real Chromium is slower and needs an install: `npm run test:browser` runs that suite.
-    exclude: ['test/browser/**', '**/node_modules/**'],
+    // Real Chromium is slower and needs an install: `npm run test:browser` runs that suite; the
+    // model-based money test runs 1,000 seeds: `npm run test:model`.
+    exclude: ['test/browser/**', 'test/model/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -46,6 +46,7 @@ function claim(spec: {
   delivered?: number;
   evidence?: boolean;
   customer?: string;
+  message?: string;
 }): ClaimRequest {
   const shipping = spec.shipping ?? 499;
   const goods = spec.items.reduce((a, i) => a + i.unitPrice * i.quantity, 0);
@@ -65,7 +66,7 @@ function claim(spec: {
       reason: spec.reason,
       items: spec.claimed ?? spec.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
       desiredOutcome: spec.desired ?? 'refund',
-      message: 'bench',
+      message: spec.message ?? 'The parcel arrived today and the item is not what I expected.',
       channel: 'web',
       evidence: spec.evidence === false ? [] : ['https://shop.example/uploads/1.jpg'],
     },
@@ -74,12 +75,15 @@ function claim(spec: {
   return parsed;
 }
 
-const history = (h: Partial<{ claims: number; unreturned: number; goodwill: number; granted: number }> = {}): CustomerHistory => ({
+const history = (
+  h: Partial<{ claims: number; unreturned: number; goodwill: number; granted: number; covered: CustomerHistory['covered'] }> = {},
+): CustomerHistory => ({
   claimsInWindow: h.claims ?? 0,
   unreturnedReturns: h.unreturned ?? 0,
   refundRate: { concludedClaims: h.claims ?? 0, claimsWithMoney: h.claims ?? 0 },
   goodwillSpent: { amount: h.goodwill ?? 0, currency: 'EUR' },
   orderGranted: { amount: h.granted ?? 0, currency: 'EUR' },
+  covered: h.covered ?? {},
 });
 
 const chocolates: Item = { sku: 'CHOC-BOX', category: 'food', unitPrice: 2500, quantity: 2 };
@@ -131,13 +135,23 @@ const mix: { weight: number; kind: string; claim: ClaimRequest; history: Custome
   // 8 %: rejections
   { weight: 4, kind: 'rejection', claim: claim({ items: [ebook], reason: 'changed_mind' }), history: history() },
   { weight: 4, kind: 'rejection', claim: claim({ items: [mug], reason: 'changed_mind', delivered: 45 }), history: history() },
-  // 8 %: risky customers
+  // 11 %: risky customers (a threat in the message among them)
   { weight: 5, kind: 'risky customer', claim: claim({ items: [mug], reason: 'damaged' }), history: history({ claims: 4, unreturned: 1 }) },
   {
     weight: 3,
     kind: 'risky customer',
     claim: claim({ items: [chocolates], reason: 'damaged' }),
-    history: history({ granted: 2000, claims: 2 }),
+    history: history({ granted: 2000, claims: 2, covered: { 'CHOC-BOX': { units: 1, claims: ['clm_earlier'] } } }),
+  },
+  {
+    weight: 3,
+    kind: 'risky customer',
+    claim: claim({
+      items: [mug],
+      reason: 'damaged',
+      message: 'If this is not fixed I will file a chargeback and leave a one-star review.',
+    }),
+    history: history(),
   },
 ];
 

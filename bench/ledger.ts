@@ -93,7 +93,7 @@ function claimChain(i: number, days: number): LedgerEntry[] {
   const cash = 1000 + (i % 9000);
   const credit = 200 + (i % 800);
   const postings = settlementPostings(money(cash, 'EUR'), money(0, 'EUR'), money(credit, 'EUR'));
-  const reasons = ['damaged', 'defective', 'late_delivery', 'wrong_item', 'not_received'];
+  const reasons = ['damaged', 'defective', 'late_delivery', 'wrong_item', 'not_received'] as const;
   const drafts: EntryDraft[] = [
     {
       type: 'received',
@@ -114,7 +114,7 @@ function claimChain(i: number, days: number): LedgerEntry[] {
           },
           customer: { id: ref.customerId, email: `c${i}@example.com`, name: 'Ann', locale: 'en' },
           complaint: {
-            reason: reasons[i % reasons.length] as string,
+            reason: reasons[i % reasons.length] ?? 'damaged',
             items: [{ sku: 'CHOC-BOX', quantity: 1 }],
             desiredOutcome: 'refund',
             message: 'The box arrived crushed.',
@@ -122,6 +122,7 @@ function claimChain(i: number, days: number): LedgerEntry[] {
             evidence: ['https://shop.example/uploads/123.jpg'],
           },
         },
+        idempotencyKey: `key-${i}`,
       },
     },
     {
@@ -143,6 +144,7 @@ function claimChain(i: number, days: number): LedgerEntry[] {
             { id: 'perishable', text: 'Food is never sent back: refunded on evidence of damage' },
             { id: 'apology-credit', text: 'The shop was at fault: an apology credit of 10 %' },
           ],
+          units: [{ sku: 'CHOC-BOX', quantity: 1 }],
         },
       },
     },
@@ -170,7 +172,7 @@ function claimChain(i: number, days: number): LedgerEntry[] {
       status: 'settled',
       actor: system,
       policyVersion: 1,
-      data: { kind: 'outcome', to: `c${i}@example.com`, messageId: `msg-${i}` },
+      data: { kind: 'outcome', to: `c${i}@example.com`, subject: 'Your claim', messageId: `msg-${i}` },
     },
   ];
   const chain: LedgerEntry[] = [];

@@ -36,12 +36,14 @@ function describeClaim(claim: ClaimRequest, s: Scenario): string {
     h.refundRate ? `${h.refundRate.claimsWithMoney} of ${h.refundRate.concludedClaims} concluded claims paid` : '',
     h.goodwillSpent ? `${fmt(h.goodwillSpent, order.currency)} goodwill spent` : '',
     h.orderGranted ? `${fmt(h.orderGranted, order.currency)} already granted on the order` : '',
+    ...Object.entries(h.covered ?? {}).map(([key, c]) => `${c.units} of ${key} covered by ${c.claims.join(', ')}`),
   ].filter(Boolean);
   return [
     `${complaint.reason}, wants ${complaint.desiredOutcome}: ${lines}${whole ? ' (whole order)' : ''}`,
     `paid ${fmt(order.paid, order.currency)} incl. ${fmt(order.shipping, order.currency)} shipping`,
     delivered,
     complaint.evidence.length > 0 ? 'with a photo' : 'no photo',
+    ...(complaint.message !== 'test' ? [`message "${complaint.message}"`] : []),
     ...(history.length > 0 ? [`history: ${history.join(', ')}`] : []),
   ].join('; ');
 }
@@ -53,7 +55,9 @@ function describeDecision(d: Decision, currency: string): string {
       ? `store credit ${fmt(d.storeCredit.amount, currency)}${d.goodwill.amount > 0 ? ` (goodwill ${fmt(d.goodwill.amount, currency)})` : ''}`
       : '',
   ].filter(Boolean);
-  return `${d.outcome}${money.length > 0 ? `, ${money.join(' + ')}` : ''}${d.returnRequired ? ', goods sent back first' : ''}, approval: ${d.tier}`;
+  const units = d.units.length > 0 ? `, covers ${d.units.map((u) => `${u.quantity} × ${u.sku}`).join(', ')}` : '';
+  const once = d.orderGoodwill ? `, holds the order's ${d.orderGoodwill} goodwill` : '';
+  return `${d.outcome}${money.length > 0 ? `, ${money.join(' + ')}` : ''}${d.returnRequired ? ', goods sent back first' : ''}${units}${once}, approval: ${d.tier}`;
 }
 
 const sections: [string, Scenario[]][] = [

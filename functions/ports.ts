@@ -1,3 +1,4 @@
+import type { OrderFacts } from '#domain/claim.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
 import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
 import type { Money } from '#domain/money.ts';
@@ -102,6 +103,25 @@ export interface Storefront {
   readonly replyTo?: string;
   /** The shop's wording of its customer emails, per locale and outcome (validated by `parseEmailOverrides`). */
   readonly emailOverrides?: EmailOverrides;
+  /** Where customers send returned goods (multi-line postal address), named in the return instructions. */
+  readonly returnAddress?: string;
+}
+
+/** Which claims hold which units of an order: by coverage key (a sku, or `goodwill#<reason>`), units per claim. */
+export type OrderCoverage = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** One line of a claim's holding: `quantity` units of `key`, of which the order has `limit`. */
+export interface UnitHold {
+  readonly key: string;
+  readonly quantity: number;
+  readonly limit: number;
+}
+
+/** One goodwill grant to a customer, as the stored budget keeps it. */
+export interface GoodwillGrant {
+  readonly grantId: string;
+  readonly amount: number;
+  readonly at: string;
 }
 
 /** An order's running total: what was granted on it, by which claims. */
@@ -118,12 +138,51 @@ export interface StateStore {
   /** Records the first response to a key; returns the existing record when the key was used. */
   rememberIdempotencyKey(record: IdempotencyRecord): Promise<{ created: true } | { created: false; existing: IdempotencyRecord }>;
   /**
-   * Adds a claim's grant to the order's running total, with a conditional write that refuses to
-   * go above `paid`. Idempotent per claim. Throws OverRefundError when it would exceed.
+   * Adds a grant of refund value (cash plus credit instead of cash, never goodwill) to the order's
+   * running total, with a conditional write that refuses to go above `paid` (the pinned facts').
+   * Idempotent per `grantId` (the claim id, with `#<round>` for a later round of the same claim).
+   * Throws OverRefundError when it would exceed.
    */
-  grantOnOrder(args: { storefrontId: string; orderId: string; claimId: string; amount: Money; paid: Money }): Promise<void>;
-  /** Cash refunds plus credits granted on an order so far. */
+  grantOnOrder(args: { storefrontId: string; orderId: string; grantId: string; amount: Money; paid: Money }): Promise<void>;
+  /** Refund value granted on an order so far. */
   orderGranted(storefrontId: string, orderId: string, currency: string): Promise<Money>;
+  /** The facts the order's first accepted claim pinned, if any. */
+  orderFacts(storefrontId: string, orderId: string): Promise<OrderFacts | undefined>;
+  /**
+   * Pins an order's facts when none are (a conditional put), or adds a `deliveredAt` that the
+   * pinned facts lack. Returns the facts as pinned afterwards; the caller compares.
+   */
+  pinOrderFacts(storefrontId: string, facts: OrderFacts): Promise<OrderFacts>;
+  /** Which claims hold which units of the order. */
+  orderCoverage(storefrontId: string, orderId: string): Promise<OrderCoverage>;
+  /**
+   * Sets, in one conditional write over the order's coverage, how many units of each key the
+   * claim holds (0 releases). Every line must fit: other claims' units plus `quantity` at most
+   * `limit`; when one does not, nothing is written and the keys that did not fit are returned.
+   * Idempotent: setting what is already held succeeds.
+   */
+  holdUnits(args: {
+    storefrontId: string;
+    orderId: string;
+    claimId: string;
+    lines: readonly UnitHold[];
+  }): Promise<{ ok: true } | { ok: false; full: string[] }>;
+  /** A customer's goodwill grants in one currency (the stored budget), oldest first. */
+  goodwillGrants(storefrontId: string, customerId: string, currency: string): Promise<GoodwillGrant[]>;
+  /**
+   * Records a goodwill grant against the customer's rolling budget by a conditional write: the
+   * grants of the last `windowDays` (this `grantId` left out) plus `amount` may not pass `budget`.
+   * Idempotent per `grantId`. Throws OverRefundError when the budget would be passed.
+   */
+  grantGoodwill(args: {
+    storefrontId: string;
+    customerId: string;
+    grantId: string;
+    amount: Money;
+    at: Date;
+    windowDays: number;
+    budget: Money | undefined;
+  }): Promise<void>;
   /** The order's running total as stored (for the ledger audit), undefined when nothing was granted. */
   orderTotal(storefrontId: string, orderId: string): Promise<OrderTotal | undefined>;
   /** Many orders' running totals at once (batched reads), by order id; orders without one are absent. */

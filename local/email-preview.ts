@@ -2,7 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClaimRequest, Reason } from '#domain/claim.ts';
 import type { Outcome } from '#domain/decide.ts';
-import { type CustomerEmailArgs, type CustomerEmailKind, customerEmail, type EmailContent, emailCell, escapeHtml } from '#domain/email.ts';
+import {
+  type CustomerEmailArgs,
+  type CustomerEmailKind,
+  cameBack,
+  customerEmail,
+  type EmailContent,
+  emailCell,
+  escapeHtml,
+} from '#domain/email.ts';
 import { type EmailCell, type EmailLocale, emailCells, emailLocales } from '#domain/email-templates.ts';
 import type { StoredDecision } from '#domain/ledger.ts';
 
@@ -21,21 +29,30 @@ export const HOSTILE_NAME = `<script>alert(1)</script><img src=x onerror=alert(2
 
 const euro = (amount: number) => ({ amount, currency: 'EUR' });
 
-function claimOf(locale: string, reason: Reason, desired: ClaimRequest['complaint']['desiredOutcome'], name = 'Ann'): ClaimRequest {
+const kettle = { sku: 'KETTLE-1', name: 'Electric kettle', category: 'kitchen', quantity: 1, unitPrice: 8900 };
+const cups = { sku: 'CUP-2', name: 'Tea cup', category: 'kitchen', quantity: 2, unitPrice: 1250 };
+
+function claimOf(
+  locale: string,
+  reason: Reason,
+  desired: ClaimRequest['complaint']['desiredOutcome'],
+  name = 'Ann',
+  lines: ClaimRequest['order']['items'] = [kettle],
+): ClaimRequest {
   return {
     order: {
       id: 'ORD-1001',
       placedAt: '2026-11-01T10:00:00Z',
       deliveredAt: '2026-11-03T10:00:00Z',
       currency: 'EUR',
-      paid: 9399,
+      paid: lines.reduce((a, l) => a + l.quantity * l.unitPrice, 0) + 499,
       shipping: 499,
-      items: [{ sku: 'KETTLE-1', name: 'Electric kettle', category: 'kitchen', quantity: 1, unitPrice: 8900 }],
+      items: lines.map((l) => ({ ...l })),
     },
     customer: { id: 'C-42', email: 'ann@example.com', name, locale },
     complaint: {
       reason,
-      items: [{ sku: 'KETTLE-1', quantity: 1 }],
+      items: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       desiredOutcome: desired,
       message: 'It stopped working.',
       channel: 'web',
@@ -54,11 +71,16 @@ function decisionOf(outcome: Outcome, amounts: { cash?: number; credit?: number;
     tier: 'auto',
     policyVersion: 1,
     rules: [],
+    units: [],
     ...more,
   } as StoredDecision;
 }
 
+const rule = (id: string, text = id) => ({ id, text });
 const deadline = '2026-12-23T12:00:00Z';
+
+/** The demo storefront's return address, as its settings hold it (several lines). */
+export const RETURN_ADDRESS = 'Demo Shop Returns\nUnit 4, Harbour Road\nDublin D02 X285\nIreland';
 
 /** One sample per cell in `locale`, each from a claim and decision like the ones the policy makes. */
 export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailSample[] {
@@ -67,22 +89,73 @@ export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailS
   const returnAndRefund = decisionOf('return_and_refund', { cash: 9399 }, { returnRequired: true });
   const samples: Array<Omit<EmailSample, 'cell'>> = [
     { kind: 'outcome', args: { ...base, claim: c('damaged'), decision: decisionOf('refund_without_return', { cash: 2750 }) } },
-    { kind: 'return_instructions', args: { ...base, claim: c('defective'), decision: returnAndRefund, sendBackDays: 30, deadline } },
-    { kind: 'outcome', args: { ...base, claim: c('defective'), decision: returnAndRefund } },
+    {
+      kind: 'return_instructions',
+      args: {
+        ...base,
+        claim: c('defective'),
+        decision: returnAndRefund,
+        sendBackDays: 30,
+        deadline,
+        returnAddress: RETURN_ADDRESS,
+        postagePaidBy: 'shop',
+      },
+    },
+    {
+      // A change of mind whose kettle came back used: 10 % of its €89.00 kept, graded automatically.
+      kind: 'outcome',
+      args: {
+        ...base,
+        claim: c('changed_mind', 'return'),
+        decision: decisionOf(
+          'return_and_refund',
+          { cash: 8010 },
+          {
+            rules: [
+              rule('return-graded', '1 × Electric kettle arrived used: 10 % (€8.90) is kept for a change of mind, €80.10 is refunded'),
+            ],
+          },
+        ),
+        graded: { kept: euro(890) },
+      },
+    },
     { kind: 'outcome', args: { ...base, claim: c('wrong_item', 'replacement'), decision: decisionOf('replacement', {}) } },
     {
       kind: 'outcome',
       args: {
         ...base,
         claim: c('changed_mind', 'store_credit'),
-        decision: decisionOf('store_credit', { credit: 9790, goodwill: 890 }, { returnRequired: true }),
+        decision: decisionOf(
+          'store_credit',
+          { credit: 9790, goodwill: 890 },
+          { returnRequired: true, rules: [rule('store-credit-bonus', 'Choosing store credit over cash adds a 10 % bonus of €8.90')] },
+        ),
       },
     },
-    { kind: 'outcome', args: { ...base, claim: c('late_delivery'), decision: decisionOf('goodwill', { credit: 940, goodwill: 940 }) } },
+    {
+      kind: 'outcome',
+      args: {
+        ...base,
+        claim: c('late_delivery'),
+        decision: decisionOf(
+          'goodwill',
+          { credit: 940, goodwill: 940 },
+          { orderGoodwill: 'late_delivery', rules: [rule('goodwill-late-delivery')] },
+        ),
+      },
+    },
     { kind: 'outcome', args: { ...base, claim: c('not_as_described', 'apology'), decision: decisionOf('goodwill', {}) } },
     {
       kind: 'outcome',
-      args: { ...base, claim: c('damaged'), decision: decisionOf('refund_without_return', { cash: 2750, credit: 500, goodwill: 500 }) },
+      args: {
+        ...base,
+        claim: c('damaged'),
+        decision: decisionOf(
+          'refund_without_return',
+          { cash: 2750, credit: 500, goodwill: 500 },
+          { rules: [rule('apology-credit', 'The shop was at fault: an apology credit of €5.00 is added')] },
+        ),
+      },
     },
     {
       kind: 'outcome',
@@ -106,9 +179,106 @@ export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailS
       },
     },
     { kind: 'needs_more_time', args: { ...base, claim: c('defective'), decision: returnAndRefund } },
-    { kind: 'return_not_received', args: { ...base, claim: c('defective'), decision: returnAndRefund, deadline } },
+    {
+      kind: 'return_not_received',
+      args: {
+        ...base,
+        claim: c('defective'),
+        decision: returnAndRefund,
+        deadline,
+        missingItems: [{ name: 'Electric kettle', quantity: 1 }],
+      },
+    },
   ];
-  return samples.map((s) => ({ ...s, cell: emailCell(s.kind, s.args.decision) }));
+  return samples.map((s) => ({
+    ...s,
+    cell: emailCell(s.kind, s.args.decision, s.kind === 'outcome' && cameBack(s.args.decision, s.args.graded)),
+  }));
+}
+
+/** A sample of a cell with other facts than {@link emailSamples} gives it, named for the preview. */
+export interface EmailVariant extends EmailSample {
+  readonly label: string;
+}
+
+/**
+ * The same cells with the other facts they can carry: no return address and the customer paying
+ * the postage, part of a return refunded and part still awaited or never arrived, an apology credit.
+ */
+export function emailVariants(locale: EmailLocale | string, name = 'Ann'): EmailVariant[] {
+  const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9' };
+  const both = claimOf(locale, 'changed_mind', 'refund', name, [kettle, cups]);
+  const authorised = decisionOf(
+    'return_and_refund',
+    { cash: 11400 },
+    {
+      returnRequired: true,
+      units: [
+        { sku: 'KETTLE-1', quantity: 1 },
+        { sku: 'CUP-2', quantity: 2 },
+      ],
+    },
+  );
+  const credit = claimOf(locale, 'changed_mind', 'store_credit', name, [kettle, cups]);
+  const variants: Array<Omit<EmailVariant, 'cell'>> = [
+    {
+      label: 'return_and_refund (no address, customer pays)',
+      kind: 'return_instructions',
+      args: {
+        ...base,
+        claim: both,
+        decision: authorised,
+        sendBackDays: 14,
+        deadline,
+        postagePaidBy: 'customer',
+        conditionDeductions: true,
+      },
+    },
+    {
+      label: 'store_credit (kettle back, cups awaited)',
+      kind: 'outcome',
+      args: {
+        ...base,
+        claim: credit,
+        decision: decisionOf(
+          'store_credit',
+          { credit: 9790, goodwill: 890 },
+          {
+            units: [{ sku: 'KETTLE-1', quantity: 1 }],
+            rules: [rule('return-graded'), rule('store-credit-bonus', 'Choosing store credit over cash adds a 10 % bonus of €8.90')],
+          },
+        ),
+        graded: { kept: euro(0) },
+        awaitedItems: [{ name: 'Tea cup', quantity: 2 }],
+        deadline,
+      },
+    },
+    {
+      label: 'return_not_received (part refunded)',
+      kind: 'return_not_received',
+      args: {
+        ...base,
+        claim: both,
+        decision: authorised,
+        deadline,
+        missingItems: [{ name: 'Tea cup', quantity: 2 }],
+        refundedPart: euro(8900),
+      },
+    },
+    {
+      label: 'goodwill (apology credit)',
+      kind: 'outcome',
+      args: {
+        ...base,
+        claim: claimOf(locale, 'damaged', 'apology', name),
+        decision: decisionOf('goodwill', { credit: 500, goodwill: 500 }, { rules: [rule('apology-credit')] }),
+      },
+    },
+  ];
+  return variants.map((v) => ({
+    ...v,
+    cell: emailCell(v.kind, v.args.decision, v.kind === 'outcome' && cameBack(v.args.decision, v.args.graded)),
+  }));
 }
 
 /** Every locale × cell rendered, in the order of {@link emailLocales} and {@link emailCells}. */
@@ -130,7 +300,8 @@ const label: Record<EmailLocale, string> = { en: 'English', uk: 'Українс�
 /**
  * Writes every locale × cell email to `dir` as `<locale>-<cell>.html` (plus `.txt` for the plain
  * part) and an `index.html` that shows them side by side, one row per cell, each email in a
- * sandboxed frame. A last row shows the rejection for a hostile customer name.
+ * sandboxed frame. Then a row per {@link emailVariants} entry, and a last row for the rejection
+ * for a hostile customer name.
  */
 export async function writeEmailPreview(dir: string): Promise<{ index: string; files: string[] }> {
   await mkdir(dir, { recursive: true });
@@ -138,6 +309,9 @@ export async function writeEmailPreview(dir: string): Promise<{ index: string; f
   const byCell = new Map<string, Array<{ locale: EmailLocale; email: EmailContent; file: string }>>();
   const rows: Array<[string, EmailLocale, EmailContent]> = [
     ...emailMatrix().map((m) => [m.cell, m.locale, m.email] as [string, EmailLocale, EmailContent]),
+    ...emailLocales.flatMap((locale) =>
+      emailVariants(locale).map((v) => [v.label, locale, customerEmail(v.kind, v.args)] as [string, EmailLocale, EmailContent]),
+    ),
     ...emailLocales.map((locale) => {
       const s = emailSamples(locale, HOSTILE_NAME).find((x) => x.cell === 'rejection');
       return ['rejection (hostile name)', locale, customerEmail(s!.kind, s!.args)] as [string, EmailLocale, EmailContent];
@@ -152,7 +326,7 @@ export async function writeEmailPreview(dir: string): Promise<{ index: string; f
     list.push({ locale, email, file });
     byCell.set(cell, list);
   }
-  const cellOrder = [...emailCells, 'rejection (hostile name)'];
+  const cellOrder = [...emailCells, ...emailVariants('en').map((v) => v.label), 'rejection (hostile name)'];
   const sections = cellOrder
     .filter((cell) => byCell.has(cell))
     .map((cell) => {

@@ -88,7 +88,13 @@ export async function ensureSecrets(file: string, settings: { demoSecret: string
 /** Seeds the demo storefront and its policy on first start (a later start keeps what is there). */
 export async function seedDemo(state: StateStore, policyFile: string, now: Date): Promise<void> {
   if (!(await state.storefront('demo'))) {
-    await state.putStorefront({ id: 'demo', name: 'Demo Shop', mailFrom: 'care@demo.test', replyTo: 'care@demo.test' });
+    await state.putStorefront({
+      id: 'demo',
+      name: 'Demo Shop',
+      mailFrom: 'care@demo.test',
+      replyTo: 'care@demo.test',
+      returnAddress: 'Demo Shop Returns\nHarbour Street 12\n01001 Kyiv\nUkraine',
+    });
   }
   if (!(await state.currentPolicy('demo'))) {
     await state.publishPolicy('demo', parsePolicy(JSON.parse(await readFile(policyFile, 'utf8'))), now);

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeDeps } from '#adapters/deps.ts';
 import { parseConfig } from '#config';
+import { TransientError } from '#domain/errors.ts';
 import { functionSpecs } from '#handlers/registry.ts';
 import { dataPaths, startDynamo, startMail } from './emulators.ts';
 import { createApiServer, type HttpLambda } from './http-server.ts';
@@ -42,6 +43,12 @@ export interface StackOptions {
   readonly demoPolicyFile?: string;
   /** Where progress lines go. @default console.log */
   readonly log?: (line: string) => void;
+  /**
+   * Fault injection for tests: called after a workflow task's handler succeeded; when it returns
+   * true, the answer is lost (a TransientError is thrown instead), so the ASL's Retry runs the
+   * step again, as a Lambda timeout after the work was done would. @default never
+   */
+  readonly loseTaskAnswer?: (functionId: string) => boolean;
 }
 
 /** A running embedded stack. */
@@ -61,6 +68,16 @@ function counted<T extends (event: never) => Promise<unknown>>(id: string, fn: T
   return (async (event: never) => {
     counts[id] = (counts[id] ?? 0) + 1;
     return fn(event);
+  }) as T;
+}
+
+/** Wraps a task handler so that `lose` may drop its answer after it ran (see `loseTaskAnswer`). */
+function lossy<T extends (event: never) => Promise<unknown>>(id: string, fn: T, lose: ((id: string) => boolean) | undefined): T {
+  if (!lose) return fn;
+  return (async (event: never) => {
+    const out = await fn(event);
+    if (lose(id)) throw new TransientError(`Injected: the answer of ${id} was lost after it ran`);
+    return out;
   }) as T;
 }
 
@@ -114,7 +131,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const invocations: Record<string, number> = {};
     const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
     for (const { spec, mod } of modules)
-      if (spec.aslPlaceholder) functions[spec.aslPlaceholder] = counted(spec.id, mod.handler, invocations);
+      if (spec.aslPlaceholder)
+        functions[spec.aslPlaceholder] = counted(spec.id, lossy(spec.id, mod.handler, options.loseTaskAnswer), invocations);
     const engine = new LocalStepFunctions({
       definition,
       functions,

@@ -8,16 +8,30 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { OrderFacts } from '#domain/claim.ts';
 import { type EmailOverrides, parseEmailOverrides } from '#domain/email-templates.ts';
 import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/errors.ts';
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
-import type { ApprovalUse, IdempotencyRecord, OrderTotal, PendingCallback, StateStore, Storefront } from '#ports';
+import type {
+  ApprovalUse,
+  GoodwillGrant,
+  IdempotencyRecord,
+  OrderCoverage,
+  OrderTotal,
+  PendingCallback,
+  StateStore,
+  Storefront,
+  UnitHold,
+} from '#ports';
 import { queryAll } from './query-all.ts';
 
 /** Idempotency keys are kept for a day, as Stripe does. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const MAX_PUBLISH_ATTEMPTS = 8;
+/** Compare-and-set attempts before a contended item is reported as a transient failure. */
+const MAX_CAS_ATTEMPTS = 16;
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** Every storefront's settings live in one partition, so listing them is one Query. */
 const STOREFRONTS = 'STOREFRONTS';
 
@@ -42,8 +56,13 @@ function orderTotalOf(item: Record<string, unknown>): OrderTotal {
     granted: Number(item.granted ?? 0),
     paid: Number(item.paid ?? 0),
     currency: String(item.currency ?? ''),
-    claims: [...(claims ?? [])].sort(),
+    // Grant ids are the claim id, with `#<round>` for a claim's later rounds: list each claim once.
+    claims: [...new Set([...(claims ?? [])].map((id) => id.split('#')[0] ?? id))].sort(),
   };
+}
+
+function orderKey(storefrontId: string, orderId: string): string {
+  return `ORDER#${storefrontId}#${orderId}`;
 }
 
 /** Operational state on DynamoDB: every write that matters is conditional. */
@@ -89,9 +108,9 @@ export class DynamoState implements StateStore {
     return { created: false, existing: existing as unknown as IdempotencyRecord } as const;
   }
 
-  async grantOnOrder(args: { storefrontId: string; orderId: string; claimId: string; amount: Money; paid: Money }): Promise<void> {
+  async grantOnOrder(args: { storefrontId: string; orderId: string; grantId: string; amount: Money; paid: Money }): Promise<void> {
     const { amount, paid } = args;
-    const pk = `ORDER#${args.storefrontId}#${args.orderId}`;
+    const pk = orderKey(args.storefrontId, args.orderId);
     // DynamoDB allows no arithmetic in a condition: the caller computes the bound it may not pass.
     const bound = paid.amount - amount.amount;
     if (bound < 0) throw new OverRefundError(`${amount.amount} is more than the order's ${paid.amount}`);
@@ -105,8 +124,8 @@ export class DynamoState implements StateStore {
             '(attribute_not_exists(granted) OR granted <= :bound) AND (attribute_not_exists(claims) OR NOT contains(claims, :claimId)) AND (attribute_not_exists(currency) OR currency = :currency)',
           ExpressionAttributeValues: {
             ':amount': amount.amount,
-            ':claim': new Set([args.claimId]),
-            ':claimId': args.claimId,
+            ':claim': new Set([args.grantId]),
+            ':claimId': args.grantId,
             ':currency': amount.currency,
             ':paid': paid.amount,
             ':bound': bound,
@@ -117,7 +136,7 @@ export class DynamoState implements StateStore {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const item = await this.get(pk, 'TOTAL');
       const claims = item?.claims as Set<string> | undefined;
-      if (claims?.has(args.claimId)) return; // a retry of a grant that already went through
+      if (claims?.has(args.grantId)) return; // a retry of a grant that already went through
       if (item?.currency !== undefined && item.currency !== amount.currency) {
         throw new CurrencyMismatchError(`Order ${args.orderId} was paid in ${String(item.currency)}, not ${amount.currency}`);
       }
@@ -133,6 +152,143 @@ export class DynamoState implements StateStore {
       throw new CurrencyMismatchError(`Order ${orderId} was paid in ${String(item.currency)}, not ${currency}`);
     }
     return money(Number(item?.granted ?? 0), currency);
+  }
+
+  async orderFacts(storefrontId: string, orderId: string): Promise<OrderFacts | undefined> {
+    const item = await this.get(orderKey(storefrontId, orderId), 'FACTS');
+    return item ? (JSON.parse(String(item.facts)) as OrderFacts) : undefined;
+  }
+
+  async pinOrderFacts(storefrontId: string, facts: OrderFacts): Promise<OrderFacts> {
+    const pk = orderKey(storefrontId, facts.orderId);
+    if (
+      await this.putNew({ pk, sk: 'FACTS', facts: JSON.stringify(facts), ...(facts.deliveredAt ? { deliveredAt: facts.deliveredAt } : {}) })
+    ) {
+      return facts;
+    }
+    const pinned = await this.orderFacts(storefrontId, facts.orderId);
+    if (!pinned) throw new TransientError(`The pinned facts of order ${facts.orderId} vanished`);
+    if (pinned.deliveredAt !== undefined || facts.deliveredAt === undefined) return pinned;
+    // A delivery date may be added once, never changed: the condition keeps the first one.
+    const withDelivery = { ...pinned, deliveredAt: facts.deliveredAt };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk, sk: 'FACTS' },
+          UpdateExpression: 'SET facts = :facts, deliveredAt = :d',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deliveredAt)',
+          ExpressionAttributeValues: { ':facts': JSON.stringify(withDelivery), ':d': facts.deliveredAt },
+        }),
+      );
+      return withDelivery;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const now = await this.orderFacts(storefrontId, facts.orderId);
+      if (!now) throw new TransientError(`The pinned facts of order ${facts.orderId} vanished`);
+      return now;
+    }
+  }
+
+  /**
+   * Reads a JSON attribute of an item, changes it, and writes it back only if nobody wrote in
+   * between (a version number in the condition). `change` returns the new value, or undefined to
+   * write nothing; it may run again after a lost race, on the newer value.
+   */
+  private async compareAndSet<T, R>(pk: string, sk: string, empty: T, change: (current: T) => { value?: T; result: R }): Promise<R> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const item = await this.get(pk, sk);
+      const version = Number(item?.version ?? 0);
+      const current = item ? (JSON.parse(String(item.value)) as T) : empty;
+      const { value, result } = change(current);
+      if (value === undefined) return result;
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk, sk, value: JSON.stringify(value), version: version + 1 },
+            ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+            ...(version === 0 ? {} : { ExpressionAttributeValues: { ':v': version } }),
+          }),
+        );
+        return result;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+      }
+    }
+    throw new TransientError(`${pk} ${sk} is contended: no write went through after ${MAX_CAS_ATTEMPTS} attempts`);
+  }
+
+  async orderCoverage(storefrontId: string, orderId: string): Promise<OrderCoverage> {
+    const item = await this.get(orderKey(storefrontId, orderId), 'COVERAGE');
+    return item ? (JSON.parse(String(item.value)) as OrderCoverage) : {};
+  }
+
+  async holdUnits(args: { storefrontId: string; orderId: string; claimId: string; lines: readonly UnitHold[] }) {
+    return this.compareAndSet<Record<string, Record<string, number>>, { ok: true } | { ok: false; full: string[] }>(
+      orderKey(args.storefrontId, args.orderId),
+      'COVERAGE',
+      {},
+      (current) => {
+        const next = structuredClone(current);
+        const full: string[] = [];
+        let changed = false;
+        for (const line of args.lines) {
+          const holders = next[line.key] ?? {};
+          const mine = holders[args.claimId] ?? 0;
+          if (mine === line.quantity) continue;
+          const others = Object.entries(holders).reduce((a, [id, n]) => (id === args.claimId ? a : a + n), 0);
+          if (line.quantity > 0 && others + line.quantity > line.limit) {
+            full.push(line.key);
+            continue;
+          }
+          if (line.quantity === 0) delete holders[args.claimId];
+          else holders[args.claimId] = line.quantity;
+          next[line.key] = holders;
+          changed = true;
+        }
+        if (full.length > 0) return { result: { ok: false, full } };
+        return changed ? { value: next, result: { ok: true } } : { result: { ok: true } };
+      },
+    );
+  }
+
+  async goodwillGrants(storefrontId: string, customerId: string, currency: string): Promise<GoodwillGrant[]> {
+    const item = await this.get(`CUSTOMER#${storefrontId}#${customerId}#${currency}`, 'GOODWILL');
+    return item ? (JSON.parse(String(item.value)) as GoodwillGrant[]) : [];
+  }
+
+  async grantGoodwill(args: {
+    storefrontId: string;
+    customerId: string;
+    grantId: string;
+    amount: Money;
+    at: Date;
+    windowDays: number;
+    budget: Money | undefined;
+  }): Promise<void> {
+    const { amount, budget, at } = args;
+    if (budget && budget.currency !== amount.currency)
+      throw new CurrencyMismatchError(`A ${budget.currency} budget cannot bound ${amount.currency}`);
+    await this.compareAndSet<GoodwillGrant[], void>(
+      `CUSTOMER#${args.storefrontId}#${args.customerId}#${amount.currency}`,
+      'GOODWILL',
+      [],
+      (grants) => {
+        if (grants.some((g) => g.grantId === args.grantId)) return { result: undefined }; // a retry
+        const since = at.getTime() - args.windowDays * DAY_MS;
+        // Grants older than the window no longer count, and are dropped so the item stays small.
+        const inWindow = grants.filter((g) => Date.parse(g.at) >= since);
+        const spent = inWindow.reduce((a, g) => a + g.amount, 0);
+        if (budget && spent + amount.amount > budget.amount) {
+          throw new OverRefundError(
+            `Goodwill of ${amount.amount} for customer ${args.customerId} would pass the budget of ${budget.amount} (${spent} already granted in ${args.windowDays} days)`,
+          );
+        }
+        return { value: [...inWindow, { grantId: args.grantId, amount: amount.amount, at: at.toISOString() }], result: undefined };
+      },
+    );
   }
 
   async orderTotal(storefrontId: string, orderId: string): Promise<OrderTotal | undefined> {
@@ -232,6 +388,7 @@ export class DynamoState implements StateStore {
       ...(item.mailFrom ? { mailFrom: String(item.mailFrom) } : {}),
       ...(item.replyTo ? { replyTo: String(item.replyTo) } : {}),
       ...(item.emailOverrides ? { emailOverrides: item.emailOverrides as EmailOverrides } : {}),
+      ...(item.returnAddress ? { returnAddress: String(item.returnAddress) } : {}),
     };
   }
 

@@ -192,3 +192,90 @@ export function goodsTotal(claim: ClaimRequest): Money {
     claim.order.items.map((i) => times(money(i.unitPrice, currency), i.quantity)),
   );
 }
+
+/**
+ * The order facts the first accepted claim on an order pins: every later claim on the same
+ * (storefront, order id) must state the same, and every bound is computed from these.
+ * `deliveredAt` may be added later if it was absent, never changed.
+ */
+export interface OrderFacts {
+  readonly orderId: string;
+  readonly currency: string;
+  readonly paid: number;
+  readonly shipping: number;
+  readonly placedAt: string;
+  readonly deliveredAt?: string;
+  readonly items: readonly { readonly sku: string; readonly category: string; readonly quantity: number; readonly unitPrice: number }[];
+}
+
+/** The facts a claim states about its order, to pin or to compare with the pinned ones. */
+export function orderFactsOf(claim: ClaimRequest): OrderFacts {
+  const o = claim.order;
+  return {
+    orderId: o.id,
+    currency: o.currency,
+    paid: o.paid,
+    shipping: o.shipping,
+    placedAt: o.placedAt,
+    ...(o.deliveredAt === undefined ? {} : { deliveredAt: o.deliveredAt }),
+    items: o.items.map((i) => ({ sku: i.sku, category: i.category, quantity: i.quantity, unitPrice: i.unitPrice })),
+  };
+}
+
+/** The same instant, however the two timestamps are written (`Z` or `+00:00`, with or without milliseconds). */
+function sameInstant(a: string, b: string): boolean {
+  return Date.parse(a) === Date.parse(b);
+}
+
+/**
+ * Where a claim's order facts differ from the pinned ones, one issue per differing field, by the
+ * request's path (`order.paid`, `order.items[1].unitPrice`). Empty when they agree. A claim that
+ * leaves out a `deliveredAt` the pinned facts have agrees; a different one does not.
+ */
+export function orderFactsConflicts(pinned: OrderFacts, claim: ClaimRequest): Issue[] {
+  const o = claim.order;
+  const issues: Issue[] = [];
+  const differs = (path: string, theirs: string | number, ours: string | number) =>
+    issues.push({ path, message: `is ${JSON.stringify(theirs)}, but the order's first claim said ${JSON.stringify(ours)}` });
+  if (o.currency !== pinned.currency) differs('order.currency', o.currency, pinned.currency);
+  if (o.paid !== pinned.paid) differs('order.paid', o.paid, pinned.paid);
+  if (o.shipping !== pinned.shipping) differs('order.shipping', o.shipping, pinned.shipping);
+  if (!sameInstant(o.placedAt, pinned.placedAt)) differs('order.placedAt', o.placedAt, pinned.placedAt);
+  if (o.deliveredAt !== undefined && pinned.deliveredAt !== undefined && !sameInstant(o.deliveredAt, pinned.deliveredAt)) {
+    differs('order.deliveredAt', o.deliveredAt, pinned.deliveredAt);
+  }
+  o.items.forEach((item, i) => {
+    const line = pinned.items.find((p) => p.sku === item.sku);
+    if (!line) {
+      issues.push({ path: `order.items[${i}].sku`, message: `${item.sku} was not in the order when its first claim was made` });
+      return;
+    }
+    if (item.category !== line.category) differs(`order.items[${i}].category`, item.category, line.category);
+    if (item.quantity !== line.quantity) differs(`order.items[${i}].quantity`, item.quantity, line.quantity);
+    if (item.unitPrice !== line.unitPrice) differs(`order.items[${i}].unitPrice`, item.unitPrice, line.unitPrice);
+  });
+  const missing = pinned.items.filter((p) => !o.items.some((i) => i.sku === p.sku)).map((p) => p.sku);
+  if (missing.length > 0)
+    issues.push({ path: 'order.items', message: `leaves out ${missing.join(', ')}, which the order's first claim listed` });
+  return issues;
+}
+
+/**
+ * The claim with its order's pinned facts in place of what it stated (names stay the claim's):
+ * decisions and bounds are computed from these.
+ */
+export function withPinnedFacts(claim: ClaimRequest, pinned: OrderFacts): ClaimRequest {
+  const deliveredAt = pinned.deliveredAt ?? claim.order.deliveredAt;
+  return {
+    ...claim,
+    order: {
+      ...claim.order,
+      currency: pinned.currency,
+      paid: pinned.paid,
+      shipping: pinned.shipping,
+      placedAt: pinned.placedAt,
+      ...(deliveredAt === undefined ? {} : { deliveredAt }),
+      items: pinned.items.map((p) => ({ ...p, name: claim.order.items.find((i) => i.sku === p.sku)?.name ?? p.sku })),
+    },
+  };
+}

@@ -34,11 +34,55 @@ export const emailCells = [
 ] as const;
 export type EmailCell = (typeof emailCells)[number];
 
-/** Facts a part may be conditioned on. */
-export const emailFacts = ['fault', 'cash', 'credit', 'bonus', 'returned', 'keep', 'replacement', 'deadline', 'alternative'] as const;
+/**
+ * Facts a part may be conditioned on:
+ * - `fault`: the reason is one the shop apologises for; `changedMind`: the customer changed their mind.
+ * - `cash`, `credit`: the decision grants money back, store credit.
+ * - `bonus`: part of the store credit is goodwill (not refund value). What that goodwill is, when it
+ *   is one kind only (from the rules that fired): `bonusForCredit` (the bonus for choosing store
+ *   credit), `apologyCredit` (an apology credit for the shop's fault), `compensation` (goodwill by
+ *   reason, such as a late delivery). `refundCredit`: part of the store credit is refund value.
+ * - `returned`: the goods came back and this is their outcome; `kept`: part of their price was
+ *   kept for the condition they came back in; `awaited`: more of them are still on their way.
+ * - `keep`: the customer keeps the goods; `replacement`: a replacement is sent.
+ * - `deadline`: the return deadline is known; `alternative`: something else is offered.
+ * - Return instructions: `returnAddress` (the shop's return address is known), `shopPaysPostage`
+ *   or `customerPaysPostage`, `conditionDeductions` (the policy keeps part of the price of goods
+ *   that come back used or damaged).
+ * - A return closed at its deadline: `missing` (the units that never arrived are known),
+ *   `refundedPart` (the units that did arrive were refunded).
+ */
+export const emailFacts = [
+  'fault',
+  'changedMind',
+  'cash',
+  'credit',
+  'bonus',
+  'bonusForCredit',
+  'apologyCredit',
+  'compensation',
+  'refundCredit',
+  'returned',
+  'kept',
+  'awaited',
+  'keep',
+  'replacement',
+  'deadline',
+  'alternative',
+  'returnAddress',
+  'shopPaysPostage',
+  'customerPaysPostage',
+  'conditionDeductions',
+  'missing',
+  'refundedPart',
+] as const;
 export type EmailFact = (typeof emailFacts)[number];
 
-/** What each placeholder holds and, for the ones that depend on the decision, the fact that guards it. */
+/**
+ * What each placeholder holds and, for the ones that depend on the decision, the fact that guards
+ * it. An `address` is text from outside over several lines: each line is shown as text on a line
+ * of its own.
+ */
 export const placeholderKinds = {
   name: { kind: 'user' },
   shop: { kind: 'user' },
@@ -48,37 +92,55 @@ export const placeholderKinds = {
   cash: { kind: 'money', guard: 'cash' },
   credit: { kind: 'money', guard: 'credit' },
   bonus: { kind: 'money', guard: 'bonus' },
+  refundCredit: { kind: 'money', guard: 'refundCredit' },
+  kept: { kind: 'money', guard: 'kept' },
+  awaitedItems: { kind: 'user', guard: 'awaited' },
   deadline: { kind: 'date', guard: 'deadline' },
   sendBackDays: { kind: 'count' },
+  returnAddress: { kind: 'address', guard: 'returnAddress' },
+  missingItems: { kind: 'user', guard: 'missing' },
+  refundedPart: { kind: 'money', guard: 'refundedPart' },
   apology: { kind: 'text', guard: 'fault' },
   reason: { kind: 'text' },
   alternative: { kind: 'text', guard: 'alternative' },
-} as const satisfies Record<string, { kind: 'user' | 'money' | 'date' | 'count' | 'text'; guard?: EmailFact }>;
+} as const satisfies Record<string, { kind: 'user' | 'address' | 'money' | 'date' | 'count' | 'text'; guard?: EmailFact }>;
 export type Placeholder = keyof typeof placeholderKinds;
 export type PlaceholderKind = (typeof placeholderKinds)[Placeholder]['kind'];
 
 const everywhere: readonly Placeholder[] = ['name', 'shop', 'order', 'claimId', 'items', 'apology'];
 
-/** Per cell: the placeholders it may use, those it must use, and the facts it always has. */
+/** What an outcome for goods that came back may add: what was kept for their condition, and what is still awaited. */
+const afterReturn: readonly Placeholder[] = ['kept', 'awaitedItems', 'deadline'];
+
+/**
+ * Per cell: the placeholders it may use, those it must use, and the facts it always has. A
+ * required placeholder with a guard of its own must show whenever its fact holds (a part whose
+ * only condition is that fact), so that the return instructions, say, always give the address
+ * when the shop has one.
+ */
 export const cellSpecs: Record<
   EmailCell,
   { allowed: readonly Placeholder[]; required: readonly Placeholder[]; holds: readonly EmailFact[] }
 > = {
   refund_without_return: { allowed: ['cash', 'alternative'], required: ['cash'], holds: ['cash', 'keep'] },
   return_and_refund: {
-    allowed: ['cash', 'credit', 'deadline', 'sendBackDays'],
-    required: ['claimId', 'sendBackDays'],
+    allowed: ['cash', 'credit', 'deadline', 'sendBackDays', 'returnAddress'],
+    required: ['claimId', 'items', 'sendBackDays', 'returnAddress'],
     holds: [],
   },
-  refund_after_return: { allowed: ['cash', 'alternative'], required: ['cash'], holds: ['cash', 'returned'] },
-  replacement: { allowed: ['credit'], required: ['items'], holds: ['replacement'] },
-  store_credit: { allowed: ['credit', 'bonus'], required: ['credit'], holds: ['credit'] },
-  goodwill: { allowed: ['credit'], required: ['credit'], holds: ['credit'] },
+  refund_after_return: { allowed: ['cash', 'alternative', ...afterReturn], required: ['cash'], holds: ['cash', 'returned'] },
+  replacement: { allowed: ['credit', 'bonus', 'awaitedItems', 'deadline'], required: ['items'], holds: ['replacement'] },
+  store_credit: { allowed: ['credit', 'bonus', 'refundCredit', ...afterReturn], required: ['credit'], holds: ['credit'] },
+  goodwill: { allowed: ['credit', 'bonus'], required: ['credit'], holds: ['credit'] },
   apology: { allowed: [], required: [], holds: [] },
-  cash_and_credit: { allowed: ['cash', 'credit', 'bonus', 'alternative'], required: ['cash', 'credit'], holds: ['cash', 'credit'] },
+  cash_and_credit: {
+    allowed: ['cash', 'credit', 'bonus', 'refundCredit', 'alternative', ...afterReturn],
+    required: ['cash', 'credit'],
+    holds: ['cash', 'credit'],
+  },
   rejection: { allowed: ['reason', 'alternative'], required: ['reason', 'alternative'], holds: ['alternative'] },
   more_time: { allowed: [], required: [], holds: [] },
-  return_not_received: { allowed: ['deadline'], required: [], holds: [] },
+  return_not_received: { allowed: ['deadline', 'missingItems', 'refundedPart'], required: [], holds: [] },
 };
 
 /** A condition: a fact, or `!fact` for its absence. */
@@ -266,7 +328,15 @@ function checkCell(cell: EmailCell, template: Partial<CellTemplate>, path: (stri
     });
   });
   for (const name of spec.required) {
-    if (!unconditional.has(name)) problems.push({ path: [...path, 'body'], message: `must use {${name}} in a part that always shows` });
+    if (unconditional.has(name)) continue;
+    const guard = (placeholderKinds as Record<string, { guard?: EmailFact }>)[name]?.guard;
+    problems.push({
+      path: [...path, 'body'],
+      message:
+        guard && !spec.holds.includes(guard)
+          ? `must use {${name}} in a part with "if": "${guard}" and no other condition, so that it shows whenever it is known`
+          : `must use {${name}} in a part that always shows`,
+    });
   }
 }
 

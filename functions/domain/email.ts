@@ -25,7 +25,7 @@ import { eo } from './emails/eo.ts';
 import { ru } from './emails/ru.ts';
 import { uk } from './emails/uk.ts';
 import type { StoredDecision } from './ledger.ts';
-import { formatMoney, type Money } from './money.ts';
+import { formatMoney, type Money, subtract } from './money.ts';
 
 /** An email ready to send: subject, plain text and simple HTML. */
 export interface EmailContent {
@@ -97,10 +97,20 @@ export function emailLocale(tag: string): { readonly language: EmailLocale; read
 }
 
 /**
- * The one place that decides which email a customer gets: from the step that sends it and the
- * claim's current decision to one cell of the wording.
+ * Whether an outcome is for goods that came back: a decision that waited for them, or one graded
+ * from what arrived (its `return-graded` rules, or the `graded` facts the step passes).
  */
-export function emailCell(kind: CustomerEmailKind, decision: StoredDecision | undefined): EmailCell {
+export function cameBack(decision: StoredDecision | undefined, graded?: CustomerEmailArgs['graded']): boolean {
+  if (decision === undefined || decision.outcome === 'rejected') return false;
+  return decision.returnRequired || graded !== undefined || decision.rules.some((r) => r.id === 'return-graded');
+}
+
+/**
+ * The one place that decides which email a customer gets: from the step that sends it and the
+ * claim's current decision to one cell of the wording. `returned` says the outcome is for goods
+ * that came back ({@link cameBack}).
+ */
+export function emailCell(kind: CustomerEmailKind, decision: StoredDecision | undefined, returned = cameBack(decision)): EmailCell {
   if (kind === 'return_instructions') return 'return_and_refund';
   if (kind === 'return_not_received') return 'return_not_received';
   if (kind === 'needs_more_time') return 'more_time';
@@ -109,7 +119,7 @@ export function emailCell(kind: CustomerEmailKind, decision: StoredDecision | un
   const cash = decision.cash.amount > 0;
   const credit = decision.storeCredit.amount > 0;
   if (cash && credit) return 'cash_and_credit';
-  if (cash) return decision.returnRequired ? 'refund_after_return' : 'refund_without_return';
+  if (cash) return returned ? 'refund_after_return' : 'refund_without_return';
   if (credit) return decision.outcome === 'store_credit' ? 'store_credit' : 'goodwill';
   // Nothing granted beyond words (an apology asked for, or an amount lowered to nothing).
   return 'apology';
@@ -158,6 +168,36 @@ export interface CustomerEmailArgs {
   readonly deadline?: string;
   /** The storefront's wording overrides (validated again here; invalid ones are ignored). */
   readonly overrides?: EmailOverrides | undefined;
+  /**
+   * Return instructions: the storefront's return address as its settings hold it, one line per
+   * line. Without it, the customer is asked to reply (the email's Reply-To is the shop) before
+   * sending anything.
+   */
+  readonly returnAddress?: string;
+  /** Return instructions: who pays the postage of this return (the policy's `returnShippingPaidBy`). */
+  readonly postagePaidBy?: 'shop' | 'customer';
+  /**
+   * Return instructions: true when the policy keeps part of the price of a unit that comes back
+   * used or damaged for this claim's reason (its `returnGrading` refunds less than 100 %).
+   */
+  readonly conditionDeductions?: boolean;
+  /**
+   * An outcome for goods that came back and were graded: `kept` is what was deducted for the
+   * condition they arrived in (zero when nothing was).
+   */
+  readonly graded?: { readonly kept: Money };
+  /** An outcome for part of a return: the authorised units still on their way (with `deadline`). */
+  readonly awaitedItems?: readonly ReturnedItem[];
+  /** Return not received: the units that had not arrived by the deadline. */
+  readonly missingItems?: readonly ReturnedItem[];
+  /** Return not received: what was already refunded (cash and credit) for the units that did arrive. */
+  readonly refundedPart?: Money;
+}
+
+/** Units of one order line, by the name the order gives it. */
+export interface ReturnedItem {
+  readonly name: string;
+  readonly quantity: number;
 }
 
 /**
@@ -171,7 +211,8 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   const { claim, decision } = args;
   const { language, intl } = emailLocale(claim.customer.locale);
   const wording = withOverrides(builtInWording[language], language, args.overrides);
-  const cell = emailCell(kind, decision);
+  const returned = kind === 'outcome' && cameBack(decision, args.graded);
+  const cell = emailCell(kind, decision, returned);
   const template = wording.cells[cell];
 
   const reason = claim.complaint.reason;
@@ -180,7 +221,14 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   const cash = granted ? decision.cash : undefined;
   const credit = granted ? decision.storeCredit : undefined;
   const bonus = granted ? decision.goodwill : undefined;
+  // Store credit given instead of cash: the credit less its goodwill.
+  const refundCredit = credit && bonus ? subtract(credit, bonus) : undefined;
+  const kept = args.graded?.kept;
   const deadline = args.deadline === undefined ? undefined : formatDate(args.deadline, intl, wording.datePattern);
+  const returnAddress = args.returnAddress === undefined ? '' : addressOf(args.returnAddress);
+  const missing = args.missingItems?.filter((i) => i.quantity > 0) ?? [];
+  const awaited = args.awaitedItems?.filter((i) => i.quantity > 0) ?? [];
+  const refundedPart = args.refundedPart && args.refundedPart.amount > 0 ? args.refundedPart : undefined;
   const alternative: AlternativeId | undefined =
     cell === 'rejection'
       ? rejectionAlternative(decision)
@@ -190,14 +238,32 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
 
   const facts = new Set<EmailFact>();
   if (fault) facts.add('fault');
+  if (reason === 'changed_mind') facts.add('changedMind');
   if (cash && cash.amount > 0) facts.add('cash');
-  if (credit && credit.amount > 0) facts.add('credit');
-  if (credit && credit.amount > 0 && bonus && bonus.amount > 0) facts.add('bonus');
-  if (granted && kind === 'outcome' && decision.returnRequired) facts.add('returned');
-  if (granted && !decision.returnRequired) facts.add('keep');
+  if (credit && credit.amount > 0) {
+    facts.add('credit');
+    if (refundCredit && refundCredit.amount > 0) facts.add('refundCredit');
+    if (bonus && bonus.amount > 0) {
+      facts.add('bonus');
+      const kinds = goodwillKinds(decision as StoredDecision, reason);
+      // Name what the goodwill is only when it is one thing; a mix is worded as goodwill in general.
+      const [only] = kinds;
+      if (kinds.size === 1 && only) facts.add(only);
+    }
+  }
+  if (returned) facts.add('returned');
+  if (returned && kept && kept.amount > 0) facts.add('kept');
+  if (returned && awaited.length > 0) facts.add('awaited');
+  if (granted && !decision.returnRequired && !returned) facts.add('keep');
   if (granted && decision.outcome === 'replacement') facts.add('replacement');
   if (deadline !== undefined) facts.add('deadline');
   if (alternative !== undefined) facts.add('alternative');
+  if (returnAddress !== '') facts.add('returnAddress');
+  if (args.postagePaidBy === 'shop') facts.add('shopPaysPostage');
+  if (args.postagePaidBy === 'customer') facts.add('customerPaysPostage');
+  if (args.conditionDeductions === true) facts.add('conditionDeductions');
+  if (missing.length > 0) facts.add('missing');
+  if (refundedPart) facts.add('refundedPart');
 
   const fmt = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m, intl));
   const values: Partial<Record<Placeholder, string>> = {
@@ -205,10 +271,16 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
     shop: plainText(args.shopName),
     order: plainText(claim.order.id),
     claimId: plainText(args.claimId),
-    items: itemsOf(claim, intl),
+    items: itemsOf(claim, decision, intl),
     cash: fmt(cash),
     credit: fmt(credit),
     bonus: fmt(bonus),
+    refundCredit: fmt(refundCredit),
+    kept: fmt(kept),
+    awaitedItems: listOf(awaited, intl),
+    missingItems: listOf(missing, intl),
+    refundedPart: fmt(refundedPart),
+    returnAddress,
     deadline,
     sendBackDays: plural(args.sendBackDays ?? 30, wording.days, intl),
     apology: fault ? wording.apologies[reason as FaultReason] : undefined,
@@ -313,6 +385,12 @@ function asHtml(segments: readonly Segment[]): string {
       if (s.kind === 'money') return `<strong style="${page.money}">${escaped}</strong>`;
       // Values from outside are isolated, so their direction cannot spill into the wording.
       if (s.kind === 'user') return `<bdi>${escaped}</bdi>`;
+      // An address keeps its lines: each is isolated on its own.
+      if (s.kind === 'address')
+        return s.text
+          .split('\n')
+          .map((line) => `<bdi>${escapeHtml(line)}</bdi>`)
+          .join('<br>');
       return escaped;
     })
     .join('');
@@ -338,15 +416,51 @@ export function formatDate(iso: string, intl: string, pattern?: string): string 
     .replace('{year}', parts.year ?? '');
 }
 
-/** The claimed items in words: `1 × Chocolate box and 2 × Candles`. */
-function itemsOf(claim: ClaimRequest, intl: string): string {
-  const lines = claim.complaint.items.map((c) => {
-    const name = claim.order.items.find((i) => i.sku === c.sku)?.name ?? c.sku;
-    return `${c.quantity} × ${plainText(name)}`;
-  });
+/**
+ * The items in words: `1 × Chocolate box and 2 × Candles`. The units the decision covers (a claim
+ * may cover fewer than it asked for, and a graded round only the units that came back), or the
+ * claimed ones when it covers none.
+ */
+function itemsOf(claim: ClaimRequest, decision: StoredDecision | undefined, intl: string): string {
+  // A decision stored before decisions listed their units has none.
+  const units: readonly { sku: string; quantity: number }[] = decision?.units?.length ? decision.units : claim.complaint.items;
+  return listOf(
+    units.map((u) => ({ name: claim.order.items.find((i) => i.sku === u.sku)?.name ?? u.sku, quantity: u.quantity })),
+    intl,
+  );
+}
+
+/** Items as a list in the locale's words: `1 × Kettle and 2 × Cups`. */
+function listOf(items: readonly ReturnedItem[], intl: string): string {
+  const lines = items.map((i) => `${i.quantity} × ${plainText(i.name)}`);
   try {
     return new Intl.ListFormat(intl, { type: 'conjunction' }).format(lines);
   } catch {
     return lines.join(', ');
   }
+}
+
+/** A multi-line address from the shop's settings: each line as plain text, empty lines left out, joined by line breaks. */
+function addressOf(address: string): string {
+  return address
+    .split(/\r\n|[\n\r\v\f\u0085\u2028\u2029]/)
+    .map(plainText)
+    .filter((line) => line !== '')
+    .join('\n');
+}
+
+/**
+ * What a decision's goodwill is, from the rules that fired: the bonus for choosing store credit,
+ * an apology credit, or goodwill by reason (compensation, such as for a late delivery).
+ */
+function goodwillKinds(decision: StoredDecision, reason: string): Set<'bonusForCredit' | 'apologyCredit' | 'compensation'> {
+  const kinds = new Set<'bonusForCredit' | 'apologyCredit' | 'compensation'>();
+  const byReason = `goodwill-${reason.replace(/_/g, '-')}`;
+  if (decision.orderGoodwill !== undefined) kinds.add('compensation');
+  for (const rule of decision.rules) {
+    if (rule.id === 'store-credit-bonus') kinds.add('bonusForCredit');
+    if (rule.id === 'apology-credit') kinds.add('apologyCredit');
+    if (rule.id === byReason) kinds.add('compensation');
+  }
+  return kinds;
 }

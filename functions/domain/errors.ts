@@ -6,6 +6,7 @@
 export const ErrorNames = {
   InvalidRequestError: 'InvalidRequestError',
   UnprocessableClaimError: 'UnprocessableClaimError',
+  OrderFactsConflictError: 'OrderFactsConflictError',
   UnauthorizedError: 'UnauthorizedError',
   NotFoundError: 'NotFoundError',
   PayloadTooLargeError: 'PayloadTooLargeError',
@@ -49,6 +50,20 @@ export class InvalidRequestError extends DomainError {
 /** The request is well-formed but its facts contradict each other. Maps to 422. */
 export class UnprocessableClaimError extends DomainError {
   override readonly name = ErrorNames.UnprocessableClaimError;
+  constructor(
+    message: string,
+    readonly issues: readonly Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A claim's order facts differ from those the order's first accepted claim pinned; `issues`
+ * names each differing field. Maps to 422 `order_facts_conflict`.
+ */
+export class OrderFactsConflictError extends DomainError {
+  override readonly name = ErrorNames.OrderFactsConflictError;
   constructor(
     message: string,
     readonly issues: readonly Issue[] = [],

@@ -1,4 +1,4 @@
-import type { CustomerHistory } from './decide.ts';
+import type { CoveredBy, CustomerHistory } from './decide.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { type Money, money } from './money.ts';
 import type { Policy } from './policy.ts';
@@ -15,6 +15,13 @@ export function customerHistory(args: {
   now: Date;
   currentClaimId: string;
   orderGranted: Money;
+  /** The order's coverage as stored (by key, units per claim); this claim's own holding is left out. */
+  coverage?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * The customer's goodwill grants as the stored budget keeps them (the total the conditional
+   * write enforces). Without them, goodwill is counted from the ledger's `credit_issued` entries.
+   */
+  goodwillGrants?: readonly { readonly grantId: string; readonly amount: number; readonly at: string }[];
 }): CustomerHistory {
   const { entries, policy, now, currentClaimId } = args;
   const currency = args.orderGranted.currency;
@@ -59,9 +66,22 @@ export function customerHistory(args: {
 
   const budgetDays = policy.risk.goodwillBudget?.days ?? 365;
   let goodwill = 0;
-  for (const e of entries) {
-    if (e.type !== 'credit_issued' || Date.parse(e.at) < since(budgetDays) || e.currency !== currency) continue;
-    goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit, 0);
+  if (args.goodwillGrants) {
+    for (const g of args.goodwillGrants) {
+      const own = g.grantId.split('#')[0] === currentClaimId;
+      if (!own && Date.parse(g.at) >= since(budgetDays)) goodwill += g.amount;
+    }
+  } else {
+    for (const e of entries) {
+      if (e.type !== 'credit_issued' || Date.parse(e.at) < since(budgetDays) || e.currency !== currency) continue;
+      goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit, 0);
+    }
+  }
+  const covered: Record<string, CoveredBy> = {};
+  for (const [key, holders] of Object.entries(args.coverage ?? {})) {
+    const others = Object.entries(holders).filter(([id, n]) => id !== currentClaimId && n > 0);
+    if (others.length === 0) continue;
+    covered[key] = { units: others.reduce((a, [, n]) => a + n, 0), claims: others.map(([id]) => id).sort() };
   }
   return {
     claimsInWindow,
@@ -69,5 +89,6 @@ export function customerHistory(args: {
     refundRate: { concludedClaims, claimsWithMoney },
     goodwillSpent: money(goodwill, currency),
     orderGranted: args.orderGranted,
+    covered,
   };
 }

@@ -26,12 +26,15 @@ export interface StoredOrderTotal {
 /** The entry types that move money onto an order's running total. */
 export const moneyEntryTypes = ['refund_settled', 'credit_issued'] as const;
 
-/** The amount a `refund_settled` or `credit_issued` entry granted (minor units), else 0. */
+/** The refund value a `refund_settled` or `credit_issued` entry granted (minor units, goodwill left out), else 0. */
 export function grantedBy(entry: LedgerEntry): number {
   if (entry.type !== 'refund_settled' && entry.type !== 'credit_issued') return 0;
-  const data = entry.data as { amount?: { amount?: unknown } } | undefined;
+  const data = entry.data as { amount?: { amount?: unknown }; goodwill?: { amount?: unknown } } | undefined;
   const amount = data?.amount?.amount;
-  return typeof amount === 'number' ? amount : Number.NaN;
+  // Goodwill (bonus, compensation, apology) is outside the order's refund cap: the running total
+  // counts refund value only, so the audit does too.
+  const goodwill = entry.type === 'credit_issued' ? (data?.goodwill?.amount ?? 0) : 0;
+  return typeof amount === 'number' && typeof goodwill === 'number' ? amount - goodwill : Number.NaN;
 }
 
 /**

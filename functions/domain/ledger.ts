@@ -56,9 +56,73 @@ export type Actor =
 /** JSON values as stored in an entry's data. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** What a use case asks to append; the ledger adds sequence, time and hashes. */
-export interface EntryDraft {
-  readonly type: EntryType;
+/** Money as stored in entry data. */
+interface StoredMoney {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/** A decision's proposal as an approval round records it. */
+interface Proposal {
+  readonly cash: StoredMoney;
+  readonly storeCredit: StoredMoney;
+}
+
+/** The units one line of a return authorisation or report names. */
+interface UnitLine {
+  readonly sku: string;
+  readonly quantity: number;
+}
+
+/**
+ * What each type of entry records in its `data`. The ledger stores it as JSON; readers narrow an
+ * entry by its `type` and read typed fields, with no casts.
+ */
+export interface EntryDataByType {
+  received: { readonly claim: ClaimRequest; readonly idempotencyKey: string };
+  decided: {
+    readonly decision: Decision;
+    /** What the decision knew of the customer and order (absent on a graded round). */
+    readonly history?: Json;
+    /** A graded round: the goods that came back, graded by their condition. */
+    readonly graded?: true;
+    readonly returned?: readonly ReturnedLine[];
+    /** What this round's units would have refunded had they all come back as new. */
+    readonly ungraded?: StoredMoney;
+  };
+  approval_requested: {
+    readonly round: number;
+    readonly role: Role;
+    readonly approvers: readonly string[];
+    readonly deadline: string;
+    readonly proposal: Proposal;
+  };
+  approved: {
+    readonly round: number;
+    readonly note: string;
+    readonly proposal: Proposal;
+    readonly approved: { readonly cash: StoredMoney; readonly storeCredit: StoredMoney; readonly goodwill: StoredMoney };
+  };
+  rejected: { readonly by?: 'policy'; readonly round?: number; readonly note?: string; readonly proposal?: Proposal };
+  escalated: { readonly round: number; readonly from: Role; readonly to: Role | null; readonly reason?: 'approval_timed_out' };
+  settlement_refused: { readonly reason: string; readonly requested: StoredMoney };
+  return_authorised: { readonly deadline: string; readonly items: readonly UnitLine[] };
+  return_received: {
+    readonly items: readonly (UnitLine & { readonly condition?: ReturnedLine['condition'] })[];
+    readonly receivedAt: string;
+    /** Older reports gave one condition for every item. */
+    readonly condition?: ReturnedLine['condition'];
+    readonly tracking?: string;
+  };
+  refund_settled: { readonly amount: StoredMoney; readonly method: 'original_payment' };
+  credit_issued: { readonly amount: StoredMoney; readonly goodwill: StoredMoney };
+  email_sent: { readonly kind: string; readonly to: string; readonly subject: string; readonly messageId: string };
+  closed: { readonly reason: 'return_not_received'; readonly items?: readonly UnitLine[] };
+  failed: { readonly error: string; readonly cause: string };
+}
+
+interface DraftFields<T extends EntryType> {
+  readonly type: T;
   /**
    * Names this step within the claim (`decided`, `approval-decision#1`). Appending a step that is
    * already recorded returns the recorded entry instead of writing again, so retries are safe.
@@ -67,12 +131,15 @@ export interface EntryDraft {
   readonly status: ClaimStatus;
   readonly actor: Actor;
   readonly policyVersion: number | null;
-  readonly data: { readonly [key: string]: Json };
+  readonly data: EntryDataByType[T];
   readonly postings?: readonly Posting[];
 }
 
-/** An appended, hash-chained ledger entry. Never updated, never deleted. */
-export interface LedgerEntry extends EntryDraft {
+/** What a use case asks to append; the ledger adds sequence, time and hashes. */
+export type EntryDraft = { [T in EntryType]: DraftFields<T> }[EntryType];
+
+/** The fields the ledger adds to a draft. */
+interface EntryFields {
   readonly claimId: string;
   readonly seq: number;
   readonly at: string;
@@ -85,6 +152,22 @@ export interface LedgerEntry extends EntryDraft {
   readonly prevHash: string;
   /** SHA-256 (hex) of this entry's canonical serialisation without `hash`. */
   readonly hash: string;
+}
+
+/** An appended, hash-chained ledger entry. Never updated, never deleted. */
+export type LedgerEntry = { [T in EntryType]: DraftFields<T> & EntryFields }[EntryType];
+
+/** An appended entry of one type. */
+export type EntryOf<T extends EntryType> = Extract<LedgerEntry, { type: T }>;
+
+/** The entries of one type, narrowed. */
+export function entriesOf<T extends EntryType>(entries: readonly LedgerEntry[], type: T): EntryOf<T>[] {
+  return entries.filter((e): e is EntryOf<T> => e.type === type);
+}
+
+/** The return deadline the claim's first return authorisation set (ISO), if it has one. */
+export function returnDeadline(entries: readonly LedgerEntry[]): string | undefined {
+  return entriesOf(entries, 'return_authorised')[0]?.data.deadline;
 }
 
 /** The claim an entry belongs to. */
@@ -125,14 +208,11 @@ export function entryHash(entry: Omit<LedgerEntry, 'hash'> & { hash?: string }):
 export function chainEntry(claim: ClaimRef, previous: LedgerEntry | undefined, draft: EntryDraft, at: Date): LedgerEntry {
   const postings = draft.postings ?? [];
   assertBalanced(postings);
-  const body: Omit<LedgerEntry, 'hash'> = {
+  // The draft is spread whole so that its type and data stay paired (one entry type each).
+  const { postings: _given, ...fields } = draft;
+  const body = {
     ...claim,
-    type: draft.type,
-    step: draft.step,
-    status: draft.status,
-    actor: draft.actor,
-    policyVersion: draft.policyVersion,
-    data: draft.data,
+    ...fields,
     postings,
     seq: previous === undefined ? 1 : previous.seq + 1,
     at: at.toISOString(),
@@ -194,26 +274,22 @@ export function settlementPostings(cash: Money, refundCredit: Money, goodwillCre
 /** A decision as stored in a `decided` entry: the decision itself, as JSON. */
 export type StoredDecision = Decision;
 
-/** Stores a decision as entry data. */
-export function decisionData(d: Decision): { [key: string]: Json } {
-  return { decision: JSON.parse(JSON.stringify(d)) as Json };
+/** Stores a decision as entry data: a plain copy, as it will read back from the ledger. */
+export function decisionData(d: Decision): { decision: Decision } {
+  return { decision: structuredClone(d) };
 }
 
 /** The claim request recorded by the `received` entry. */
 export function claimOf(entries: readonly LedgerEntry[]): ClaimRequest | undefined {
-  const received = entries.find((e) => e.type === 'received');
-  return received?.data.claim as unknown as ClaimRequest | undefined;
+  return entriesOf(entries, 'received')[0]?.data.claim;
 }
 
 /** The latest decision, as amended by an approver who approved a lower amount. */
 export function currentDecision(entries: readonly LedgerEntry[]): StoredDecision | undefined {
   let decision: StoredDecision | undefined;
   for (const e of entries) {
-    if (e.type === 'decided') decision = e.data.decision as unknown as StoredDecision;
-    if (e.type === 'approved' && decision) {
-      const approved = e.data.approved as unknown as { cash: Money; storeCredit: Money; goodwill: Money } | undefined;
-      if (approved) decision = { ...decision, ...approved };
-    }
+    if (e.type === 'decided') decision = e.data.decision;
+    if (e.type === 'approved' && decision && e.data.approved) decision = { ...decision, ...e.data.approved };
     if (e.type === 'rejected' && decision) {
       decision = {
         ...decision,
@@ -236,4 +312,55 @@ export function sinceLastDecision(entries: readonly LedgerEntry[]): readonly Led
 /** The claim's status: the status recorded by its latest entry. */
 export function statusOf(entries: readonly LedgerEntry[]): ClaimStatus | undefined {
   return entries.at(-1)?.status;
+}
+
+/** Units the storefront reported back, each with the condition it arrived in. */
+export interface ReturnedLine {
+  readonly sku: string;
+  readonly quantity: number;
+  readonly condition: 'as_new' | 'used' | 'damaged';
+}
+
+/** The units one `return_received` entry reports (older entries gave one condition for all). */
+export function returnedLinesOf(entry: EntryOf<'return_received'>): ReturnedLine[] {
+  const fallback = entry.data.condition ?? 'as_new';
+  return entry.data.items.map((i) => ({ sku: i.sku, quantity: i.quantity, condition: i.condition ?? fallback }));
+}
+
+/** Every unit reported back so far, report by report. */
+export function allReturned(entries: readonly LedgerEntry[]): ReturnedLine[] {
+  return entriesOf(entries, 'return_received').flatMap(returnedLinesOf);
+}
+
+/** Whether a `decided` entry grades returned goods (a later round of a claim whose goods came back). */
+export function isGraded(entry: LedgerEntry): entry is EntryOf<'decided'> {
+  return entry.type === 'decided' && entry.data.graded === true;
+}
+
+/**
+ * The decision that authorised the claim's return, as an approver amended it: the current
+ * decision up to the first graded one. Undefined when no decision asked for the goods back.
+ */
+export function authorisingDecision(entries: readonly LedgerEntry[]): StoredDecision | undefined {
+  const firstGraded = entries.findIndex(isGraded);
+  const decision = currentDecision(firstGraded < 0 ? entries : entries.slice(0, firstGraded));
+  return decision?.returnRequired ? decision : undefined;
+}
+
+/** Units by sku: the sum of the lines given. */
+export function unitsBySku(lines: readonly { sku: string; quantity: number }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of lines) out.set(l.sku, (out.get(l.sku) ?? 0) + l.quantity);
+  return out;
+}
+
+/**
+ * The authorised units that have not come back yet (authorised minus every report so far), by
+ * sku; empty when the claim asked for no return or everything arrived.
+ */
+export function outstandingUnits(entries: readonly LedgerEntry[]): { sku: string; quantity: number }[] {
+  const authorised = authorisingDecision(entries);
+  if (!authorised) return [];
+  const back = unitsBySku(allReturned(entries));
+  return authorised.units.map((u) => ({ sku: u.sku, quantity: u.quantity - (back.get(u.sku) ?? 0) })).filter((u) => u.quantity > 0);
 }

@@ -211,3 +211,34 @@ export function parseMajorUnits(text: string, currency: string): Money | undefin
   const amount = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
   return Number.isSafeInteger(amount) ? { amount, currency } : undefined;
 }
+
+/**
+ * Splits `total` into parts in proportion to `weights` (list prices, say), exactly: the parts sum
+ * to `total`, none is negative, and each is within one minor unit of its exact share. It is the
+ * largest-remainder method: every part gets the floor of its share, and the minor units left over
+ * go one each to the parts with the largest remainders, the earlier part first on a tie, so the
+ * same inputs always split the same way. When every weight is zero the parts are equal shares.
+ */
+export function allocate(total: Money, weights: readonly number[]): Money[] {
+  assertMinorUnits(total.amount);
+  if (total.amount < 0) throw new RangeError(`Only a non-negative amount can be allocated; got ${total.amount}`);
+  for (const w of weights) {
+    if (!Number.isSafeInteger(w) || w < 0) throw new RangeError(`Allocation weights are non-negative whole numbers; got ${w}`);
+  }
+  if (weights.length === 0) {
+    if (total.amount !== 0) throw new RangeError('An amount cannot be allocated over no parts');
+    return [];
+  }
+  const ws = weights.every((w) => w === 0) ? weights.map(() => 1n) : weights.map(BigInt);
+  const whole = ws.reduce((a, w) => a + w, 0n);
+  const t = BigInt(total.amount);
+  const parts = ws.map((w) => (t * w) / whole);
+  let left = t - parts.reduce((a, p) => a + p, 0n);
+  const byRemainder = ws.map((w, i) => ({ i, r: (t * w) % whole })).sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (const { i } of byRemainder) {
+    if (left === 0n) break;
+    parts[i] = (parts[i] ?? 0n) + 1n;
+    left -= 1n;
+  }
+  return parts.map((p) => money(Number(p), total.currency));
+}

@@ -7,6 +7,7 @@ import {
   InvalidRequestError,
   type Issue,
   NotFoundError,
+  OrderFactsConflictError,
   PayloadTooLargeError,
   PolicyNotFoundError,
   UnauthorizedError,
@@ -142,6 +143,7 @@ export function errorResponse(err: unknown, requestId: string): HttpResult {
     if (err instanceof PayloadTooLargeError) return json(413, errorBody('payload_too_large', err.message));
     if (err instanceof UnsupportedMediaTypeError) return json(415, errorBody('unsupported_media_type', err.message));
     if (err instanceof UnprocessableClaimError) return json(422, errorBody('unprocessable', err.message, err.issues));
+    if (err instanceof OrderFactsConflictError) return json(422, errorBody('order_facts_conflict', err.message, err.issues));
   }
   const correlationId = requestId || randomUUID();
   logger.error('Unhandled error', { correlationId, error: err as Error });

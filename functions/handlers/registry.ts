@@ -82,7 +82,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'Assess',
     entry: 'functions/handlers/assess.ts',
     aslPlaceholder: 'AssessFunctionArn',
-    access: { ledger: 'append', state: 'read', mail: false, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
   },
   {
     id: 'RequestApproval',
@@ -112,7 +112,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'CloseUnreturned',
     entry: 'functions/handlers/close-unreturned.ts',
     aslPlaceholder: 'CloseUnreturnedFunctionArn',
-    access: { ledger: 'append', state: 'read', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
   },
   {
     id: 'Conclude',

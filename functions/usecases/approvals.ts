@@ -14,17 +14,19 @@ import { decisionValue } from '#domain/decide.ts';
 import { customerEmail } from '#domain/email.ts';
 import { ApprovalAnsweredError, ClaimNotFoundError, PolicyNotFoundError, TransientError } from '#domain/errors.ts';
 import { customerHistory } from '#domain/history.ts';
-import { currentDecision, type StoredDecision, statusOf } from '#domain/ledger.ts';
-import { formatMoney, type Money, min, money, parseMajorUnits, subtract } from '#domain/money.ts';
-import { type Policy, type Role, type Tier, tierAbove, tierFor } from '#domain/policy.ts';
+import { currentDecision, entriesOf, type LedgerEntry, type StoredDecision, statusOf } from '#domain/ledger.ts';
+import { formatMoney, type Money, min, parseMajorUnits, subtract } from '#domain/money.ts';
+import { type Policy, type Role, tierAbove, tierFor } from '#domain/policy.ts';
+import { approvalWaitHours, historyLookbackDays, returnWaitSeconds, tierLimitFor } from '#domain/policy-terms.ts';
 import type { ApprovalUse, Deps, PendingCallback } from '#ports';
+import { concludeStep } from './assess-claim.ts';
 import { type ApprovalStep, emailShop, type FlowState, type LoadedClaim, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The approval step for a tier: its round, its role and its wait split around the reminder. */
-export function approvalStep(round: number, role: Role, tier: Tier | undefined): ApprovalStep {
-  return { round, role, ...approvalSchedule(tier?.waitHours ?? 48) };
+export function approvalStep(round: number, role: Role, policy: Policy): ApprovalStep {
+  return { round, role, ...approvalSchedule(approvalWaitHours(policy, role)) };
 }
 
 type WaitDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'secrets' | 'clock' | 'mailFrom' | 'publicUrl'>;
@@ -68,12 +70,12 @@ async function waitForApprovers(input: WaitInput, deps: WaitDeps, kind: 'request
   const decision = currentDecision(loaded.entries);
   if (!decision) throw new Error(`Claim ${input.claimId} has no decision to approve`);
   const { round, role } = input.approval;
-  const requested = loaded.entries.find((e) => e.step === `approval-requested#${round}`);
+  const requested = entriesOf(loaded.entries, 'approval_requested').find((e) => e.step === `approval-requested#${round}`);
   if (kind === 'reminder' && !requested) throw new Error(`Claim ${input.claimId} has no approval round ${round} to remind of`);
   // The request fixes the round's approvers and deadline; a reminder or a resumed wait keeps them.
-  const approvers = requested ? recordedApprovers(requested.data.approvers) : (tierFor(policy.policy, role)?.approvers ?? []);
+  const approvers = requested ? requested.data.approvers : (tierFor(policy.policy, role)?.approvers ?? []);
   const deadline = requested
-    ? String(requested.data.deadline)
+    ? requested.data.deadline
     : new Date(deps.clock.now().getTime() + input.approval.waitSeconds * 1000).toISOString();
   await deps.state.putCallback({
     claimId: input.claimId,
@@ -138,24 +140,16 @@ async function waitForApprovers(input: WaitInput, deps: WaitDeps, kind: 'request
   }
 }
 
-function recordedApprovers(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((a): a is string => typeof a === 'string') : [];
-}
-
-function returnWaitSeconds(policy: Policy): number {
-  return (policy.returns.sendBackDays * DAY_MS) / 1000;
-}
-
 /** Where a claim goes once its round is answered: the return first, or straight to Conclude. */
 function nextAfterAnswer(
   ids: { claimId: string; storefrontId: string },
   answer: 'approve' | 'reject',
   decision: StoredDecision,
   returnWait: number,
+  entries: readonly LedgerEntry[],
 ): FlowState {
-  return answer === 'approve' && decision.returnRequired
-    ? { ...ids, next: 'return', returnWaitSeconds: returnWait }
-    : { ...ids, next: 'conclude' };
+  if (answer === 'approve' && decision.returnRequired) return { ...ids, next: 'return', returnWaitSeconds: returnWait };
+  return { ...ids, next: answer === 'approve' ? concludeStep(entries) : 'conclude' };
 }
 
 /**
@@ -184,7 +178,7 @@ export async function escalate(
   if (use) {
     const answered = loaded.entries.some((e) => e.step === `approval-decision#${round}`);
     if (!answered || !decision) throw new TransientError(`The answer to round ${round} of claim ${input.claimId} is still being recorded`);
-    return nextAfterAnswer(base, use.decision, decision, returnWaitSeconds(policy.policy));
+    return nextAfterAnswer(base, use.decision, decision, returnWaitSeconds(policy.policy), loaded.entries);
   }
   const above = tierAbove(policy.policy, input.approval.role);
   await record(deps, loaded, {
@@ -201,7 +195,7 @@ export async function escalate(
     },
   });
   if (above) {
-    return { ...base, next: 'approval', approval: approvalStep(round + 1, above.role, above) };
+    return { ...base, next: 'approval', approval: approvalStep(round + 1, above.role, policy.policy) };
   }
   await sendOnce(deps, loaded, {
     step: 'email:needs-more-time',
@@ -286,12 +280,16 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
   if (!decision || !policy) return { ok: false, problem: 'ended' };
   const now = deps.clock.now();
   const [customerEntries, orderGranted, storefront] = await Promise.all([
-    deps.ledger.customerEntries(loaded.ref.storefrontId, loaded.ref.customerId, new Date(now.getTime() - 365 * DAY_MS)),
+    deps.ledger.customerEntries(
+      loaded.ref.storefrontId,
+      loaded.ref.customerId,
+      new Date(now.getTime() - historyLookbackDays(policy.policy) * DAY_MS),
+    ),
     deps.state.orderGranted(loaded.ref.storefrontId, loaded.ref.orderId, loaded.ref.currency),
     deps.state.storefront(loaded.ref.storefrontId),
   ]);
   const history = customerHistory({ entries: customerEntries, policy: policy.policy, now, currentClaimId: grant.claimId, orderGranted });
-  const tierLimit = tierFor(policy.policy, grant.role)?.limit ?? null;
+  const limit = tierLimitFor(policy.policy, grant.role, loaded.ref.currency);
   return {
     ok: true,
     loaded,
@@ -302,7 +300,7 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
       claim: loaded.claim,
       decision,
       history,
-      limit: tierLimit === null ? null : money(tierLimit, loaded.ref.currency),
+      limit,
       nonce: formNonce(token, key),
       shopName: storefront?.name ?? loaded.ref.storefrontId,
     },
@@ -435,6 +433,7 @@ export async function answerApproval(
     answer.decision,
     view.decision,
     callback.resume.returnWaitSeconds ?? 30 * 86400,
+    loaded.entries,
   );
   await resume(deps, callback, next);
   return {

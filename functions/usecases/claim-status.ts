@@ -1,20 +1,23 @@
 import { NotFoundError } from '#domain/errors.ts';
-import { currentDecision, type Json, type LedgerEntry, statusOf } from '#domain/ledger.ts';
+import { currentDecision, type EntryDataByType, type LedgerEntry, statusOf } from '#domain/ledger.ts';
+import type { Role } from '#domain/policy.ts';
 import type { Deps } from '#ports';
+
+type Requested = EntryDataByType['approval_requested'];
 
 /** One approval round as the status API shows it. */
 export interface ApprovalRound {
   round: number;
-  role: Json;
-  approvers: Json;
+  role: Role | null;
+  approvers: Requested['approvers'];
   requestedAt: string;
-  deadline: Json;
-  proposal: Json;
+  deadline: string | null;
+  proposal: Requested['proposal'] | null;
   result: 'pending' | 'approved' | 'rejected' | 'escalated';
   decidedBy?: string;
   decidedAt?: string;
-  approved?: Json;
-  note?: Json;
+  approved?: EntryDataByType['approved']['approved'] | null;
+  note?: string;
 }
 
 /** Who did an entry, in a few words. */
@@ -33,10 +36,9 @@ function actorLabel(e: LedgerEntry): string {
 export function approvalRounds(entries: readonly LedgerEntry[]): ApprovalRound[] {
   const rounds: ApprovalRound[] = [];
   for (const e of entries) {
-    const round = Number(e.data.round);
     if (e.type === 'approval_requested') {
       rounds.push({
-        round,
+        round: e.data.round,
         role: e.data.role ?? null,
         approvers: e.data.approvers ?? [],
         requestedAt: e.at,
@@ -46,7 +48,8 @@ export function approvalRounds(entries: readonly LedgerEntry[]): ApprovalRound[]
       });
       continue;
     }
-    const r = rounds.find((x) => x.round === round);
+    if (e.type !== 'approved' && e.type !== 'rejected' && e.type !== 'escalated') continue;
+    const r = rounds.find((x) => x.round === e.data.round);
     if (!r) continue;
     if (e.type === 'approved' || e.type === 'rejected') {
       r.result = e.type;

@@ -1,9 +1,9 @@
 import type { ApprovalSchedule } from '#domain/approval-schedule.ts';
-import type { ClaimRequest } from '#domain/claim.ts';
+import { type ClaimRequest, orderFactsOf, withPinnedFacts } from '#domain/claim.ts';
 import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
 import { ClaimNotFoundError } from '#domain/errors.ts';
-import { type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry } from '#domain/ledger.ts';
+import { type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry, returnedLinesOf, unitsBySku } from '#domain/ledger.ts';
 import type { Role } from '#domain/policy.ts';
 import type { Deps } from '#ports';
 
@@ -11,7 +11,7 @@ import type { Deps } from '#ports';
 export interface FlowState {
   readonly claimId: string;
   readonly storefrontId: string;
-  readonly next: 'conclude' | 'approval' | 'return' | 'done';
+  readonly next: 'conclude' | 'settle_part' | 'approval' | 'return' | 'done';
   readonly approval?: ApprovalStep;
   readonly returnWaitSeconds?: number;
 }
@@ -51,6 +51,31 @@ export async function loadClaim(deps: Pick<Deps, 'ledger'>, claimId: string): Pr
   const first = entries[0];
   if (!claim || !first) throw new ClaimNotFoundError(`Claim ${claimId} is not in the ledger`);
   return { ref: refOf(claimId, first.storefrontId, claim), claim, entries };
+}
+
+/**
+ * The claim with its order as the order's first accepted claim pinned it: every bound is
+ * computed from these facts. A claim received before facts were pinned pins its own.
+ */
+export async function pinnedClaim(deps: Pick<Deps, 'state'>, loaded: LoadedClaim): Promise<ClaimRequest> {
+  const { storefrontId, orderId } = loaded.ref;
+  const pinned =
+    (await deps.state.orderFacts(storefrontId, orderId)) ?? (await deps.state.pinOrderFacts(storefrontId, orderFactsOf(loaded.claim)));
+  return withPinnedFacts(loaded.claim, pinned);
+}
+
+/**
+ * Releases the units a claim held on its order, except those that came back to the shop (they
+ * stay covered by this claim): after a rejection, or when a return deadline passed.
+ */
+export async function releaseUnits(deps: Pick<Deps, 'state'>, loaded: LoadedClaim): Promise<void> {
+  const { storefrontId, orderId, claimId } = loaded.ref;
+  const coverage = await deps.state.orderCoverage(storefrontId, orderId);
+  const back = unitsBySku(loaded.entries.filter((e) => e.type === 'return_received').flatMap(returnedLinesOf));
+  const lines = Object.entries(coverage)
+    .filter(([key, holders]) => (holders[claimId] ?? 0) > (back.get(key) ?? 0))
+    .map(([key]) => ({ key, quantity: back.get(key) ?? 0, limit: Number.MAX_SAFE_INTEGER }));
+  if (lines.length > 0) await deps.state.holdUnits({ storefrontId, orderId, claimId, lines });
 }
 
 /** Sender and shop name for a storefront's emails. */

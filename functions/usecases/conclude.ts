@@ -1,35 +1,46 @@
+import { refundValue } from '#domain/decide.ts';
 import { customerEmail } from '#domain/email.ts';
 import { OverRefundError } from '#domain/errors.ts';
-import { currentDecision, settlementPostings, statusOf } from '#domain/ledger.ts';
-import { add, money, subtract } from '#domain/money.ts';
+import { currentDecision, entriesOf, outstandingUnits, returnDeadline, settlementPostings } from '#domain/ledger.ts';
+import { add, max, money, subtract, zero } from '#domain/money.ts';
+import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
-import { emailShop, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
+import { emailShop, type FlowState, loadClaim, pinnedClaim, record, releaseUnits, sendOnce, type TaskInput } from './common.ts';
 
 /**
- * Grants what the claim's decision grants and tells the customer.
+ * Grants what the claim's decision grants and tells the customer. It concludes the claim, or,
+ * as the `SettlePart` step, settles one graded round of returned goods while the rest of the
+ * authorised units are still on their way.
  *
  * What happens:
- * 1. A rejection is recorded (unless an approver already did) and explained to the customer,
- *    with the alternative the policy offers.
- * 2. Otherwise the grant is added to the order's running total by a conditional write that
- *    refuses to exceed what the order paid. When it would, `settlement_refused` is appended and
- *    OverRefundError thrown: the workflow sends the claim back to Assess, which decides again
- *    with what is left.
+ * 1. A rejection is recorded (unless an approver already did), the units the claim held are
+ *    released (except those that came back), and the customer is told why, with the
+ *    alternative the policy offers.
+ * 2. Otherwise goodwill (bonus, compensation, apology) is recorded against the customer's
+ *    rolling budget, and the refund value (cash plus credit instead of cash) against the order's
+ *    running total, each by a conditional write that refuses to pass its bound (the pinned
+ *    `paid`, the budget). When one would, `settlement_refused` is appended and OverRefundError
+ *    thrown: the workflow sends the claim back to Assess, which decides again with what is left.
  * 3. `refund_settled` and `credit_issued` are appended with balanced postings.
- * 4. The outcome email is sent and recorded; the claim is `settled`.
- * Every step is idempotent, so a retried Conclude grants nothing twice.
+ * 4. The outcome email is sent and recorded.
+ * 5. With authorised units still outstanding, the claim goes back to waiting for them until the
+ *    same deadline; otherwise it is done.
+ * Every step is idempotent (steps are named by the decision round), so a retry grants nothing twice.
  */
 export async function conclude(
   input: TaskInput,
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>,
-): Promise<{ status: string }> {
+  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>,
+): Promise<FlowState & { status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
-  const status = statusOf(loaded.entries);
-  if (status === 'settled' || status === 'rejected' || status === 'closed') return { status };
+  const base = { claimId: input.claimId, storefrontId: loaded.ref.storefrontId };
   const decision = currentDecision(loaded.entries);
   if (!decision) throw new Error(`Claim ${input.claimId} has no decision`);
+  const round = loaded.entries.filter((e) => e.type === 'decided').length;
+  // The first round keeps the plain step names; later rounds (a re-decision, graded returns) add theirs.
+  const suffix = round > 1 ? `#${round}` : '';
   const shop = await emailShop(deps, loaded.ref.storefrontId);
   const pv = decision.policyVersion;
+  const outcomeEmail = `email:outcome${suffix}`;
 
   if (decision.outcome === 'rejected') {
     if (!loaded.entries.some((e) => e.type === 'rejected')) {
@@ -42,38 +53,55 @@ export async function conclude(
         data: { by: 'policy' },
       });
     }
+    await releaseUnits(deps, loaded);
     await sendOnce(deps, loaded, {
-      step: 'email:outcome',
+      step: outcomeEmail,
       kind: 'outcome',
       to: loaded.claim.customer.email,
       content: customerEmail('outcome', { claim: loaded.claim, decision, ...shop, claimId: input.claimId }),
       status: 'rejected',
       policyVersion: pv,
     });
-    return { status: 'rejected' };
+    return { ...base, next: 'done', status: 'rejected' };
   }
 
   const currency = loaded.ref.currency;
-  const granted = add(decision.cash, decision.storeCredit);
-  if (granted.amount > 0) {
+  const refund = refundValue(decision);
+  const grantId = `${input.claimId}${suffix}`;
+  if (!loaded.entries.some((e) => e.step === outcomeEmail)) {
     try {
-      await deps.state.grantOnOrder({
-        storefrontId: loaded.ref.storefrontId,
-        orderId: loaded.ref.orderId,
-        claimId: input.claimId,
-        amount: granted,
-        paid: money(loaded.claim.order.paid, currency),
-      });
+      if (decision.goodwill.amount > 0) {
+        const policy = await deps.state.policyVersion(loaded.ref.storefrontId, pv);
+        const budget = policy ? goodwillBudgetFor(policy.policy, currency) : undefined;
+        await deps.state.grantGoodwill({
+          storefrontId: loaded.ref.storefrontId,
+          customerId: loaded.ref.customerId,
+          grantId,
+          amount: decision.goodwill,
+          at: deps.clock.now(),
+          windowDays: budget?.days ?? 365,
+          budget: budget?.amount,
+        });
+      }
+      if (refund.amount > 0) {
+        const claim = await pinnedClaim(deps, loaded);
+        await deps.state.grantOnOrder({
+          storefrontId: loaded.ref.storefrontId,
+          orderId: loaded.ref.orderId,
+          grantId,
+          amount: refund,
+          paid: money(claim.order.paid, currency),
+        });
+      }
     } catch (err) {
       if (err instanceof OverRefundError) {
-        const round = loaded.entries.filter((e) => e.type === 'decided').length;
         await record(deps, loaded, {
           type: 'settlement_refused',
           step: `settlement-refused#${round}`,
           status: 'assessing',
           actor: { kind: 'system' },
           policyVersion: pv,
-          data: { reason: err.message, requested: { ...granted } },
+          data: { reason: err.message, requested: { ...add(decision.cash, decision.storeCredit) } },
         });
       }
       throw err;
@@ -83,7 +111,7 @@ export async function conclude(
   if (decision.cash.amount > 0) {
     await record(deps, loaded, {
       type: 'refund_settled',
-      step: 'refund-settled',
+      step: `refund-settled${suffix}`,
       status: 'assessing',
       actor: { kind: 'system' },
       policyVersion: pv,
@@ -94,7 +122,7 @@ export async function conclude(
   if (decision.storeCredit.amount > 0) {
     await record(deps, loaded, {
       type: 'credit_issued',
-      step: 'credit-issued',
+      step: `credit-issued${suffix}`,
       status: 'assessing',
       actor: { kind: 'system' },
       policyVersion: pv,
@@ -102,15 +130,37 @@ export async function conclude(
       postings: postings.credit,
     });
   }
+  const outstanding = outstandingUnits(loaded.entries);
+  const gradedRound = entriesOf(loaded.entries, 'decided').at(-1)?.data.ungraded;
+  const deadline = returnDeadline(loaded.entries);
+  const names = new Map(loaded.claim.order.items.map((i) => [i.sku, i.name]));
   await sendOnce(deps, loaded, {
-    step: 'email:outcome',
+    step: outcomeEmail,
     kind: 'outcome',
     to: loaded.claim.customer.email,
-    content: customerEmail('outcome', { claim: loaded.claim, decision, ...shop, claimId: input.claimId }),
-    status: 'settled',
+    content: customerEmail('outcome', {
+      claim: loaded.claim,
+      decision,
+      ...shop,
+      claimId: input.claimId,
+      ...(gradedRound ? { graded: { kept: max(zero(currency), subtract(money(gradedRound.amount, currency), refund)) } } : {}),
+      ...(outstanding.length > 0
+        ? {
+            awaitedItems: outstanding.map((u) => ({ name: names.get(u.sku) ?? u.sku, quantity: u.quantity })),
+            ...(deadline ? { deadline } : {}),
+          }
+        : {}),
+    }),
+    status: outstanding.length > 0 ? 'awaiting_return' : 'settled',
     policyVersion: pv,
   });
-  return { status: 'settled' };
+  if (outstanding.length > 0) {
+    const due = Date.parse(deadline ?? '');
+    // Step Functions times a wait in whole seconds, at least one: a passed deadline closes at once.
+    const left = Number.isNaN(due) ? 1 : Math.max(1, Math.ceil((due - deps.clock.now().getTime()) / 1000));
+    return { ...base, next: 'return', returnWaitSeconds: left, status: 'awaiting_return' };
+  }
+  return { ...base, next: 'done', status: 'settled' };
 }
 
 /**

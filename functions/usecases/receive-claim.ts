@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { assertConsistentClaim, parseClaimRequest } from '#domain/claim.ts';
-import { IdempotencyKeyReusedError, InvalidRequestError, PolicyNotFoundError } from '#domain/errors.ts';
+import {
+  assertConsistentClaim,
+  type ClaimRequest,
+  type OrderFacts,
+  orderFactsConflicts,
+  orderFactsOf,
+  parseClaimRequest,
+} from '#domain/claim.ts';
+import { IdempotencyKeyReusedError, InvalidRequestError, OrderFactsConflictError, PolicyNotFoundError } from '#domain/errors.ts';
 import type { Deps } from '#ports';
 import { refOf } from './common.ts';
 
@@ -30,9 +37,13 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * What happens:
  * 1. The Idempotency-Key is checked, then the body against the schema (400) and its facts
  *    against each other (422). Nothing is written for any of these.
- * 2. The key is recorded with the response it gets, by a conditional write. A key seen before
+ * 2. The order's facts are compared with those its first accepted claim pinned: any field that
+ *    differs is a 422 `order_facts_conflict` naming it, and nothing is written. The first claim
+ *    on an order pins them (a conditional put, so of two racing first claims one pins and the
+ *    other is compared with it).
+ * 3. The key is recorded with the response it gets, by a conditional write. A key seen before
  *    with the same request replays that response; with another request it is refused (409).
- * 3. The `received` entry is appended and the workflow started, named by the claim id. Both are
+ * 4. The `received` entry is appended and the workflow started, named by the claim id. Both are
  *    idempotent, so a replay re-drives them: a crash between steps loses nothing.
  */
 export async function receiveClaim(
@@ -56,6 +67,13 @@ export async function receiveClaim(
   assertConsistentClaim(claim, now);
   const policy = await deps.state.currentPolicy(input.storefrontId);
   if (!policy) throw new PolicyNotFoundError(`Storefront ${input.storefrontId} has no policy yet`);
+
+  const stated = orderFactsOf(claim);
+  const known = await deps.state.orderFacts(input.storefrontId, claim.order.id);
+  assertSameFacts(known, claim);
+  if (!known || (known.deliveredAt === undefined && stated.deliveredAt !== undefined)) {
+    assertSameFacts(await deps.state.pinOrderFacts(input.storefrontId, stated), claim);
+  }
 
   const requestHash = createHash('sha256').update(`${input.method}\n${input.pathWithQuery}\n${input.rawBody}`).digest('hex');
   const claimId = `clm_${randomUUID().replace(/-/g, '')}`;
@@ -92,4 +110,12 @@ export async function receiveClaim(
   ); // a new claim id has no entries yet: no need to read
   await deps.workflow.start(record.claimId, { claimId: record.claimId, storefrontId: input.storefrontId });
   return { statusCode: record.statusCode, body: record.body, replayed: !remembered.created };
+}
+
+/** Throws {@link OrderFactsConflictError} when the claim's order facts differ from the pinned ones. */
+function assertSameFacts(pinned: OrderFacts | undefined, claim: ClaimRequest): void {
+  const issues = pinned ? orderFactsConflicts(pinned, claim) : [];
+  if (issues.length > 0) {
+    throw new OrderFactsConflictError(`Order ${claim.order.id} was first claimed with other facts`, issues);
+  }
 }

@@ -1,9 +1,23 @@
 import { z } from 'zod';
 import { customerEmail } from '#domain/email.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, toIssues, UnprocessableClaimError } from '#domain/errors.ts';
-import { currentDecision, statusOf } from '#domain/ledger.ts';
+import { returnConditions } from '#domain/grade-return.ts';
+import {
+  authorisingDecision,
+  canonicalJson,
+  currentDecision,
+  entriesOf,
+  isGraded,
+  outstandingUnits,
+  type ReturnedLine,
+  returnDeadline,
+  returnedLinesOf,
+  statusOf,
+} from '#domain/ledger.ts';
+import { money } from '#domain/money.ts';
+import { returnGrade, returnPostagePaidBy } from '#domain/policy.ts';
 import type { Deps } from '#ports';
-import { emailShop, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
+import { emailShop, loadClaim, record, releaseUnits, sendOnce, type TaskInput } from './common.ts';
 
 /**
  * Authorises the return and leaves the workflow waiting for the goods.
@@ -17,11 +31,10 @@ export async function awaitReturn(
   deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'clock' | 'mailFrom'>,
 ): Promise<void> {
   const loaded = await loadClaim(deps, input.claimId);
-  const decision = currentDecision(loaded.entries);
-  const authorised = loaded.entries.find((e) => e.step === 'return-authorised');
-  const deadline = authorised
-    ? String(authorised.data.deadline)
-    : new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString();
+  const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);
+  const firstDeadline = returnDeadline(loaded.entries);
+  const outstanding = firstDeadline ? outstandingUnits(loaded.entries) : (decision?.units ?? []);
+  const deadline = firstDeadline ?? new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString();
   await deps.state.putCallback({
     claimId: input.claimId,
     kind: 'return',
@@ -29,15 +42,21 @@ export async function awaitReturn(
     deadline,
     resume: { claimId: input.claimId, storefrontId: loaded.ref.storefrontId },
   });
+  // A later wait (after a graded part was settled) is recorded as its own step, for the rest.
+  const waits = loaded.entries.filter((e) => e.type === 'return_authorised').length;
+  const lastWait = loaded.entries.map((e) => e.type).lastIndexOf('return_authorised');
+  const again = lastWait >= 0 && loaded.entries.slice(lastWait + 1).some(isGraded);
   await record(deps, loaded, {
     type: 'return_authorised',
-    step: 'return-authorised',
+    step: again ? `return-authorised#${waits + 1}` : 'return-authorised',
     status: 'awaiting_return',
     actor: { kind: 'system' },
     policyVersion: decision?.policyVersion ?? null,
-    data: { deadline, items: loaded.claim.complaint.items.map((i) => ({ sku: i.sku, quantity: i.quantity })) },
+    data: { deadline, items: outstanding.map((i) => ({ sku: i.sku, quantity: i.quantity })) },
   });
   const shop = await emailShop(deps, loaded.ref.storefrontId);
+  const storefront = await deps.state.storefront(loaded.ref.storefrontId);
+  const policy = decision ? await deps.state.policyVersion(loaded.ref.storefrontId, decision.policyVersion) : undefined;
   await sendOnce(deps, loaded, {
     step: 'email:return-instructions',
     kind: 'return_instructions',
@@ -49,33 +68,65 @@ export async function awaitReturn(
       claimId: input.claimId,
       sendBackDays: Math.max(1, Math.round(input.returnWaitSeconds / 86400)),
       deadline,
+      ...(storefront?.returnAddress ? { returnAddress: storefront.returnAddress } : {}),
+      ...(policy
+        ? {
+            postagePaidBy: returnPostagePaidBy(policy.policy, loaded.claim.complaint.reason),
+            conditionDeductions: returnConditions.some(
+              (c) => returnGrade(policy.policy, loaded.claim.complaint.reason, c).refundPercent < 100,
+            ),
+          }
+        : {}),
     }),
     status: 'awaiting_return',
     policyVersion: decision?.policyVersion ?? null,
   });
 }
 
-const returnReportSchema = z.strictObject({
-  items: z
-    .array(z.strictObject({ sku: z.string().trim().min(1).max(128), quantity: z.number().int().min(1).max(100_000) }))
-    .min(1)
-    .max(500),
-  receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }),
-  condition: z.enum(['as_new', 'used', 'damaged']),
-});
+const condition = z.enum(returnConditions);
+const returnReportSchema = z
+  .strictObject({
+    items: z
+      .array(
+        z.strictObject({
+          sku: z.string().trim().min(1).max(128),
+          quantity: z.number().int().min(1).max(100_000),
+          condition: condition.optional(),
+        }),
+      )
+      .min(1)
+      .max(500),
+    receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }),
+    /** The condition of every item that gives none of its own. */
+    condition: condition.optional(),
+    tracking: z.string().trim().min(1).max(200).optional(),
+  })
+  .superRefine((r, ctx) => {
+    r.items.forEach((item, i) => {
+      if (item.condition === undefined && r.condition === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'condition'],
+          message: 'is required (as_new, used or damaged) unless a top-level condition is given',
+        });
+      }
+    });
+  });
 
 /** The storefront's report that returned goods arrived. */
 export type ReturnReport = z.infer<typeof returnReportSchema>;
 
 /**
- * The storefront reports that the returned goods arrived.
+ * The storefront reports returned goods that arrived, each with its condition.
  *
  * What happens:
- * 1. The report is validated (400) and checked against the claim (422: items not claimed, more
- *    than claimed, received before the return was authorised). A claim of another storefront is
- *    404; a claim not waiting for a return is 409. Nothing is written for any of these.
- * 2. `return_received` is appended, and the workflow resumes to settle the refund.
- *    A repeated report of an already received return answers the same, writing nothing.
+ * 1. The report is validated (400) and checked against the claim (422: items not authorised,
+ *    more units than are still awaited, received before the return was authorised or in the
+ *    future). A claim of another storefront is 404; a claim not waiting for a return is 409.
+ *    Nothing is written for any of these.
+ * 2. `return_received` is appended, and the workflow resumes to grade and refund the units that
+ *    arrived. Units still missing keep the claim waiting until the return deadline.
+ *    The same report again answers the same, writing nothing.
  */
 export async function reportReturn(
   input: { storefrontId: string; claimId: string; rawBody: string },
@@ -90,12 +141,17 @@ export async function reportReturn(
   const parsed = returnReportSchema.safeParse(body);
   if (!parsed.success) throw new InvalidRequestError('The return report does not match the schema', toIssues(parsed.error.issues));
   const report = parsed.data;
+  const items: ReturnedLine[] = report.items.map((i) => ({
+    sku: i.sku,
+    quantity: i.quantity,
+    condition: i.condition ?? report.condition ?? 'as_new',
+  }));
   const entries = await deps.ledger.entries(input.claimId);
   if (entries.length === 0 || entries[0]?.storefrontId !== input.storefrontId) throw new NotFoundError('No such claim');
   const loaded = await loadClaim(deps, input.claimId);
-  if (loaded.entries.some((e) => e.type === 'return_received')) {
-    return { claimId: input.claimId, status: statusOf(loaded.entries) ?? 'assessing' };
-  }
+  const reports = entriesOf(loaded.entries, 'return_received');
+  const same = reports.find((e) => e.data.receivedAt === report.receivedAt && canonicalJson(returnedLinesOf(e)) === canonicalJson(items));
+  if (same) return { claimId: input.claimId, status: statusOf(loaded.entries) ?? 'assessing' };
   const status = statusOf(loaded.entries);
   const callback = await deps.state.callback(input.claimId);
   if (status !== 'awaiting_return' || !callback || callback.kind !== 'return') {
@@ -106,11 +162,19 @@ export async function reportReturn(
     throw new ConflictError(`The return deadline of claim ${input.claimId} passed at ${callback.deadline}`);
   }
   const issues: { path: string; message: string }[] = [];
-  report.items.forEach((item, i) => {
-    const claimed = loaded.claim.complaint.items.find((c) => c.sku === item.sku);
+  const awaited = new Map(outstandingUnits(loaded.entries).map((u) => [u.sku, u.quantity]));
+  const reported = new Map<string, number>();
+  items.forEach((item, i) => {
+    const claimed = loaded.claim.complaint.items.some((c) => c.sku === item.sku);
+    const left = (awaited.get(item.sku) ?? 0) - (reported.get(item.sku) ?? 0);
+    reported.set(item.sku, (reported.get(item.sku) ?? 0) + item.quantity);
     if (!claimed) issues.push({ path: `items[${i}].sku`, message: `${item.sku} was not claimed` });
-    else if (item.quantity > claimed.quantity)
-      issues.push({ path: `items[${i}].quantity`, message: `${item.quantity} returned but ${claimed.quantity} claimed` });
+    else if (item.quantity > left) {
+      issues.push({
+        path: `items[${i}].quantity`,
+        message: `${item.quantity} reported but ${Math.max(0, left)} of ${item.sku} still awaited`,
+      });
+    }
   });
   const authorised = loaded.entries.find((e) => e.type === 'return_authorised');
   if (authorised && Date.parse(report.receivedAt) < Date.parse(authorised.at) - 24 * 60 * 60 * 1000) {
@@ -121,38 +185,52 @@ export async function reportReturn(
 
   await record(deps, loaded, {
     type: 'return_received',
-    step: 'return-received',
+    step: `return-received#${reports.length + 1}`,
     status: 'assessing',
     actor: { kind: 'storefront', id: input.storefrontId },
     policyVersion: currentDecision(loaded.entries)?.policyVersion ?? null,
-    data: { items: report.items, receivedAt: report.receivedAt, condition: report.condition },
+    data: {
+      items: items.map((i) => ({ ...i })),
+      receivedAt: report.receivedAt,
+      ...(report.tracking ? { tracking: report.tracking } : {}),
+    },
   });
-  await deps.workflow.succeed(callback.taskToken, { ...callback.resume, next: 'conclude' });
+  await deps.workflow.succeed(callback.taskToken, { ...callback.resume, next: 'reassess' });
   return { claimId: input.claimId, status: 'assessing' };
 }
 
 /**
- * Nothing arrived before the return deadline.
+ * The return deadline passed with authorised units still missing.
  *
- * What happens: `closed` is appended with the reason `return_not_received` (it counts in the
- * customer's history), and the customer is told, with a way to reach a person.
+ * What happens: the missing units are released, and `closed` is appended with the reason
+ * `return_not_received` and the units (it counts in the customer's history). A claim whose
+ * arrived part was refunded stays `settled`; one with nothing back is `closed`. The customer is
+ * told which items did not arrive, with a way to reach a person.
  */
 export async function closeUnreturned(
   input: TaskInput,
   deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>,
 ): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
-  const decision = currentDecision(loaded.entries);
+  const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);
+  const missing = outstandingUnits(loaded.entries);
+  // Refund value only: a bonus or apology credit is not a refund for the items that arrived.
+  const refunded =
+    entriesOf(loaded.entries, 'refund_settled').reduce((a, e) => a + e.data.amount.amount, 0) +
+    entriesOf(loaded.entries, 'credit_issued').reduce((a, e) => a + e.data.amount.amount - e.data.goodwill.amount, 0);
+  const status = refunded > 0 ? 'settled' : 'closed';
+  await releaseUnits(deps, loaded);
   await record(deps, loaded, {
     type: 'closed',
     step: 'closed',
-    status: 'closed',
+    status,
     actor: { kind: 'system' },
     policyVersion: decision?.policyVersion ?? null,
-    data: { reason: 'return_not_received' },
+    data: { reason: 'return_not_received', items: missing.map((m) => ({ ...m })) },
   });
   const shop = await emailShop(deps, loaded.ref.storefrontId);
-  const deadline = loaded.entries.find((e) => e.step === 'return-authorised')?.data.deadline;
+  const deadline = returnDeadline(loaded.entries);
+  const names = new Map(loaded.claim.order.items.map((i) => [i.sku, i.name]));
   await sendOnce(deps, loaded, {
     step: 'email:return-not-received',
     kind: 'return_not_received',
@@ -162,10 +240,12 @@ export async function closeUnreturned(
       decision,
       ...shop,
       claimId: input.claimId,
-      ...(typeof deadline === 'string' ? { deadline } : {}),
+      ...(deadline ? { deadline } : {}),
+      missingItems: missing.map((m) => ({ name: names.get(m.sku) ?? m.sku, quantity: m.quantity })),
+      ...(refunded > 0 ? { refundedPart: money(refunded, loaded.ref.currency) } : {}),
     }),
-    status: 'closed',
+    status,
     policyVersion: decision?.policyVersion ?? null,
   });
-  return { status: 'closed' };
+  return { status };
 }

@@ -6,6 +6,7 @@ import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlemen
 import { ledgerTotals } from '#domain/ledger-report.ts';
 import { money } from '#domain/money.ts';
 import { reportHtml } from '../../cli/ledger-report-html.ts';
+import { claimOf } from '../unit/domain/fixtures.ts';
 import { ARTIFACTS, launchChromium } from './chromium.ts';
 
 let chrome: Awaited<ReturnType<typeof launchChromium>>;
@@ -46,6 +47,7 @@ function twoWeeks(): LedgerEntry[][] {
     const ref: ClaimRef = { claimId: `clm_${i}`, storefrontId: 'demo', orderId: `ORD-${i}`, customerId: `C-${i}`, currency: 'EUR' };
     const postings = settlementPostings(money(cash, 'EUR'), money(credit - goodwill, 'EUR'), money(goodwill, 'EUR'));
     const system = { kind: 'system' } as const;
+    const claim = claimOf({ items: [{ sku: 'BOX', category: 'home', unitPrice: 30000 }], reason: o.reason, customerId: ref.customerId });
     const drafts: EntryDraft[] = [
       {
         type: 'received',
@@ -53,7 +55,10 @@ function twoWeeks(): LedgerEntry[][] {
         status: 'received',
         actor: { kind: 'storefront', id: 'demo' },
         policyVersion: null,
-        data: { claim: { complaint: { reason: o.reason } } },
+        data: {
+          claim: { ...claim, order: { ...claim.order, id: ref.orderId } },
+          idempotencyKey: `key-${i}`,
+        },
       },
       {
         type: 'decided',
@@ -67,7 +72,12 @@ function twoWeeks(): LedgerEntry[][] {
             cash: { amount: cash, currency: 'EUR' },
             storeCredit: { amount: credit, currency: 'EUR' },
             goodwill: { amount: goodwill, currency: 'EUR' },
+            returnRequired: o.outcome === 'return_and_refund',
             tier: o.tier,
+            policyVersion: 3,
+            rules: [],
+            // Rejections and goodwill for a late delivery cover no units.
+            units: o.outcome === 'rejected' || o.outcome === 'goodwill' ? [] : claim.complaint.items,
           },
         },
       },
@@ -79,7 +89,7 @@ function twoWeeks(): LedgerEntry[][] {
         status: 'assessing',
         actor: system,
         policyVersion: 3,
-        data: { amount: { amount: cash, currency: 'EUR' } },
+        data: { amount: { amount: cash, currency: 'EUR' }, method: 'original_payment' },
         postings: postings.refund,
       });
     if (credit > 0)
@@ -89,7 +99,7 @@ function twoWeeks(): LedgerEntry[][] {
         status: 'assessing',
         actor: system,
         policyVersion: 3,
-        data: { amount: { amount: credit, currency: 'EUR' } },
+        data: { amount: { amount: credit, currency: 'EUR' }, goodwill: { amount: goodwill, currency: 'EUR' } },
         postings: postings.credit,
       });
     const chain: LedgerEntry[] = [];

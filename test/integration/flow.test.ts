@@ -168,6 +168,7 @@ describe('the claim flow, embedded', () => {
       'return_authorised',
       'email_sent',
       'return_received',
+      'decided',
       'refund_settled',
       'email_sent',
     ]);
@@ -310,9 +311,10 @@ describe('the claim flow, embedded', () => {
     expect(granted).toBe(1800);
     expect([ca.status, cb.status].sort()).toEqual(['rejected', 'settled']);
     const loser = ca.status === 'rejected' ? ca : cb;
-    expect(loser.decision?.rules.map((r) => r.id)).toContain('order-fully-refunded');
-    // Both claims are decided before either settles, so the loser's grant is refused by the
-    // conditional write and the workflow sends it back to Assess, which finds nothing left.
+    const winner = loser === ca ? cb : ca;
+    // Both claims want the same two mugs: the units are held by one conditional write, so the
+    // loser is decided (again, at once) with nothing left and names the claim that has them.
+    expect(loser.decision?.rules.find((r) => r.id === 'already-compensated')?.text).toContain(winner.claimId);
     const types = loser.timeline.map((t) => t.type);
     expect(types).not.toContain('refund_settled');
     expect(types.slice(-2)).toEqual(['rejected', 'email_sent']);
@@ -390,6 +392,10 @@ describe('a return report', () => {
         { sku: 'MUG', quantity: 3 },
       ],
     });
+    const noCondition = await signedFetch(stack.apiUrl, 'POST', path, {
+      items: [{ sku: 'MUG', quantity: 1 }],
+      receivedAt: good.receivedAt,
+    });
     const notWaiting = await signedFetch(stack.apiUrl, 'POST', `/v1/claims/${settledElsewhere.json.claimId}/returns`, good);
     const unknown = await signedFetch(stack.apiUrl, 'POST', '/v1/claims/clm_nope/returns', good);
     const after = await countItems(stack);
@@ -405,6 +411,10 @@ describe('a return report', () => {
     expect(((await facts.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual([
       'items[0].sku',
       'items[1].quantity',
+    ]);
+    expect(noCondition.status).toBe(400);
+    expect(((await noCondition.json()) as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toEqual([
+      'items[0].condition',
     ]);
     expect(notWaiting.status).toBe(409);
     expect(unknown.status).toBe(404);

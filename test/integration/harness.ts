@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -200,4 +201,53 @@ export function formFields(html: string): Record<string, string> {
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
     fields[m[1] as string] = (m[2] as string).replace(/&#(\d+);/g, (_x, c: string) => String.fromCharCode(Number(c)));
   return fields;
+}
+
+/** An ISO time `d` days before now. */
+export const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+
+/** A claim body in the shape DESIGN.md gives, with a fresh order and customer unless told. */
+export function claimBody(
+  over: { order?: Record<string, unknown>; customer?: Record<string, unknown>; complaint?: Record<string, unknown> } = {},
+) {
+  const id = randomUUID().slice(0, 8);
+  return {
+    order: {
+      id: `ORD-${id}`,
+      placedAt: daysAgo(7),
+      deliveredAt: daysAgo(5),
+      currency: 'EUR',
+      paid: 5499,
+      shipping: 499,
+      items: [{ sku: 'CHOC-BOX', name: 'Chocolate box', category: 'food', quantity: 2, unitPrice: 2500 }],
+      ...over.order,
+    },
+    customer: { id: `C-${id}`, email: `c-${id}@example.com`, name: 'Ann', locale: 'uk', ...over.customer },
+    complaint: {
+      reason: 'damaged',
+      items: [{ sku: 'CHOC-BOX', quantity: 1 }],
+      desiredOutcome: 'refund',
+      message: 'The box arrived crushed.',
+      channel: 'web',
+      evidence: ['https://shop.example/uploads/123.jpg'],
+      ...over.complaint,
+    },
+  };
+}
+
+/** The answer to `POST /v1/claims`: 202 with the claim id, or an error body. */
+export interface PostedClaim {
+  res: Response;
+  json: {
+    claimId: string;
+    status: string;
+    statusUrl: string;
+    error?: { code: string; message: string; issues?: { path: string; message: string }[] };
+  };
+}
+
+/** Posts a signed claim with a fresh Idempotency-Key unless one is given. */
+export async function postClaim(apiUrl: string, body: unknown, key: string = randomUUID()): Promise<PostedClaim> {
+  const res = await signedFetch(apiUrl, 'POST', '/v1/claims', body, { idempotencyKey: key });
+  return { res, json: (await res.json()) as PostedClaim['json'] };
 }

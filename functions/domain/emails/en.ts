@@ -5,8 +5,50 @@ const thanks = 'Thank you for letting us know about order {order}.';
 const apology = { if: 'fault', text: '{apology}' } as const;
 const refundNow =
   'We are refunding {cash} to the payment method you used for the order today. Depending on your bank, it reaches your account within 5–10 business days.';
-const returned = { if: 'returned', text: 'Thank you for sending the items back: they have arrived.' } as const;
+/** Thanks for goods that came back: all of them, or part while the rest is on its way. */
+const returned = [
+  { if: ['returned', '!awaited'], text: 'Thank you for sending the items back: they have arrived.' },
+  { if: ['returned', 'awaited'], text: 'Thank you for sending the items back: part of your return has arrived.' },
+] as const;
 const keep = { if: 'keep', text: 'You do not need to send anything back.' } as const;
+/** What a graded return kept for the condition the goods came back in. */
+const kept = [
+  {
+    if: ['kept', 'changedMind'],
+    text: 'Because of the condition the goods came back in, {kept} of their price is kept, as our return terms for a change of mind set out.',
+  },
+  {
+    if: ['kept', '!changedMind'],
+    text: 'Because of the condition the goods came back in, {kept} of their price is kept under our return terms.',
+  },
+] as const;
+/** The rest of a return that is still on its way. */
+const awaited = [
+  { if: 'awaited', text: 'The rest has not reached us yet: {awaitedItems}.' },
+  {
+    if: ['awaited', 'deadline'],
+    text: 'We will write to you again when it arrives or, at the latest, when the return period ends on {deadline}.',
+  },
+  { if: ['awaited', '!deadline'], text: 'We will write to you again when it arrives or, at the latest, when the return period ends.' },
+] as const;
+/** Store credit that is part refund, part goodwill: what each part is. */
+const creditParts = [
+  {
+    if: ['bonus', 'refundCredit', 'bonusForCredit'],
+    text: 'That is {refundCredit} for your items plus a {bonus} bonus for choosing store credit.',
+  },
+  { if: ['bonus', 'refundCredit', 'apologyCredit'], text: 'That is {refundCredit} for your items plus {bonus} as an apology from us.' },
+  {
+    if: ['bonus', 'refundCredit', '!bonusForCredit', '!apologyCredit'],
+    text: 'That is {refundCredit} for your items plus {bonus} on top, as a thank-you from us.',
+  },
+] as const;
+/** Store credit that is goodwill only: what it is for. */
+const goodwillOnly = [
+  { if: ['bonus', '!refundCredit', 'compensation'], text: 'It is our way of making up for the trouble.' },
+  { if: ['bonus', '!refundCredit', 'apologyCredit'], text: 'It is our way of saying sorry.' },
+  { if: ['bonus', '!refundCredit', '!compensation', '!apologyCredit'], text: 'It is a gift from us.' },
+] as const;
 
 /** English, the fallback for every locale that is not written natively. */
 export const en: LocaleWording = {
@@ -49,13 +91,29 @@ export const en: LocaleWording = {
       subject: 'How to return your items from order {order}',
       body: [
         [thanks, apology],
-        ['Please send back: {items}. You have {sendBackDays} to post the parcel.', { if: 'deadline', text: 'The last day is {deadline}.' }],
+        [
+          'Please send back: {items}. You have {sendBackDays} for the parcel to reach us.',
+          { if: 'deadline', text: 'The last day is {deadline}.' },
+        ],
+        [
+          { if: 'returnAddress', text: 'Please send the parcel to:\n{returnAddress}' },
+          { if: '!returnAddress', text: 'Reply to this email before you send anything, and we will tell you where to send it.' },
+        ],
+        [
+          { if: 'shopPaysPostage', text: 'We pay the postage for this return.' },
+          { if: ['customerPaysPostage', 'changedMind'], text: 'As the return is for a change of mind, the postage is yours to pay.' },
+          { if: ['customerPaysPostage', '!changedMind'], text: 'The postage for this return is yours to pay.' },
+        ],
         'Put a note with your reference {claimId} inside the parcel, so that we can match it to your claim quickly.',
         [
           { if: 'cash', text: 'As soon as the parcel reaches us, we refund {cash} to the payment method you used.' },
           { if: ['credit', '!cash'], text: 'As soon as the parcel reaches us, we add {credit} of store credit to your account.' },
           { if: ['credit', 'cash'], text: 'We also add {credit} of store credit to your account.' },
           { if: 'replacement', text: 'As soon as the parcel reaches us, we send you a replacement.' },
+          {
+            if: 'conditionDeductions',
+            text: 'If an item does not come back in new condition, part of its price may be kept under our return terms.',
+          },
         ],
         reply,
       ],
@@ -63,10 +121,15 @@ export const en: LocaleWording = {
     refund_after_return: {
       subject: 'Your return has arrived: {cash} refunded for order {order}',
       body: [
-        ['Thank you for sending the items from order {order} back: your parcel has arrived.', apology],
-        refundNow,
+        [
+          { if: '!awaited', text: 'Thank you for sending the items from order {order} back: your parcel has arrived.' },
+          { if: 'awaited', text: 'Thank you for sending the items from order {order} back: part of your return has arrived.' },
+          apology,
+        ],
+        [refundNow, ...kept],
+        awaited,
         { if: 'alternative', text: '{alternative}' },
-        'There is nothing else you need to do.',
+        { if: '!awaited', text: 'There is nothing else you need to do.' },
       ],
     },
     replacement: {
@@ -75,7 +138,8 @@ export const en: LocaleWording = {
         [thanks, apology],
         'We are sending you a replacement at no cost: {items}. We will let you know as soon as it ships.',
         returned,
-        { if: 'credit', text: 'We have also added {credit} of store credit to your account.' },
+        [{ if: 'credit', text: 'We have also added {credit} of store credit to your account.' }, ...goodwillOnly],
+        awaited,
         reply,
       ],
     },
@@ -83,12 +147,11 @@ export const en: LocaleWording = {
       subject: '{credit} of store credit for order {order}',
       body: [
         [thanks, apology],
-        [
-          'As you asked, we have added {credit} of store credit to your account.',
-          { if: 'bonus', text: 'That includes {bonus} on top of the value of your items, as a thank-you from us.' },
-        ],
-        'You can use it on your next order.',
+        ['As you asked, we have added {credit} of store credit to your account.', ...creditParts, ...goodwillOnly],
+        kept,
+        'You can use the credit on your next order.',
         returned,
+        awaited,
         keep,
         reply,
       ],
@@ -97,7 +160,7 @@ export const en: LocaleWording = {
       subject: '{credit} of store credit from us for order {order}',
       body: [
         [thanks, apology],
-        'We have added {credit} of store credit to your account as a gift from us. You can use it on your next order.',
+        ['We have added {credit} of store credit to your account.', ...goodwillOnly, 'You can use the credit on your next order.'],
         'Your order is yours to keep; there is nothing to send back.',
         reply,
       ],
@@ -114,9 +177,10 @@ export const en: LocaleWording = {
       subject: 'Your refund of {cash} and {credit} of store credit for order {order}',
       body: [
         [thanks, apology],
-        refundNow,
-        ['We have also added {credit} of store credit to your account.', { if: 'bonus', text: 'It includes a gift of {bonus} from us.' }],
+        [refundNow, ...kept],
+        ['We have also added {credit} of store credit to your account.', ...creditParts, ...goodwillOnly],
         returned,
+        awaited,
         keep,
         { if: 'alternative', text: '{alternative}' },
         reply,
@@ -144,11 +208,31 @@ export const en: LocaleWording = {
       body: [
         ['Thank you for your claim about order {order}.', apology],
         [
-          { if: 'deadline', text: 'The return period ended on {deadline}, and your parcel has not reached us.' },
-          { if: '!deadline', text: 'The return period has ended, and your parcel has not reached us.' },
-          'So for now we have closed the claim without a refund.',
+          {
+            if: ['deadline', 'missing'],
+            text: 'The return period ended on {deadline}, and the following has not reached us: {missingItems}.',
+          },
+          { if: ['!deadline', 'missing'], text: 'The return period has ended, and the following has not reached us: {missingItems}.' },
+          {
+            if: ['deadline', '!missing', '!refundedPart'],
+            text: 'The return period ended on {deadline}, and your parcel has not reached us.',
+          },
+          { if: ['!deadline', '!missing', '!refundedPart'], text: 'The return period has ended, and your parcel has not reached us.' },
+          {
+            if: ['deadline', '!missing', 'refundedPart'],
+            text: 'The return period ended on {deadline}, and the rest of your return has not reached us.',
+          },
+          {
+            if: ['!deadline', '!missing', 'refundedPart'],
+            text: 'The return period has ended, and the rest of your return has not reached us.',
+          },
+          { if: '!refundedPart', text: 'So for now we have closed the claim without a refund.' },
+          {
+            if: 'refundedPart',
+            text: 'We have already refunded {refundedPart} for the items that did arrive, as our earlier email said. For the items that have not arrived, we have closed the claim without a refund for now.',
+          },
         ],
-        'If you have already sent it, reply to this email with the tracking number and a person from our team will look into it straight away.',
+        'If you have already sent the parcel, reply to this email with its tracking number and a person from our team will look into it straight away.',
       ],
     },
   },

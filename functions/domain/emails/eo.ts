@@ -5,8 +5,50 @@ const thanks = 'Dankon, ke vi informis nin pri la mendo {order}.';
 const apology = { if: 'fault', text: '{apology}' } as const;
 const refundNow =
   'Hodiaŭ ni repagas {cash} per la sama pagmaniero, kiun vi uzis por la mendo. Depende de via banko, la mono alvenos dum 5–10 labortagoj.';
-const returned = { if: 'returned', text: 'Dankon, ke vi resendis la varojn: la pakaĵo jam alvenis.' } as const;
+/** Thanks for goods that came back: all of them, or part while the rest is on its way. */
+const returned = [
+  { if: ['returned', '!awaited'], text: 'Dankon, ke vi resendis la varojn: la pakaĵo jam alvenis.' },
+  { if: ['returned', 'awaited'], text: 'Dankon, ke vi resendis la varojn: parto de via resendo jam alvenis.' },
+] as const;
 const keep = { if: 'keep', text: 'Vi ne bezonas resendi ion ajn.' } as const;
+/** Kion ni retenis de la prezo pro la stato, en kiu la varoj revenis. */
+const kept = [
+  {
+    if: ['kept', 'changedMind'],
+    text: 'Pro la stato, en kiu la varoj revenis, ni retenis {kept} de ilia prezo, kiel niaj resendaj kondiĉoj antaŭvidas por ŝanĝo de decido.',
+  },
+  {
+    if: ['kept', '!changedMind'],
+    text: 'Pro la stato, en kiu la varoj revenis, ni retenis {kept} de ilia prezo laŭ niaj resendaj kondiĉoj.',
+  },
+] as const;
+/** La cetero de resendo, kiu ankoraŭ estas survoje. */
+const awaited = [
+  { if: 'awaited', text: 'La cetero ankoraŭ ne atingis nin: {awaitedItems}.' },
+  {
+    if: ['awaited', 'deadline'],
+    text: 'Ni skribos al vi denove, kiam ĝi alvenos, aŭ plej malfrue kiam la resenda periodo finiĝos je {deadline}.',
+  },
+  { if: ['awaited', '!deadline'], text: 'Ni skribos al vi denove, kiam ĝi alvenos, aŭ plej malfrue kiam la resenda periodo finiĝos.' },
+] as const;
+/** Kredito, kiu estas parte repago kaj parte donaco: kio estas kio. */
+const creditParts = [
+  {
+    if: ['bonus', 'refundCredit', 'bonusForCredit'],
+    text: 'Tio estas {refundCredit} por viaj varoj kaj {bonus} kiel gratifiko, ĉar vi elektis krediton.',
+  },
+  { if: ['bonus', 'refundCredit', 'apologyCredit'], text: 'Tio estas {refundCredit} por viaj varoj kaj {bonus} de ni kiel pardonpeto.' },
+  {
+    if: ['bonus', 'refundCredit', '!bonusForCredit', '!apologyCredit'],
+    text: 'Tio estas {refundCredit} por viaj varoj kaj krome {bonus} de ni kiel danko.',
+  },
+] as const;
+/** Kredito, kiu tute estas donaco: por kio ĝi estas. */
+const goodwillOnly = [
+  { if: ['bonus', '!refundCredit', 'compensation'], text: 'Per ĝi ni volas kompensi la ĝenon.' },
+  { if: ['bonus', '!refundCredit', 'apologyCredit'], text: 'Per ĝi ni petas pardonon.' },
+  { if: ['bonus', '!refundCredit', '!compensation', '!apologyCredit'], text: 'Ĝi estas donaco de ni.' },
+] as const;
 
 /** Esperanto. */
 export const eo: LocaleWording = {
@@ -51,8 +93,20 @@ export const eo: LocaleWording = {
       body: [
         [thanks, apology],
         [
-          'Bonvolu resendi al ni: {items}. Por sendi la pakaĵon restas al vi {sendBackDays}.',
+          'Bonvolu resendi al ni: {items}. Restas al vi {sendBackDays}, por ke la pakaĵo atingu nin.',
           { if: 'deadline', text: 'La lasta tago estas {deadline}.' },
+        ],
+        [
+          { if: 'returnAddress', text: 'Bonvolu sendi la pakaĵon al:\n{returnAddress}' },
+          {
+            if: '!returnAddress',
+            text: 'Antaŭ ol sendi ion, bonvolu respondi al ĉi tiu retletero, kaj ni diros al vi, kien sendi la pakaĵon.',
+          },
+        ],
+        [
+          { if: 'shopPaysPostage', text: 'La afrankon de ĉi tiu resendo pagas ni.' },
+          { if: ['customerPaysPostage', 'changedMind'], text: 'Ĉar vi resendas la varojn pro ŝanĝo de decido, la afrankon pagas vi.' },
+          { if: ['customerPaysPostage', '!changedMind'], text: 'La afrankon de ĉi tiu resendo pagas vi.' },
         ],
         'Metu en la pakaĵon noton kun via referenca numero {claimId}, por ke ni rapide trovu vian reklamacion.',
         [
@@ -60,6 +114,10 @@ export const eo: LocaleWording = {
           { if: ['credit', '!cash'], text: 'Tuj kiam la pakaĵo alvenos, ni aldonos {credit} al via konto en nia vendejo.' },
           { if: ['credit', 'cash'], text: 'Ni ankaŭ aldonos {credit} al via konto en nia vendejo.' },
           { if: 'replacement', text: 'Tuj kiam la pakaĵo alvenos, ni sendos al vi anstataŭaĵon.' },
+          {
+            if: 'conditionDeductions',
+            text: 'Se varo ne revenos en nova stato, parto de ĝia prezo povas esti retenita laŭ niaj resendaj kondiĉoj.',
+          },
         ],
         reply,
       ],
@@ -67,10 +125,15 @@ export const eo: LocaleWording = {
     refund_after_return: {
       subject: 'Via pakaĵo alvenis: ni repagas {cash} por la mendo {order}',
       body: [
-        ['Dankon, ke vi resendis la varojn el la mendo {order}: la pakaĵo jam alvenis.', apology],
-        refundNow,
+        [
+          { if: '!awaited', text: 'Dankon, ke vi resendis la varojn el la mendo {order}: la pakaĵo jam alvenis.' },
+          { if: 'awaited', text: 'Dankon, ke vi resendis la varojn el la mendo {order}: parto de via resendo jam alvenis.' },
+          apology,
+        ],
+        [refundNow, ...kept],
+        awaited,
         { if: 'alternative', text: '{alternative}' },
-        'Vi ne bezonas fari ion plian.',
+        { if: '!awaited', text: 'Vi ne bezonas fari ion plian.' },
       ],
     },
     replacement: {
@@ -79,7 +142,8 @@ export const eo: LocaleWording = {
         [thanks, apology],
         'Ni senpage sendos al vi anstataŭaĵon: {items}. Ni sciigos vin, tuj kiam ĝi estos ekspedita.',
         returned,
-        { if: 'credit', text: 'Ni ankaŭ aldonis {credit} al via konto en nia vendejo.' },
+        [{ if: 'credit', text: 'Ni ankaŭ aldonis {credit} al via konto en nia vendejo.' }, ...goodwillOnly],
+        awaited,
         reply,
       ],
     },
@@ -87,12 +151,11 @@ export const eo: LocaleWording = {
       subject: '{credit} en via vendeja konto por la mendo {order}',
       body: [
         [thanks, apology],
-        [
-          'Kiel vi petis, ni aldonis {credit} al via konto en nia vendejo.',
-          { if: 'bonus', text: 'El tio {bonus} estas super la valoro de la varoj, kiel danko de ni.' },
-        ],
-        'Vi povas uzi ĝin por via sekva mendo.',
+        ['Kiel vi petis, ni aldonis {credit} al via konto en nia vendejo.', ...creditParts, ...goodwillOnly],
+        kept,
+        'Vi povas uzi la krediton por via sekva mendo.',
         returned,
+        awaited,
         keep,
         reply,
       ],
@@ -101,7 +164,7 @@ export const eo: LocaleWording = {
       subject: '{credit} de ni por la mendo {order}',
       body: [
         [thanks, apology],
-        'Ni aldonis {credit} al via konto en nia vendejo kiel donacon de ni. Vi povas uzi ĝin por via sekva mendo.',
+        ['Ni aldonis {credit} al via konto en nia vendejo.', ...goodwillOnly, 'Vi povas uzi la krediton por via sekva mendo.'],
         'La mendo restas via; nenion necesas resendi.',
         reply,
       ],
@@ -118,9 +181,10 @@ export const eo: LocaleWording = {
       subject: 'Ni repagas {cash} kaj aldonas {credit} por la mendo {order}',
       body: [
         [thanks, apology],
-        refundNow,
-        ['Krome ni aldonis {credit} al via konto en nia vendejo.', { if: 'bonus', text: 'El tio {bonus} estas donaco de ni.' }],
+        [refundNow, ...kept],
+        ['Krome ni aldonis {credit} al via konto en nia vendejo.', ...creditParts, ...goodwillOnly],
         returned,
+        awaited,
         keep,
         { if: 'alternative', text: '{alternative}' },
         reply,
@@ -148,11 +212,28 @@ export const eo: LocaleWording = {
       body: [
         ['Dankon pro via reklamacio pri la mendo {order}.', apology],
         [
-          { if: 'deadline', text: 'La resenda periodo finiĝis je {deadline}, sed via pakaĵo ne atingis nin.' },
-          { if: '!deadline', text: 'La resenda periodo finiĝis, sed via pakaĵo ne atingis nin.' },
-          'Tial ni nun fermis la reklamacion sen repago.',
+          { if: ['deadline', 'missing'], text: 'La resenda periodo finiĝis je {deadline}, sed ni ne ricevis: {missingItems}.' },
+          { if: ['!deadline', 'missing'], text: 'La resenda periodo finiĝis, sed ni ne ricevis: {missingItems}.' },
+          {
+            if: ['deadline', '!missing', '!refundedPart'],
+            text: 'La resenda periodo finiĝis je {deadline}, sed via pakaĵo ne atingis nin.',
+          },
+          { if: ['!deadline', '!missing', '!refundedPart'], text: 'La resenda periodo finiĝis, sed via pakaĵo ne atingis nin.' },
+          {
+            if: ['deadline', '!missing', 'refundedPart'],
+            text: 'La resenda periodo finiĝis je {deadline}, sed la cetero de via resendo ne atingis nin.',
+          },
+          {
+            if: ['!deadline', '!missing', 'refundedPart'],
+            text: 'La resenda periodo finiĝis, sed la cetero de via resendo ne atingis nin.',
+          },
+          { if: '!refundedPart', text: 'Tial ni nun fermis la reklamacion sen repago.' },
+          {
+            if: 'refundedPart',
+            text: 'Por la varoj, kiuj alvenis, ni jam repagis {refundedPart}, kiel nia antaŭa retletero diris. Por la varoj, kiuj ne alvenis, ni nun fermis la reklamacion sen repago.',
+          },
         ],
-        'Se vi jam sendis ĝin, respondu al ĉi tiu retletero kun la spurnumero, kaj homo el nia teamo tuj esploros la aferon.',
+        'Se vi jam sendis la pakaĵon, respondu al ĉi tiu retletero kun ĝia spurnumero, kaj homo el nia teamo tuj esploros la aferon.',
       ],
     },
   },

@@ -5,8 +5,53 @@ const thanks = 'Спасибо, что сообщили нам о заказе {
 const apology = { if: 'fault', text: '{apology}' } as const;
 const refundNow =
   'Сегодня мы возвращаем {cash} тем же способом, которым вы оплатили заказ. В зависимости от банка деньги поступят в течение 5–10 рабочих дней.';
-const returned = { if: 'returned', text: 'Спасибо, что отправили товар обратно: посылка уже у нас.' } as const;
+/** Thanks for goods that came back: all of them, or part while the rest is on its way. */
+const returned = [
+  { if: ['returned', '!awaited'], text: 'Спасибо, что отправили товар обратно: посылка уже у нас.' },
+  { if: ['returned', 'awaited'], text: 'Спасибо, что отправили товар обратно: часть возврата уже у нас.' },
+] as const;
 const keep = { if: 'keep', text: 'Отправлять товар обратно не нужно.' } as const;
+/** Что из цены удержано из-за состояния, в котором вернулся товар. */
+const kept = [
+  {
+    if: ['kept', 'changedMind'],
+    text: 'Из-за состояния, в котором вернулся товар, мы удержали {kept} от его цены, как предусматривают наши условия возврата для случаев, когда покупатель передумал.',
+  },
+  {
+    if: ['kept', '!changedMind'],
+    text: 'Из-за состояния, в котором вернулся товар, мы удержали {kept} от его цены по нашим условиям возврата.',
+  },
+] as const;
+/** Остальная часть возврата, которая ещё в пути. */
+const awaited = [
+  { if: 'awaited', text: 'Остальной товар к нам ещё не пришёл: {awaitedItems}.' },
+  {
+    if: ['awaited', 'deadline'],
+    text: 'Мы напишем вам снова, как только он придёт, или самое позднее тогда, когда закончится срок возврата, — {deadline}.',
+  },
+  {
+    if: ['awaited', '!deadline'],
+    text: 'Мы напишем вам снова, как только он придёт, или самое позднее тогда, когда закончится срок возврата.',
+  },
+] as const;
+/** Деньги на счёте, которые складываются из возврата и бонуса: что есть что. */
+const creditParts = [
+  {
+    if: ['bonus', 'refundCredit', 'bonusForCredit'],
+    text: 'Это {refundCredit} за товар и {bonus} бонуса за то, что вы выбрали зачисление на счёт.',
+  },
+  { if: ['bonus', 'refundCredit', 'apologyCredit'], text: 'Это {refundCredit} за товар и {bonus} от нас в знак извинения.' },
+  {
+    if: ['bonus', 'refundCredit', '!bonusForCredit', '!apologyCredit'],
+    text: 'Это {refundCredit} за товар и ещё {bonus} от нас — в знак благодарности.',
+  },
+] as const;
+/** Деньги на счёте, которые целиком наш подарок: за что они. */
+const goodwillOnly = [
+  { if: ['bonus', '!refundCredit', 'compensation'], text: 'Так мы хотим сгладить неудобства.' },
+  { if: ['bonus', '!refundCredit', 'apologyCredit'], text: 'Так мы приносим вам свои извинения.' },
+  { if: ['bonus', '!refundCredit', '!compensation', '!apologyCredit'], text: 'Это наш подарок вам.' },
+] as const;
 
 /** Русский. */
 export const ru: LocaleWording = {
@@ -50,8 +95,20 @@ export const ru: LocaleWording = {
       body: [
         [thanks, apology],
         [
-          'Пожалуйста, отправьте нам обратно: {items}. На отправку посылки у вас есть {sendBackDays}.',
+          'Пожалуйста, отправьте нам обратно: {items}. У вас есть {sendBackDays}, чтобы посылка до нас дошла.',
           { if: 'deadline', text: 'Последний день — {deadline}.' },
+        ],
+        [
+          { if: 'returnAddress', text: 'Адрес для возврата:\n{returnAddress}' },
+          {
+            if: '!returnAddress',
+            text: 'Прежде чем что-то отправлять, пожалуйста, ответьте на это письмо — и мы подскажем, куда отправить посылку.',
+          },
+        ],
+        [
+          { if: 'shopPaysPostage', text: 'Пересылку этой посылки мы оплачиваем сами.' },
+          { if: ['customerPaysPostage', 'changedMind'], text: 'Так как вы передумали, пересылку посылки оплачиваете вы.' },
+          { if: ['customerPaysPostage', '!changedMind'], text: 'Пересылку этой посылки оплачиваете вы.' },
         ],
         'Положите в посылку записку с номером обращения {claimId}, чтобы мы быстро её нашли.',
         [
@@ -59,6 +116,10 @@ export const ru: LocaleWording = {
           { if: ['credit', '!cash'], text: 'Как только посылка придёт, мы зачислим {credit} на ваш счёт в нашем магазине.' },
           { if: ['credit', 'cash'], text: 'Также мы зачислим {credit} на ваш счёт в нашем магазине.' },
           { if: 'replacement', text: 'Как только посылка придёт, мы отправим вам замену.' },
+          {
+            if: 'conditionDeductions',
+            text: 'Если товар вернётся не в новом состоянии, часть его цены может быть удержана по нашим условиям возврата.',
+          },
         ],
         reply,
       ],
@@ -66,10 +127,15 @@ export const ru: LocaleWording = {
     refund_after_return: {
       subject: 'Посылка получена: возвращаем {cash} за заказ {order}',
       body: [
-        ['Спасибо, что отправили обратно товар из заказа {order}: посылка уже у нас.', apology],
-        refundNow,
+        [
+          { if: '!awaited', text: 'Спасибо, что отправили обратно товар из заказа {order}: посылка уже у нас.' },
+          { if: 'awaited', text: 'Спасибо, что отправили обратно товар из заказа {order}: часть возврата уже у нас.' },
+          apology,
+        ],
+        [refundNow, ...kept],
+        awaited,
         { if: 'alternative', text: '{alternative}' },
-        'Больше ничего делать не нужно.',
+        { if: '!awaited', text: 'Больше ничего делать не нужно.' },
       ],
     },
     replacement: {
@@ -78,7 +144,8 @@ export const ru: LocaleWording = {
         [thanks, apology],
         'Мы бесплатно отправим вам замену: {items}. Как только посылка будет отправлена, мы вам сообщим.',
         returned,
-        { if: 'credit', text: 'Также мы зачислили {credit} на ваш счёт в нашем магазине.' },
+        [{ if: 'credit', text: 'Также мы зачислили {credit} на ваш счёт в нашем магазине.' }, ...goodwillOnly],
+        awaited,
         reply,
       ],
     },
@@ -86,12 +153,11 @@ export const ru: LocaleWording = {
       subject: '{credit} на ваш счёт в магазине за заказ {order}',
       body: [
         [thanks, apology],
-        [
-          'Как вы и просили, мы зачислили {credit} на ваш счёт в нашем магазине.',
-          { if: 'bonus', text: 'Из этой суммы {bonus} — сверх стоимости товара, это наша благодарность вам.' },
-        ],
-        'Воспользоваться ими можно при следующем заказе.',
+        ['Как вы и просили, мы зачислили {credit} на ваш счёт в нашем магазине.', ...creditParts, ...goodwillOnly],
+        kept,
+        'Воспользоваться этими деньгами можно при следующем заказе.',
         returned,
+        awaited,
         keep,
         reply,
       ],
@@ -100,7 +166,11 @@ export const ru: LocaleWording = {
       subject: '{credit} от нас за заказ {order}',
       body: [
         [thanks, apology],
-        'Мы зачислили {credit} на ваш счёт в нашем магазине — это наш подарок, воспользоваться им можно при следующем заказе.',
+        [
+          'Мы зачислили {credit} на ваш счёт в нашем магазине.',
+          ...goodwillOnly,
+          'Воспользоваться этими деньгами можно при следующем заказе.',
+        ],
         'Заказ остаётся у вас, ничего возвращать не нужно.',
         reply,
       ],
@@ -117,9 +187,10 @@ export const ru: LocaleWording = {
       subject: 'Возвращаем {cash} и зачисляем {credit} за заказ {order}',
       body: [
         [thanks, apology],
-        refundNow,
-        ['Кроме того, мы зачислили {credit} на ваш счёт в нашем магазине.', { if: 'bonus', text: 'Из них {bonus} — наш подарок.' }],
+        [refundNow, ...kept],
+        ['Кроме того, мы зачислили {credit} на ваш счёт в нашем магазине.', ...creditParts, ...goodwillOnly],
         returned,
+        awaited,
         keep,
         { if: 'alternative', text: '{alternative}' },
         reply,
@@ -147,9 +218,20 @@ export const ru: LocaleWording = {
       body: [
         ['Спасибо за ваше обращение по заказу {order}.', apology],
         [
-          { if: 'deadline', text: 'Срок возврата закончился {deadline}, но посылка к нам не пришла.' },
-          { if: '!deadline', text: 'Срок возврата закончился, но посылка к нам не пришла.' },
-          'Поэтому пока мы закрыли обращение без возврата денег.',
+          { if: ['deadline', 'missing'], text: 'Срок возврата закончился {deadline}, но к нам не пришло: {missingItems}.' },
+          { if: ['!deadline', 'missing'], text: 'Срок возврата закончился, но к нам не пришло: {missingItems}.' },
+          { if: ['deadline', '!missing', '!refundedPart'], text: 'Срок возврата закончился {deadline}, но посылка к нам не пришла.' },
+          { if: ['!deadline', '!missing', '!refundedPart'], text: 'Срок возврата закончился, но посылка к нам не пришла.' },
+          {
+            if: ['deadline', '!missing', 'refundedPart'],
+            text: 'Срок возврата закончился {deadline}, но остальной товар к нам не пришёл.',
+          },
+          { if: ['!deadline', '!missing', 'refundedPart'], text: 'Срок возврата закончился, но остальной товар к нам не пришёл.' },
+          { if: '!refundedPart', text: 'Поэтому пока мы закрыли обращение без возврата денег.' },
+          {
+            if: 'refundedPart',
+            text: 'За товар, который до нас дошёл, мы уже вернули {refundedPart}, как и писали в предыдущем письме. По товару, который не пришёл, пока мы закрыли обращение без возврата денег.',
+          },
         ],
         'Если вы уже отправили посылку, пришлите в ответ на это письмо её трек-номер — наш сотрудник сразу всё проверит.',
       ],

@@ -5,8 +5,53 @@ const thanks = 'Дякуємо, що повідомили нам про замо
 const apology = { if: 'fault', text: '{apology}' } as const;
 const refundNow =
   'Сьогодні ми повертаємо {cash} тим самим способом, яким ви оплатили замовлення. Залежно від банку кошти надійдуть протягом 5–10 робочих днів.';
-const returned = { if: 'returned', text: 'Дякуємо, що надіслали товар назад: посилка вже в нас.' } as const;
+/** Thanks for goods that came back: all of them, or part while the rest is on its way. */
+const returned = [
+  { if: ['returned', '!awaited'], text: 'Дякуємо, що надіслали товар назад: посилка вже в нас.' },
+  { if: ['returned', 'awaited'], text: 'Дякуємо, що надіслали товар назад: частина повернення вже в нас.' },
+] as const;
 const keep = { if: 'keep', text: 'Надсилати товар назад не потрібно.' } as const;
+/** Що з ціни утримано за станом, у якому повернувся товар. */
+const kept = [
+  {
+    if: ['kept', 'changedMind'],
+    text: 'Через стан, у якому повернувся товар, ми утримали {kept} від його ціни, як передбачають наші умови повернення для випадків, коли покупець передумав.',
+  },
+  {
+    if: ['kept', '!changedMind'],
+    text: 'Через стан, у якому повернувся товар, ми утримали {kept} від його ціни згідно з нашими умовами повернення.',
+  },
+] as const;
+/** Решта повернення, яка ще в дорозі. */
+const awaited = [
+  { if: 'awaited', text: 'Решта товару до нас ще не надійшла: {awaitedItems}.' },
+  {
+    if: ['awaited', 'deadline'],
+    text: 'Ми напишемо вам знову, щойно вона надійде, або щонайпізніше тоді, коли завершиться термін повернення, — {deadline}.',
+  },
+  {
+    if: ['awaited', '!deadline'],
+    text: 'Ми напишемо вам знову, щойно вона надійде, або щонайпізніше тоді, коли завершиться термін повернення.',
+  },
+] as const;
+/** Кошти на рахунку, що складаються з повернення і бонусу: що є чим. */
+const creditParts = [
+  {
+    if: ['bonus', 'refundCredit', 'bonusForCredit'],
+    text: 'Це {refundCredit} за товар і {bonus} бонусу за те, що ви обрали зарахування на рахунок.',
+  },
+  { if: ['bonus', 'refundCredit', 'apologyCredit'], text: 'Це {refundCredit} за товар і {bonus} від нас на знак вибачення.' },
+  {
+    if: ['bonus', 'refundCredit', '!bonusForCredit', '!apologyCredit'],
+    text: 'Це {refundCredit} за товар і ще {bonus} від нас — на знак подяки.',
+  },
+] as const;
+/** Кошти на рахунку, які повністю є нашим подарунком: за що вони. */
+const goodwillOnly = [
+  { if: ['bonus', '!refundCredit', 'compensation'], text: 'Так ми хочемо загладити незручності.' },
+  { if: ['bonus', '!refundCredit', 'apologyCredit'], text: 'Так ми просимо у вас вибачення.' },
+  { if: ['bonus', '!refundCredit', '!compensation', '!apologyCredit'], text: 'Це наш подарунок вам.' },
+] as const;
 
 /** Українська. */
 export const uk: LocaleWording = {
@@ -50,8 +95,20 @@ export const uk: LocaleWording = {
       body: [
         [thanks, apology],
         [
-          'Будь ласка, надішліть нам назад: {items}. На відправлення посилки у вас є {sendBackDays}.',
+          'Будь ласка, надішліть нам назад: {items}. У вас є {sendBackDays}, щоб посилка до нас дійшла.',
           { if: 'deadline', text: 'Останній день — {deadline}.' },
+        ],
+        [
+          { if: 'returnAddress', text: 'Адреса для повернення:\n{returnAddress}' },
+          {
+            if: '!returnAddress',
+            text: 'Перш ніж щось надсилати, дайте, будь ласка, відповідь на цей лист — і ми підкажемо, куди надіслати посилку.',
+          },
+        ],
+        [
+          { if: 'shopPaysPostage', text: 'Пересилання цієї посилки ми оплачуємо самі.' },
+          { if: ['customerPaysPostage', 'changedMind'], text: 'Оскільки ви передумали, пересилання посилки оплачуєте ви.' },
+          { if: ['customerPaysPostage', '!changedMind'], text: 'Пересилання цієї посилки оплачуєте ви.' },
         ],
         'Покладіть у посилку записку з номером звернення {claimId}, щоб ми швидко її знайшли.',
         [
@@ -59,6 +116,10 @@ export const uk: LocaleWording = {
           { if: ['credit', '!cash'], text: 'Щойно посилка надійде, ми зарахуємо {credit} на ваш рахунок у нашому магазині.' },
           { if: ['credit', 'cash'], text: 'Також ми зарахуємо {credit} на ваш рахунок у нашому магазині.' },
           { if: 'replacement', text: 'Щойно посилка надійде, ми надішлемо вам заміну.' },
+          {
+            if: 'conditionDeductions',
+            text: 'Якщо товар повернеться не в новому стані, частину його ціни може бути утримано згідно з нашими умовами повернення.',
+          },
         ],
         reply,
       ],
@@ -66,10 +127,15 @@ export const uk: LocaleWording = {
     refund_after_return: {
       subject: 'Посилка надійшла: повертаємо {cash} за замовлення {order}',
       body: [
-        ['Дякуємо, що надіслали назад товар із замовлення {order}: посилка вже в нас.', apology],
-        refundNow,
+        [
+          { if: '!awaited', text: 'Дякуємо, що надіслали назад товар із замовлення {order}: посилка вже в нас.' },
+          { if: 'awaited', text: 'Дякуємо, що надіслали назад товар із замовлення {order}: частина повернення вже в нас.' },
+          apology,
+        ],
+        [refundNow, ...kept],
+        awaited,
         { if: 'alternative', text: '{alternative}' },
-        'Більше нічого робити не потрібно.',
+        { if: '!awaited', text: 'Більше нічого робити не потрібно.' },
       ],
     },
     replacement: {
@@ -78,7 +144,8 @@ export const uk: LocaleWording = {
         [thanks, apology],
         'Ми безкоштовно надішлемо вам заміну: {items}. Щойно посилку буде відправлено, ми вам повідомимо.',
         returned,
-        { if: 'credit', text: 'Також ми зарахували {credit} на ваш рахунок у нашому магазині.' },
+        [{ if: 'credit', text: 'Також ми зарахували {credit} на ваш рахунок у нашому магазині.' }, ...goodwillOnly],
+        awaited,
         reply,
       ],
     },
@@ -86,12 +153,11 @@ export const uk: LocaleWording = {
       subject: '{credit} на ваш рахунок у магазині за замовлення {order}',
       body: [
         [thanks, apology],
-        [
-          'Як ви й просили, ми зарахували {credit} на ваш рахунок у нашому магазині.',
-          { if: 'bonus', text: 'Із цієї суми {bonus} — понад вартість товару, це наша подяка вам.' },
-        ],
-        'Скористатися ними можна під час наступного замовлення.',
+        ['Як ви й просили, ми зарахували {credit} на ваш рахунок у нашому магазині.', ...creditParts, ...goodwillOnly],
+        kept,
+        'Скористатися цими коштами можна під час наступного замовлення.',
         returned,
+        awaited,
         keep,
         reply,
       ],
@@ -100,7 +166,11 @@ export const uk: LocaleWording = {
       subject: '{credit} від нас за замовлення {order}',
       body: [
         [thanks, apology],
-        'Ми зарахували {credit} на ваш рахунок у нашому магазині — це наш подарунок, скористатися ним можна під час наступного замовлення.',
+        [
+          'Ми зарахували {credit} на ваш рахунок у нашому магазині.',
+          ...goodwillOnly,
+          'Скористатися цими коштами можна під час наступного замовлення.',
+        ],
         'Замовлення залишається у вас, нічого повертати не потрібно.',
         reply,
       ],
@@ -117,9 +187,10 @@ export const uk: LocaleWording = {
       subject: 'Повертаємо {cash} і зараховуємо {credit} за замовлення {order}',
       body: [
         [thanks, apology],
-        refundNow,
-        ['Крім того, ми зарахували {credit} на ваш рахунок у нашому магазині.', { if: 'bonus', text: 'З них {bonus} — наш подарунок.' }],
+        [refundNow, ...kept],
+        ['Крім того, ми зарахували {credit} на ваш рахунок у нашому магазині.', ...creditParts, ...goodwillOnly],
         returned,
+        awaited,
         keep,
         { if: 'alternative', text: '{alternative}' },
         reply,
@@ -147,9 +218,23 @@ export const uk: LocaleWording = {
       body: [
         ['Дякуємо за ваше звернення щодо замовлення {order}.', apology],
         [
-          { if: 'deadline', text: 'Термін повернення завершився {deadline}, але посилка до нас не надійшла.' },
-          { if: '!deadline', text: 'Термін повернення завершився, але посилка до нас не надійшла.' },
-          'Тому поки що ми закрили звернення без повернення коштів.',
+          { if: ['deadline', 'missing'], text: 'Термін повернення завершився {deadline}, але до нас не надійшло: {missingItems}.' },
+          { if: ['!deadline', 'missing'], text: 'Термін повернення завершився, але до нас не надійшло: {missingItems}.' },
+          {
+            if: ['deadline', '!missing', '!refundedPart'],
+            text: 'Термін повернення завершився {deadline}, але посилка до нас не надійшла.',
+          },
+          { if: ['!deadline', '!missing', '!refundedPart'], text: 'Термін повернення завершився, але посилка до нас не надійшла.' },
+          {
+            if: ['deadline', '!missing', 'refundedPart'],
+            text: 'Термін повернення завершився {deadline}, але решта товару до нас не надійшла.',
+          },
+          { if: ['!deadline', '!missing', 'refundedPart'], text: 'Термін повернення завершився, але решта товару до нас не надійшла.' },
+          { if: '!refundedPart', text: 'Тому поки що ми закрили звернення без повернення коштів.' },
+          {
+            if: 'refundedPart',
+            text: 'За товар, який до нас надійшов, ми вже повернули {refundedPart}, як і писали в попередньому листі. Щодо товару, який не надійшов, поки що ми закрили звернення без повернення коштів.',
+          },
         ],
         'Якщо ви вже відправили посилку, надішліть у відповідь на цей лист її номер для відстеження — наш співробітник одразу все перевірить.',
       ],

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedger, entryItem } from '#adapters/dynamo-ledger.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, GENESIS_HASH, type LedgerEntry, verifyChain } from '#domain/ledger.ts';
+import { decision, demoClaim } from '../handlers/support.ts';
 
 const TABLE = 'ledger-table';
 const NOW = new Date('2026-11-10T12:00:00.000Z');
@@ -15,8 +16,11 @@ const ledger = new DynamoLedger(db, TABLE, clock);
 
 const ref: ClaimRef = { claimId: 'clm_1', storefrontId: 'demo', orderId: 'ORD-1001', customerId: 'C-42', currency: 'EUR' };
 
-function draft(step: string, type: EntryDraft['type'] = 'decided'): EntryDraft {
-  return { type, step, status: 'assessing', actor: { kind: 'system' }, policyVersion: 1, data: { note: step } };
+function draft(step: string, type: 'received' | 'decided' = 'decided'): EntryDraft {
+  const fields = { step, status: 'assessing', actor: { kind: 'system' }, policyVersion: 1 } as const;
+  return type === 'received'
+    ? { ...fields, type, data: { claim: demoClaim(), idempotencyKey: `key-${step}` } }
+    : { ...fields, type, data: { decision: decision(9000, 'agent') } };
 }
 
 /** Entries as the adapter itself chains them, for Query answers. */

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DynamoState } from '#adapters/dynamo-state.ts';
+import type { OrderFacts } from '#domain/claim.ts';
+import { TransientError } from '#domain/errors.ts';
 import { money } from '#domain/money.ts';
 import { parsePolicy } from '#domain/policy.ts';
-import type { ApprovalUse, IdempotencyRecord } from '#ports';
+import type { ApprovalUse, IdempotencyRecord, UnitHold } from '#ports';
 
 const TABLE = 'state-table';
 
@@ -32,10 +34,11 @@ function policyItem(version: number) {
 
 afterEach(() => {
   ddb.reset();
+  vi.useRealTimers();
 });
 
 describe('DynamoState.grantOnOrder', () => {
-  const grant = { storefrontId: 'demo', orderId: 'ORD-1001', claimId: 'clm_1', amount: money(3000, 'EUR'), paid: money(12999, 'EUR') };
+  const grant = { storefrontId: 'demo', orderId: 'ORD-1001', grantId: 'clm_1', amount: money(3000, 'EUR'), paid: money(12999, 'EUR') };
 
   it('adds the grant with a condition free of arithmetic, against the bound paid − amount', async () => {
     // arrange
@@ -110,6 +113,395 @@ describe('DynamoState.grantOnOrder', () => {
     // assert
     await expect(granting).rejects.toThrow('ThrottlingException');
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('sends a later round under its own grant id, so that the claim’s first grant does not block it', async () => {
+    // arrange
+    ddb.on(UpdateCommand).resolves({});
+
+    // act
+    await state.grantOnOrder({ ...grant, grantId: 'clm_1#2' });
+
+    // assert
+    const values = ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues;
+    expect(values?.[':claimId']).toBe('clm_1#2');
+    expect(values?.[':claim']).toEqual(new Set(['clm_1#2']));
+  });
+
+  it('does not take a refused later round for a retry when only the claim’s first round is listed', async () => {
+    // arrange
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: { pk: 'ORDER#demo#ORD-1001', sk: 'TOTAL', granted: 11000, currency: 'EUR', claims: new Set(['clm_1']) } });
+
+    // act
+    const granting = state.grantOnOrder({ ...grant, grantId: 'clm_1#2' });
+
+    // assert
+    await expect(granting).rejects.toMatchObject({ name: 'OverRefundError' });
+  });
+});
+
+describe('DynamoState.orderFacts and pinOrderFacts', () => {
+  const facts: OrderFacts = {
+    orderId: 'ORD-1001',
+    currency: 'EUR',
+    paid: 12999,
+    shipping: 499,
+    placedAt: '2026-11-01T10:00:00.000Z',
+    items: [{ sku: 'SKU-1', category: 'apparel', quantity: 2, unitPrice: 6250 }],
+  };
+  const delivered: OrderFacts = { ...facts, deliveredAt: '2026-11-04T09:00:00.000Z' };
+  /** The FACTS item as stored for `f`. */
+  const factsItem = (f: OrderFacts) => ({
+    pk: 'ORDER#demo#ORD-1001',
+    sk: 'FACTS',
+    facts: JSON.stringify(f),
+    ...(f.deliveredAt ? { deliveredAt: f.deliveredAt } : {}),
+  });
+
+  it('reads the pinned facts with a consistent read, and undefined when none are pinned', async () => {
+    // arrange
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: factsItem(delivered) })
+      .resolves({});
+
+    // act
+    const pinned = await state.orderFacts('demo', 'ORD-1001');
+    const none = await state.orderFacts('demo', 'ORD-2002');
+
+    // assert
+    expect(pinned).toEqual(delivered);
+    expect(none).toBeUndefined();
+    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: TABLE, Key: { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' }, ConsistentRead: true },
+      { TableName: TABLE, Key: { pk: 'ORDER#demo#ORD-2002', sk: 'FACTS' }, ConsistentRead: true },
+    ]);
+  });
+
+  it('pins the facts of an order without any with a conditional put, deliveredAt as its own attribute', async () => {
+    // arrange
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    const pinned = await state.pinOrderFacts('demo', delivered);
+
+    // assert
+    expect(pinned).toEqual(delivered);
+    const input = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(input?.TableName).toBe(TABLE);
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(input?.Item).toEqual(factsItem(delivered));
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('stores no deliveredAt attribute for facts without one, so that a later claim may add it', async () => {
+    // arrange
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    await state.pinOrderFacts('demo', facts);
+
+    // assert
+    const item = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(item).toEqual({ pk: 'ORDER#demo#ORD-1001', sk: 'FACTS', facts: JSON.stringify(facts) });
+  });
+
+  it('returns the facts already pinned, and changes nothing, when the put loses to an earlier claim', async () => {
+    // arrange
+    const earlier: OrderFacts = { ...facts, paid: 9999 };
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb.on(GetCommand).resolves({ Item: factsItem(earlier) });
+
+    // act
+    const pinned = await state.pinOrderFacts('demo', facts);
+
+    // assert: the caller compares what came back with what it sent
+    expect(pinned).toEqual(earlier);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('keeps the first delivery date when a later claim states another one', async () => {
+    // arrange
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb.on(GetCommand).resolves({ Item: factsItem(delivered) });
+
+    // act
+    const pinned = await state.pinOrderFacts('demo', { ...facts, deliveredAt: '2026-11-09T09:00:00.000Z' });
+
+    // assert
+    expect(pinned).toEqual(delivered);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('adds a delivery date the pinned facts lack, only if none was added meanwhile, and keeps the pinned fields', async () => {
+    // arrange
+    const earlier: OrderFacts = { ...facts, shipping: 0 };
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb.on(GetCommand).resolves({ Item: factsItem(earlier) });
+    ddb.on(UpdateCommand).resolves({});
+
+    // act
+    const pinned = await state.pinOrderFacts('demo', delivered);
+
+    // assert
+    const withDelivery = { ...earlier, deliveredAt: delivered.deliveredAt };
+    expect(pinned).toEqual(withDelivery);
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.Key).toEqual({ pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' });
+    expect(input?.UpdateExpression).toBe('SET facts = :facts, deliveredAt = :d');
+    expect(input?.ConditionExpression).toBe('attribute_exists(pk) AND attribute_not_exists(deliveredAt)');
+    expect(input?.ExpressionAttributeValues?.[':d']).toBe(delivered.deliveredAt);
+    expect(JSON.parse(String(input?.ExpressionAttributeValues?.[':facts']))).toEqual(withDelivery);
+  });
+
+  it('returns the delivery date another claim added first when its own addition is refused', async () => {
+    // arrange
+    const first: OrderFacts = { ...facts, deliveredAt: '2026-11-03T08:00:00.000Z' };
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: factsItem(facts) })
+      .resolves({ Item: factsItem(first) });
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+
+    // act
+    const pinned = await state.pinOrderFacts('demo', delivered);
+
+    // assert
+    expect(pinned).toEqual(first);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
+  });
+
+  it('throws TransientError when the put is refused but no pinned facts can be read', async () => {
+    // arrange
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb.on(GetCommand).resolves({});
+
+    // act
+    const pinning = state.pinOrderFacts('demo', facts);
+
+    // assert
+    await expect(pinning).rejects.toThrow(TransientError);
+  });
+});
+
+describe('DynamoState.orderCoverage', () => {
+  it('reads the COVERAGE item of the order, and nothing held when there is none', async () => {
+    // arrange
+    const coverage = { 'SKU-1': { clm_a: 1, clm_b: 2 }, 'goodwill#late_delivery': { clm_a: 1 } };
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { pk: 'ORDER#demo#ORD-1001', sk: 'COVERAGE', value: JSON.stringify(coverage), version: 4 } })
+      .resolves({});
+
+    // act
+    const held = await state.orderCoverage('demo', 'ORD-1001');
+    const none = await state.orderCoverage('demo', 'ORD-2002');
+
+    // assert
+    expect(held).toEqual(coverage);
+    expect(none).toEqual({});
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'ORDER#demo#ORD-1001', sk: 'COVERAGE' },
+      ConsistentRead: true,
+    });
+  });
+});
+
+describe('DynamoState.holdUnits', () => {
+  const pk = 'ORDER#demo#ORD-1001';
+  /** The COVERAGE item at `version` holding `value`. */
+  const coverageItem = (value: Record<string, Record<string, number>>, version: number) => ({
+    Item: { pk, sk: 'COVERAGE', value: JSON.stringify(value), version },
+  });
+  const hold = (claimId: string, lines: UnitHold[]) => state.holdUnits({ storefrontId: 'demo', orderId: 'ORD-1001', claimId, lines });
+  /** The coverage each PutCommand wrote. */
+  const written = () => ddb.commandCalls(PutCommand).map((c) => JSON.parse(String(c.args[0].input.Item?.value)));
+
+  it('creates the coverage of an order with none at version 1, on condition that nobody created it first', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    const result = await hold('clm_a', [{ key: 'SKU-1', quantity: 2, limit: 3 }]);
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    const input = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(input?.TableName).toBe(TABLE);
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(input?.ExpressionAttributeValues).toBeUndefined();
+    expect(input?.Item).toMatchObject({ pk, sk: 'COVERAGE', version: 1 });
+    expect(written()).toEqual([{ 'SKU-1': { clm_a: 2 } }]);
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({ TableName: TABLE, Key: { pk, sk: 'COVERAGE' }, ConsistentRead: true });
+  });
+
+  it('writes the next version on condition that the version read is still stored, keeping the other claims’ units', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_b: 1 }, 'SKU-2': { clm_b: 1 } }, 3));
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    const result = await hold('clm_a', [
+      { key: 'SKU-1', quantity: 2, limit: 3 },
+      { key: 'goodwill#late_delivery', quantity: 1, limit: 1 },
+    ]);
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    const input = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('version = :v');
+    expect(input?.ExpressionAttributeValues).toEqual({ ':v': 3 });
+    expect(input?.Item?.version).toBe(4);
+    expect(written()).toEqual([{ 'SKU-1': { clm_b: 1, clm_a: 2 }, 'SKU-2': { clm_b: 1 }, 'goodwill#late_delivery': { clm_a: 1 } }]);
+  });
+
+  it('writes nothing, and names every key that does not fit, when one line of several does not fit', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_b: 2 }, 'SKU-2': { clm_b: 1 }, 'SKU-3': { clm_c: 1 } }, 2));
+
+    // act
+    const result = await hold('clm_a', [
+      { key: 'SKU-1', quantity: 1, limit: 3 },
+      { key: 'SKU-2', quantity: 1, limit: 1 },
+      { key: 'SKU-3', quantity: 2, limit: 2 },
+    ]);
+
+    // assert: SKU-1 would fit, but all lines fit or none is held
+    expect(result).toEqual({ ok: false, full: ['SKU-2', 'SKU-3'] });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('lets a claim fill a key exactly to its limit, and counts its own earlier units only once', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_a: 1, clm_b: 1 } }, 1));
+    ddb.on(PutCommand).resolves({});
+
+    // act: 1 held by clm_b plus the 2 clm_a now asks for is the limit of 3
+    const result = await hold('clm_a', [{ key: 'SKU-1', quantity: 2, limit: 3 }]);
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    expect(written()).toEqual([{ 'SKU-1': { clm_a: 2, clm_b: 1 } }]);
+  });
+
+  it('is idempotent: holding what the claim already holds succeeds and writes nothing', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_a: 2, clm_b: 1 }, 'SKU-2': { clm_a: 1 } }, 5));
+
+    // act
+    const result = await hold('clm_a', [
+      { key: 'SKU-1', quantity: 2, limit: 3 },
+      { key: 'SKU-2', quantity: 1, limit: 1 },
+    ]);
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('releases the claim’s units for a quantity of 0 and leaves the other claims’ units', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_a: 2, clm_b: 1 } }, 2));
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    const result = await hold('clm_a', [{ key: 'SKU-1', quantity: 0, limit: 3 }]);
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    expect(written()).toEqual([{ 'SKU-1': { clm_b: 1 } }]);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({ ':v': 2 });
+  });
+
+  it('releases even where the other claims already fill the key', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_a: 1, clm_b: 3 } }, 2));
+    ddb.on(PutCommand).resolves({});
+
+    // act
+    const result = await hold('clm_a', [{ key: 'SKU-1', quantity: 0, limit: 3 }]);
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    expect(written()).toEqual([{ 'SKU-1': { clm_b: 3 } }]);
+  });
+
+  it('reads again after a lost race and writes on the newer version, with the other claim’s new units', async () => {
+    // arrange
+    vi.useFakeTimers();
+    ddb
+      .on(GetCommand)
+      .resolvesOnce(coverageItem({ 'SKU-1': { clm_b: 1 } }, 1))
+      .resolves(coverageItem({ 'SKU-1': { clm_b: 1 }, 'SKU-2': { clm_c: 1 } }, 2));
+    ddb.on(PutCommand).rejectsOnce(conditionalCheckFailed()).resolves({});
+
+    // act
+    const holding = hold('clm_a', [{ key: 'SKU-1', quantity: 2, limit: 3 }]);
+    await vi.runAllTimersAsync();
+    const result = await holding;
+
+    // assert
+    expect(result).toEqual({ ok: true });
+    const conditions = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    expect(conditions).toEqual([{ ':v': 1 }, { ':v': 2 }]);
+    expect(ddb.commandCalls(PutCommand)[1]?.args[0].input.Item?.version).toBe(3);
+    expect(written()[1]).toEqual({ 'SKU-1': { clm_b: 1, clm_a: 2 }, 'SKU-2': { clm_c: 1 } });
+  });
+
+  it('decides again on the newer coverage after a lost race: the winner took the last unit', async () => {
+    // arrange
+    vi.useFakeTimers();
+    ddb
+      .on(GetCommand)
+      .resolvesOnce(coverageItem({ 'SKU-1': { clm_b: 1 } }, 1))
+      .resolves(coverageItem({ 'SKU-1': { clm_b: 1, clm_c: 1 } }, 2));
+    ddb.on(PutCommand).rejectsOnce(conditionalCheckFailed()).resolves({});
+
+    // act
+    const holding = hold('clm_a', [{ key: 'SKU-1', quantity: 1, limit: 2 }]);
+    await vi.runAllTimersAsync();
+    const result = await holding;
+
+    // assert
+    expect(result).toEqual({ ok: false, full: ['SKU-1'] });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
+  it('throws TransientError after 16 lost races in a row', async () => {
+    // arrange
+    vi.useFakeTimers();
+    ddb.on(GetCommand).resolves(coverageItem({ 'SKU-1': { clm_b: 1 } }, 1));
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+
+    // act
+    const holding = hold('clm_a', [{ key: 'SKU-1', quantity: 1, limit: 3 }]);
+    const refused = expect(holding).rejects.toThrow(TransientError);
+    await vi.runAllTimersAsync();
+
+    // assert
+    await refused;
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(16);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(16);
+  });
+
+  it('rethrows an error other than a refused condition without trying again', async () => {
+    // arrange
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).rejects(new Error('ThrottlingException'));
+
+    // act
+    const holding = hold('clm_a', [{ key: 'SKU-1', quantity: 1, limit: 3 }]);
+
+    // assert
+    await expect(holding).rejects.toThrow('ThrottlingException');
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
   });
 });
 

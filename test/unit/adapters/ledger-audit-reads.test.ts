@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoLedger, entryItem } from '#adapters/dynamo-ledger.ts';
 import { DynamoState } from '#adapters/dynamo-state.ts';
 import { chainEntry } from '#domain/ledger.ts';
+import { demoClaim } from '../handlers/support.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
@@ -17,7 +18,12 @@ describe('the reads the ledger audit adds to the adapters', () => {
   it("storefrontEntries with withFiling says where each entry is stored, from the item's key", async () => {
     // arrange: the second item's content is seq 2 of CLM-1, but it is stored under seq 3
     const ref = { claimId: 'CLM-1', storefrontId: 'demo', orderId: 'O-1', customerId: 'C-1', currency: 'EUR' };
-    const draft = { type: 'received', step: 's', status: 'received', actor: { kind: 'system' }, policyVersion: null, data: {} } as const;
+    const claim = demoClaim();
+    const data = {
+      claim: { ...claim, order: { ...claim.order, id: 'O-1' }, customer: { ...claim.customer, id: 'C-1' } },
+      idempotencyKey: 'k',
+    };
+    const draft = { type: 'received', step: 's', status: 'received', actor: { kind: 'system' }, policyVersion: null, data } as const;
     const first = chainEntry(ref, undefined, draft, new Date('2026-11-20T10:00:00Z'));
     const second = chainEntry(ref, first, { ...draft, step: 't' }, new Date('2026-11-20T10:01:00Z'));
     ddb.on(QueryCommand).resolves({ Items: [entryItem(first), { ...entryItem(second), sk: 'E#00000003' }] });

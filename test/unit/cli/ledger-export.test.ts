@@ -6,6 +6,7 @@ import type { LedgerPage, LedgerStore } from '#ports';
 import { exportChunks, parseExportArgs } from '../../../cli/ledger-export.ts';
 import { UsageError } from '../../../cli/ledger-window.ts';
 import { progressLine } from '../../../cli/progress.ts';
+import { claimOf } from '../domain/fixtures.ts';
 
 /** The message of the usage error `argv` is refused with. */
 function usageError(argv: string[]): string {
@@ -71,11 +72,19 @@ describe('makegood ledger export: the command line', () => {
 
 describe('makegood ledger export: the output', () => {
   const ref = (n: number): ClaimRef => ({ claimId: `clm_${n}`, storefrontId: 'demo', orderId: `O-${n}`, customerId: 'C', currency: 'EUR' });
+  const claim = claimOf({ items: [{ sku: 'CHOC-BOX', category: 'food', unitPrice: 2750 }], reason: 'damaged', customerId: 'C' });
   const entries: LedgerEntry[] = Array.from({ length: 2500 }, (_, n) =>
     chainEntry(
       ref(n),
       undefined,
-      { type: 'received', step: 'received', status: 'received', actor: { kind: 'system' }, policyVersion: null, data: { note: `=${n}` } },
+      {
+        type: 'received',
+        step: 'received',
+        status: 'received',
+        actor: { kind: 'system' },
+        policyVersion: null,
+        data: { claim: { ...claim, order: { ...claim.order, id: `O-${n}` } }, idempotencyKey: `=${n}` },
+      },
       new Date(Date.parse('2026-11-01T00:00:00Z') + n * 1000),
     ),
   );

@@ -5,6 +5,7 @@ import { csvField, csvRow, neutraliseFormula, restoreText, UTF8_BOM } from '#dom
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
 import { ledgerCsv, ledgerCsvCells, ledgerCsvColumns } from '#domain/ledger-csv.ts';
 import { money } from '#domain/money.ts';
+import { claimOf } from './fixtures.ts';
 
 /** Text a spreadsheet or a naive CSV writer gets wrong, and text in other scripts. */
 const hostile = [
@@ -141,6 +142,7 @@ describe('a CSV round trip through csv-parse', () => {
 describe('the ledger as CSV', () => {
   const ref: ClaimRef = { claimId: 'clm_1', storefrontId: 'demo', orderId: '=ORD-1', customerId: '@C-42', currency: 'EUR' };
   const postings = settlementPostings(money(2750, 'EUR'), money(500, 'EUR'), money(100, 'EUR'));
+  const claim = claimOf({ items: [{ sku: 'CHOC-BOX', category: 'food', unitPrice: 2750 }], reason: 'damaged', customerId: '@C-42' });
   const drafts: EntryDraft[] = [
     {
       type: 'received',
@@ -148,7 +150,10 @@ describe('the ledger as CSV', () => {
       status: 'received',
       actor: { kind: 'storefront', id: 'demo' },
       policyVersion: null,
-      data: { claim: { complaint: { message: hostile.join(' | ') } } },
+      data: {
+        claim: { ...claim, order: { ...claim.order, id: '=ORD-1' }, complaint: { ...claim.complaint, message: hostile.join(' | ') } },
+        idempotencyKey: '=key-1',
+      },
     },
     {
       type: 'refund_settled',
@@ -156,7 +161,7 @@ describe('the ledger as CSV', () => {
       status: 'assessing',
       actor: { kind: 'approver', email: 'sup@demo.test', role: 'supervisor', ip: '203.0.113.7', userAgent: 'Mozilla "quoted", =1' },
       policyVersion: 3,
-      data: { note: '=SUM(A1)\n-1' },
+      data: { amount: { amount: 2750, currency: 'EUR' }, method: 'original_payment' },
       postings: postings.refund,
     },
     {
@@ -165,7 +170,7 @@ describe('the ledger as CSV', () => {
       status: 'settled',
       actor: { kind: 'system' },
       policyVersion: 3,
-      data: {},
+      data: { amount: { amount: 600, currency: 'EUR' }, goodwill: { amount: 100, currency: 'EUR' } },
       postings: postings.credit,
     },
   ];

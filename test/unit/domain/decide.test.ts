@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertConsistentClaim, type ClaimRequest, desiredOutcomes, parseClaimRequest, reasons } from '#domain/claim.ts';
-import { type CustomerHistory, type Decision, decide, decisionValue } from '#domain/decide.ts';
+import { capRefundValue } from '#domain/decide/caps.ts';
+import { Rules } from '#domain/decide/rules.ts';
+import { type CustomerHistory, type Decision, decide, decisionValue, goodwillCoverageKey, refundValue } from '#domain/decide.ts';
 import type { Policy, Role } from '#domain/policy.ts';
 import { claimBody, claimOf, emptyHistory, NOW, policyWith, version } from './fixtures.ts';
 
@@ -27,6 +29,11 @@ describe('decide: the demo policy, scenario by scenario', () => {
     if (e.returnRequired !== undefined) expect(decision.returnRequired).toBe(e.returnRequired);
     expect(decision.alternative?.id).toBe(e.alternative);
     expect(decision.policyVersion).toBe(3);
+    if (e.units !== undefined) expect(decision.units).toEqual(e.units);
+    // Goodwill by reason (its rule is named after the reason) is held once per order; nothing else is.
+    const reason = claim.complaint.reason;
+    const byReason = e.outcome === 'goodwill' && e.rules.includes(`goodwill-${reason.replace(/_/g, '-')}`);
+    expect(decision.orderGoodwill).toBe(e.orderGoodwill ?? (byReason ? reason : undefined));
   });
 
   it('emits every rule id and every outcome the engine knows in at least one scenario above', () => {
@@ -34,8 +41,12 @@ describe('decide: the demo policy, scenario by scenario', () => {
     const ids = new Set(scenarios.flatMap((s) => s.expected.rules));
     const seenOutcomes = new Set(scenarios.map((s) => s.expected.outcome));
     // act / assert
+    // `claim-cap` is a guard the refundable value never reaches; its own test below proves it.
     for (const id of [
-      'currency',
+      'currency-no-limits',
+      'currency-limits',
+      'already-compensated',
+      'partly-compensated',
       'late-delivery-no-compensation',
       'goodwill-late-delivery',
       'goodwill-instead-of-cash',
@@ -62,7 +73,6 @@ describe('decide: the demo policy, scenario by scenario', () => {
       'apology-credit',
       'apology-credit-not-granted',
       'goodwill-budget',
-      'claim-cap',
       'order-fully-refunded',
       'order-cap',
       'approval-tier',
@@ -70,6 +80,9 @@ describe('decide: the demo policy, scenario by scenario', () => {
       'risk-unreturned',
       'risk-refund-rate',
       'risk-blocklist',
+      'risk-delivered-not-received',
+      'risk-threat',
+      'risk-competitor',
       'alternative-contact',
       'alternative-repair',
     ]) {
@@ -122,34 +135,133 @@ describe('decide: what the rules say', () => {
     expect(decision.alternative).toEqual(decision.rules.at(-1));
   });
 
-  it('never says a bonus is added when the claim cap takes it away: the demo bonus on a full refund is not granted', () => {
-    // arrange: €80.00 paid for the jacket; 10 % bonus would be €8.00
+  it('adds the store-credit bonus outside the refund cap: a damaged €80.00 jacket gives €88.00 of credit', () => {
+    // arrange: €80.00 paid for the jacket; the demo's 10 % bonus is €8.00
     const claim = claimOf({ items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'damaged', desired: 'store_credit' });
     // act
     const d = decide(claim, version(demo), emptyHistory(), NOW);
     // assert
-    expect(d.storeCredit.amount).toBe(8000);
-    expect(d.goodwill.amount).toBe(0);
-    expect(d.rules.map((r) => r.text).join('\n')).not.toMatch(/adds a .*bonus/);
-    expect(d.rules.find((r) => r.id === 'store-credit-bonus-not-granted')?.text).toBe(
-      'The 10 % bonus for choosing store credit (€8.00) is not granted: the total would exceed the €80.00 paid for the claimed items plus refundable shipping',
+    expect(d.storeCredit.amount).toBe(8800);
+    expect(d.goodwill.amount).toBe(800);
+    expect(d.rules.find((r) => r.id === 'store-credit')?.text).toBe('As asked, €80.00 is refunded as store credit');
+    expect(d.rules.find((r) => r.id === 'store-credit-bonus')?.text).toBe('Choosing store credit over cash adds a 10 % bonus of €8.00');
+    expect(d.rules.map((r) => r.id)).not.toContain('claim-cap');
+  });
+
+  it('says how much of a bonus is granted when the goodwill budget cuts part of it', () => {
+    // arrange: €3.00 of the €50.00 budget is left for an €8.00 bonus
+    const claim = claimOf({ items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'damaged', desired: 'store_credit' });
+    const spent = { ...emptyHistory(), goodwillSpent: { amount: 4700, currency: 'EUR' } };
+    // act
+    const d = decide(claim, version(demo), spent, NOW);
+    // assert
+    expect(d.goodwill.amount).toBe(300);
+    expect(d.storeCredit.amount).toBe(8300);
+    expect(d.rules.find((r) => r.id === 'store-credit-bonus')?.text).toBe(
+      "Choosing store credit over cash adds a 10 % bonus, €3.00 of €8.00: the rest is not granted because the customer's goodwill budget does not cover it",
+    );
+    expect(d.rules.find((r) => r.id === 'goodwill-budget')?.text).toBe(
+      'Goodwill is capped at €50.00 per customer per 365 days; €3.00 of it is left',
     );
   });
 
-  it('says how much of a bonus is granted when a cap cuts part of it', () => {
-    // arrange: a 5 % fee leaves €4.00 of room under the €80.00 cap for a €7.60 bonus
-    const withFee = policyWith((doc) => (doc.restockingFee = { percent: 5, reasons: ['changed_mind'] }));
-    const claim = claimOf({
-      items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }],
-      reason: 'changed_mind',
-      desired: 'store_credit',
-    });
+  it('names the other claim when every claimed unit is already covered, and offers a person', () => {
+    // arrange
+    const claim = claimOf({ items: [{ sku: 'GLASS', category: 'home', unitPrice: 1000, quantity: 2 }], reason: 'damaged' });
+    const covered = { ...emptyHistory(), covered: { GLASS: { units: 2, claims: ['clm_01J9'] } } };
     // act
-    const d = decide(claim, version(withFee), emptyHistory(), NOW);
+    const d = decide(claim, version(demo), covered, NOW);
     // assert
-    expect(d.goodwill.amount).toBe(400);
-    expect(d.rules.find((r) => r.id === 'store-credit-bonus')?.text).toBe(
-      'Choosing store credit over cash adds a 10 % bonus, €4.00 of €7.60: the rest is not granted because the total would exceed the €80.00 paid for the claimed items plus refundable shipping',
+    expect(d.outcome).toBe('rejected');
+    expect(d.units).toEqual([]);
+    expect(d.rules.find((r) => r.id === 'already-compensated')?.text).toBe(
+      '2 × glass are already covered by claim clm_01J9; nothing is left to compensate',
+    );
+    expect(d.alternative?.id).toBe('alternative-contact');
+  });
+
+  it('says how many units a claim covers when other claims hold some of them', () => {
+    // arrange: 3 glasses and 2 lamps ordered; claims A and B hold 2 glasses, claim C 1 lamp
+    const claim = claimOf({
+      items: [
+        { sku: 'GLASS', category: 'home', unitPrice: 1000, quantity: 3 },
+        { sku: 'LAMP', category: 'home', unitPrice: 4000, quantity: 2 },
+      ],
+      reason: 'damaged',
+    });
+    const covered = {
+      ...emptyHistory(),
+      covered: { GLASS: { units: 2, claims: ['clm_B', 'clm_A'] }, LAMP: { units: 1, claims: ['clm_C'] } },
+    };
+    // act
+    const d = decide(claim, version(demo), covered, NOW);
+    // assert
+    expect(d.units).toEqual([
+      { sku: 'GLASS', quantity: 1 },
+      { sku: 'LAMP', quantity: 1 },
+    ]);
+    expect(d.cash.amount).toBe(5000);
+    expect(d.rules.find((r) => r.id === 'partly-compensated')?.text).toBe(
+      '2 × glass and 1 × lamp are already covered by claims clm_A, clm_B and clm_C; this claim covers only the remaining 1 × glass and 1 × lamp',
+    );
+  });
+
+  it('compensates late delivery once per order, naming the claim that did', () => {
+    // arrange
+    const claim = claimOf({ items: [mug(3000)], reason: 'late_delivery' });
+    const covered = { ...emptyHistory(), covered: { [goodwillCoverageKey('late_delivery')]: { units: 1, claims: ['clm_late'] } } };
+    // act
+    const first = decide(claim, version(demo), emptyHistory(), NOW);
+    const second = decide(claim, version(demo), covered, NOW);
+    // assert
+    expect(first.orderGoodwill).toBe('late_delivery');
+    expect(first.units).toEqual([]);
+    expect(second.outcome).toBe('rejected');
+    expect(second.orderGoodwill).toBeUndefined();
+    expect(second.rules[0]).toEqual({
+      id: 'already-compensated',
+      text: 'Late delivery of this order is already compensated by claim clm_late; it is compensated once per order',
+    });
+  });
+
+  it('sends an order in a currency without limits to finance and says which amounts are not applied', () => {
+    // arrange
+    const claim = claimOf({ items: [mug(1500)], currency: 'JPY', reason: 'damaged', desired: 'store_credit' });
+    // act
+    const d = decide(claim, version(demo), emptyHistory('JPY'), NOW);
+    // assert: the 10 % bonus is a percentage, so it still applies
+    expect(d.tier).toBe('finance');
+    expect(d.storeCredit).toEqual({ amount: 1650, currency: 'JPY' });
+    const text = Object.fromEntries(d.rules.map((r) => [r.id, r.text]));
+    expect(text['currency-no-limits']).toBe(
+      'The order is in JPY; the policy sets no limits for JPY, so its amounts are not compared with the EUR limits and finance approves. The keep-it threshold, the goodwill minimum and maximum, the apology credit and the goodwill budget are amounts in EUR and are not applied; percentages are',
+    );
+    expect(text['return-required']).toBe(
+      'The keep-it threshold is an amount in EUR, so it is not applied to an order in JPY: the claimed items are sent back first, within 30 days',
+    );
+    expect(text['approval-tier']).toBe('The decision is worth ¥1,650: finance approval is needed, as the policy sets no limits for JPY');
+  });
+
+  it('quotes the words of a threat and of a competitor, whatever the locale of the customer', () => {
+    // arrange: an English-speaking customer writes in Ukrainian
+    const claim = claimOf({ items: [mug(1500)], reason: 'damaged', message: 'Піду до ЮРИСТУ, а наступного разу куплю в іншому магазині' });
+    // act
+    const d = decide(claim, version(demo), emptyHistory(), NOW);
+    // assert
+    expect(d.tier).toBe('agent');
+    const text = Object.fromEntries(d.rules.map((r) => [r.id, r.text]));
+    expect(text['risk-threat']).toBe('The message threatens action against the shop ("юристу"): agent approval is needed');
+    expect(text['risk-competitor']).toBe('The message names a competitor ("куплю в іншому магазині"): agent approval is needed');
+  });
+
+  it('names the delivery date when an order recorded as delivered is said not to have arrived', () => {
+    // arrange
+    const claim = claimOf({ items: [mug(1500)], reason: 'not_received', deliveredDaysAgo: 5 });
+    // act
+    const d = decide(claim, version(demo), emptyHistory(), NOW);
+    // assert
+    expect(d.rules.find((r) => r.id === 'risk-delivered-not-received')?.text).toBe(
+      'The order is recorded as delivered on 2026-11-18, but the customer says it never arrived: agent approval is needed',
     );
   });
 
@@ -162,6 +274,25 @@ describe('decide: what the rules say', () => {
     // assert
     expect(d.cash.amount).toBe(1499);
     expect(d.rules.find((r) => r.id === 'refund-without-return')?.text).toBe('€14.99 is refunded to the original payment method');
+  });
+
+  it('caps a refund above what the covered units paid plus their shipping (claim-cap, a guard decide never reaches)', () => {
+    // arrange: a form asking €30.00 for a €27.50 bound
+    const claim = claimOf({ ...chocolates, claim: oneBox, reason: 'damaged', evidence: photo });
+    const rules = new Rules();
+    // act
+    const capped = capRefundValue(
+      { cash: { amount: 3000, currency: 'EUR' }, refundCredit: { amount: 0, currency: 'EUR' } },
+      { amount: 2750, currency: 'EUR' },
+      claim,
+      emptyHistory(),
+      rules,
+    );
+    // assert
+    expect(capped.cash.amount).toBe(2750);
+    expect(rules.list).toEqual([
+      { id: 'claim-cap', text: 'The refund is capped at what was paid for the claimed items plus refundable shipping, €27.50' },
+    ]);
   });
 
   it('says an apology credit is not granted when the goodwill budget is spent', () => {
@@ -190,17 +321,19 @@ describe('decide: what the rules say', () => {
 // Properties over generated orders and claims that pass assertConsistentClaim.
 
 const categories = ['food', 'flowers', 'digital', 'custom', 'home', 'clothes'] as const;
-const currencies = ['EUR', 'JPY', 'KWD'] as const;
-const policies: Record<string, Policy> = { EUR: demo, JPY: inCurrency('JPY'), KWD: inCurrency('KWD') };
+/** USD has no limits under the EUR demo policy: its orders go to the top tier. */
+const currencies = ['EUR', 'JPY', 'KWD', 'USD'] as const;
+const policies: Record<string, Policy> = { EUR: demo, JPY: inCurrency('JPY'), KWD: inCurrency('KWD'), USD: demo };
 const blocklistedByCurrency: Record<string, Policy> = Object.fromEntries(
   currencies.map((c) => [
     c,
     policyWith((d) => {
-      d.currency = c;
+      if (c !== 'USD') d.currency = c;
       d.risk.blocklist.customers = ['C-42'];
     }),
   ]),
 );
+const messages = ['test', 'The lid has an issue.', 'I will call my lawyer.', 'Я куплю в іншому магазині', 'Mi skribos malbonan recenzon'];
 
 interface Generated {
   readonly claim: ClaimRequest;
@@ -217,6 +350,7 @@ const arbGenerated: fc.Arbitrary<Generated> = fc
         quantity: fc.integer({ min: 1, max: 4 }),
         unitPrice: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60_000 })),
         claimed: fc.integer({ min: 0, max: 4 }),
+        coveredElsewhere: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 4 })),
       }),
       { minLength: 1, maxLength: 4 },
     ),
@@ -226,11 +360,13 @@ const arbGenerated: fc.Arbitrary<Generated> = fc
     desired: fc.constantFrom(...desiredOutcomes),
     evidence: fc.boolean(),
     deliveredDaysAgo: fc.option(fc.double({ min: 0, max: 60, noNaN: true }), { nil: null }),
+    message: fc.constantFrom(...messages),
     blocklisted: fc.boolean(),
     claimsInWindow: fc.integer({ min: 0, max: 4 }),
     unreturnedReturns: fc.integer({ min: 0, max: 2 }),
     goodwillSpent: fc.integer({ min: 0, max: 6000 }),
     grantedPercent: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 110 })),
+    lateDeliveryCompensated: fc.boolean(),
     concludedClaims: fc.integer({ min: 0, max: 6 }),
     withMoneyPercent: fc.integer({ min: 0, max: 100 }),
   })
@@ -251,32 +387,46 @@ const arbGenerated: fc.Arbitrary<Generated> = fc
       currency: g.currency,
       deliveredDaysAgo: g.deliveredDaysAgo,
       evidence: g.evidence ? photo : [],
+      message: g.message,
     });
     const claim = parseClaimRequest(body);
+    const covered: Record<string, { units: number; claims: string[] }> = {};
+    g.lines.forEach((l, i) => {
+      const units = Math.min(l.coveredElsewhere, l.quantity);
+      if (units > 0) covered[`SKU-${i}`] = { units, claims: [`clm_${i}`] };
+    });
+    if (g.lateDeliveryCompensated) covered[goodwillCoverageKey('late_delivery')] = { units: 1, claims: ['clm_late'] };
     const history: CustomerHistory = {
       claimsInWindow: g.claimsInWindow,
       unreturnedReturns: g.unreturnedReturns,
       refundRate: { concludedClaims: g.concludedClaims, claimsWithMoney: Math.floor((g.concludedClaims * g.withMoneyPercent) / 100) },
       goodwillSpent: { amount: g.goodwillSpent, currency: g.currency },
       orderGranted: { amount: Math.floor((paid * g.grantedPercent) / 100), currency: g.currency },
+      covered,
     };
     const policy = (g.blocklisted ? blocklistedByCurrency : policies)[g.currency]!;
     return { claim, policy, history };
   });
 
-/** What was paid for the claimed items plus their share of shipping, each rounded up. */
-function paidForClaimedItemsWithShipping(claim: ClaimRequest): number {
+/** What was paid for `units` of the order plus their share of shipping, each rounded up (computed apart from the engine). */
+function paidForUnitsWithShipping(claim: ClaimRequest, units: readonly { sku: string; quantity: number }[], policy: Policy): number {
   const { order, complaint } = claim;
   const goods = order.items.reduce((a, i) => a + i.unitPrice * i.quantity, 0);
-  const listValue = complaint.items.reduce((a, l) => a + l.quantity * order.items.find((i) => i.sku === l.sku)!.unitPrice, 0);
+  const listValue = units.reduce((a, l) => a + l.quantity * order.items.find((i) => i.sku === l.sku)!.unitPrice, 0);
   const paidForGoods = order.paid - order.shipping;
   const goodsPaid = goods > 0 && paidForGoods < goods ? Math.ceil((listValue * paidForGoods) / goods) : listValue;
-  const shipping = goods === 0 ? order.shipping : Math.ceil((order.shipping * listValue) / goods);
+  const wholeOrder = order.items.every((i) => units.some((u) => u.sku === i.sku && u.quantity === i.quantity));
+  const refundsShipping = policy.shippingRefundReasons.includes(complaint.reason);
+  const shipping = !refundsShipping ? 0 : goods === 0 || wholeOrder ? order.shipping : Math.ceil((order.shipping * listValue) / goods);
   return goodsPaid + shipping;
 }
 
-const runs = { numRuns: 150 };
+/** Whether the policy's amounts apply to the claim's currency. */
+const hasLimits = (g: Generated) => g.claim.order.currency === g.policy.currency || g.claim.order.currency in g.policy.currencies;
+
+const runs = { numRuns: 200 };
 const decideGenerated = (g: Generated): Decision => decide(g.claim, version(g.policy), g.history, NOW);
+const order: Role[] = ['auto', 'agent', 'supervisor', 'finance'];
 
 describe('decide: properties', () => {
   it('generated claims are consistent, so the properties below test real inputs', () => {
@@ -289,19 +439,37 @@ describe('decide: properties', () => {
     );
   });
 
-  it('never grants more than was paid for the claimed items plus refundable shipping (late-delivery credit: more than the order paid)', () => {
+  it('refund value never exceeds what the covered units paid plus their refundable shipping, nor what is left on the order', () => {
     fc.assert(
       fc.property(arbGenerated, (g) => {
         // act
         const d = decideGenerated(g);
         // assert
-        const total = d.cash.amount + d.storeCredit.amount;
-        const leftOnOrder = Math.max(0, g.claim.order.paid - g.history.orderGranted.amount);
-        expect(total).toBeLessThanOrEqual(leftOnOrder);
-        // Late-delivery compensation is a share of the whole order, not a refund of the claimed items.
-        if (g.claim.complaint.reason !== 'late_delivery') {
-          expect(total).toBeLessThanOrEqual(paidForClaimedItemsWithShipping(g.claim));
+        const refund = refundValue(d).amount;
+        expect(refund).toBeGreaterThanOrEqual(0);
+        expect(refund).toBeLessThanOrEqual(paidForUnitsWithShipping(g.claim, d.units, g.policy));
+        expect(refund).toBeLessThanOrEqual(Math.max(0, g.claim.order.paid - g.history.orderGranted.amount));
+      }),
+      runs,
+    );
+  });
+
+  it('covers only units still free, never more than claimed, and none for rejections or goodwill', () => {
+    fc.assert(
+      fc.property(arbGenerated, (g) => {
+        // act
+        const d = decideGenerated(g);
+        // assert
+        for (const u of d.units) {
+          const ordered = g.claim.order.items.find((i) => i.sku === u.sku)!.quantity;
+          const claimed = g.claim.complaint.items.find((i) => i.sku === u.sku)?.quantity ?? 0;
+          expect(u.quantity).toBeGreaterThan(0);
+          expect(u.quantity).toBeLessThanOrEqual(claimed);
+          expect(u.quantity).toBeLessThanOrEqual(ordered - (g.history.covered[u.sku]?.units ?? 0));
         }
+        if (d.outcome === 'rejected' || d.outcome === 'goodwill') expect(d.units).toEqual([]);
+        else expect(d.units.length).toBeGreaterThan(0);
+        if (d.orderGoodwill) expect(g.history.covered[goodwillCoverageKey(d.orderGoodwill)]).toBeUndefined();
       }),
       runs,
     );
@@ -324,6 +492,28 @@ describe('decide: properties', () => {
     );
   });
 
+  it('bounds each incentive by its rule: the bonus by its percentage of the credited refund, late-delivery credit by its maximum', () => {
+    fc.assert(
+      fc.property(arbGenerated, (g) => {
+        // act
+        const d = decideGenerated(g);
+        // assert (the demo policies have no apology credit)
+        const refund = refundValue(d);
+        if (d.outcome === 'store_credit') {
+          expect(d.goodwill.amount).toBeLessThanOrEqual(Math.ceil((refund.amount * g.policy.goodwill.storeCreditBonusPercent) / 100));
+        } else if (d.outcome === 'goodwill' && d.orderGoodwill) {
+          const rule = g.policy.goodwill.byReason.late_delivery!;
+          expect(d.goodwill.amount).toBeLessThanOrEqual(
+            hasLimits(g) ? rule.max! : Math.ceil((g.claim.order.paid * rule.percentOfPaid) / 100),
+          );
+        } else {
+          expect(d.goodwill.amount).toBe(0);
+        }
+      }),
+      runs,
+    );
+  });
+
   it('a rule that adds a bonus or an apology credit only fires when goodwill is granted', () => {
     fc.assert(
       fc.property(arbGenerated, (g) => {
@@ -338,12 +528,13 @@ describe('decide: properties', () => {
     );
   });
 
-  it("never grants goodwill beyond what is left of the customer's goodwill budget", () => {
+  it("never grants goodwill beyond what is left of the customer's goodwill budget, where the budget's currency applies", () => {
     fc.assert(
       fc.property(arbGenerated, (g) => {
         // act
         const d = decideGenerated(g);
         // assert
+        if (!hasLimits(g)) return;
         const budget = g.policy.risk.goodwillBudget!.amount;
         expect(d.goodwill.amount).toBeLessThanOrEqual(Math.max(0, budget - g.history.goodwillSpent.amount));
       }),
@@ -351,7 +542,7 @@ describe('decide: properties', () => {
     );
   });
 
-  it('a rejection grants nothing and asks for no return; any other outcome needs at least the tier of its value', () => {
+  it('a rejection grants nothing and asks for no return; any other outcome needs at least the tier of its value (the top tier without limits)', () => {
     fc.assert(
       fc.property(arbGenerated, (g) => {
         // act
@@ -361,10 +552,12 @@ describe('decide: properties', () => {
           expect(d.cash.amount + d.storeCredit.amount).toBe(0);
           expect(d.returnRequired).toBe(false);
           expect(d.alternative).toBeDefined();
+          expect(d.tier).toBe('auto');
+        } else if (!hasLimits(g)) {
+          expect(d.tier).toBe('finance');
         } else {
           const value = d.cash.amount + d.storeCredit.amount;
           const byValue = g.policy.approval.tiers.find((t) => t.limit === null || value <= t.limit)!.role;
-          const order: Role[] = ['auto', 'agent', 'supervisor', 'finance'];
           expect(order.indexOf(d.tier)).toBeGreaterThanOrEqual(order.indexOf(byValue));
         }
       }),
@@ -386,13 +579,31 @@ describe('decide: properties', () => {
         const without = decideGenerated(g);
         const d = decide(g.claim, version(withRule), g.history, NOW);
         // assert
-        const order: Role[] = ['auto', 'agent', 'supervisor', 'finance'];
         expect({ ...d, tier: without.tier, rules: without.rules }).toEqual(without);
         expect(order.indexOf(d.tier)).toBeGreaterThanOrEqual(order.indexOf(without.tier));
         if (d.outcome === 'rejected') return;
         expect(d.rules.some((r) => r.id === 'risk-refund-rate')).toBe(above);
         if (above) expect(order.indexOf(d.tier)).toBeGreaterThanOrEqual(order.indexOf('supervisor'));
         else expect(d.tier).toBe(without.tier);
+      }),
+      runs,
+    );
+  });
+
+  it('risk phrases only raise the tier: without them the decision is the same but for its tier and rules', () => {
+    fc.assert(
+      fc.property(arbGenerated, (g) => {
+        // arrange
+        const quiet = policyWith((d) => {
+          Object.assign(d, JSON.parse(JSON.stringify(g.policy)));
+          delete d.risk.phrases;
+        });
+        // act
+        const d = decideGenerated(g);
+        const without = decide(g.claim, version(quiet), g.history, NOW);
+        // assert
+        expect({ ...d, tier: without.tier, rules: without.rules }).toEqual(without);
+        expect(order.indexOf(d.tier)).toBeGreaterThanOrEqual(order.indexOf(without.tier));
       }),
       runs,
     );

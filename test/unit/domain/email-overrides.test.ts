@@ -99,6 +99,89 @@ describe('a shop overriding the wording', () => {
     expect(guarded.eo?.store_credit?.body).toHaveLength(2);
   });
 
+  it('requires the return address, where it is known, in return instructions', () => {
+    // act
+    const missing = issuesOf({ en: { return_and_refund: { body: ['Send {items} within {sendBackDays}, with {claimId} inside.'] } } });
+    const hedged = issuesOf({
+      en: {
+        return_and_refund: {
+          body: [
+            'Send {items} within {sendBackDays}, with {claimId} inside.',
+            { if: ['returnAddress', 'cash'], text: 'To: {returnAddress}' },
+          ],
+        },
+      },
+    });
+    // assert
+    for (const issues of [missing, hedged]) {
+      expect(issues).toEqual([
+        {
+          path: 'en.return_and_refund.body',
+          message:
+            'must use {returnAddress} in a part with "if": "returnAddress" and no other condition, so that it shows whenever it is known',
+        },
+      ]);
+    }
+  });
+
+  it('renders an overridden return instruction with the address on its lines', () => {
+    // arrange
+    const overrides = parseEmailOverrides({
+      uk: {
+        return_and_refund: {
+          body: [
+            'Надішліть {items} протягом терміну ({sendBackDays}), номер {claimId}.',
+            { if: 'returnAddress', text: 'Куди:\n{returnAddress}' },
+            { if: '!returnAddress', text: 'Напишіть нам, і ми дамо адресу.' },
+            { if: 'shopPaysPostage', text: 'Пересилання за наш рахунок.' },
+          ],
+        },
+      },
+    });
+    const sample = emailSamples('uk').find((s) => s.cell === 'return_and_refund')!;
+    // act
+    const email = customerEmail(sample.kind, { ...sample.args, overrides, returnAddress: 'Склад 1\nКиїв <b>' });
+    // assert
+    expect(email.text).toContain('Куди:\nСклад 1\nКиїв <b>\n');
+    expect(email.text).toContain('Пересилання за наш рахунок.');
+    expect(email.text).not.toContain('Напишіть нам');
+    expect(email.html).toContain('Куди:<br><bdi>Склад 1</bdi><br><bdi>Київ &#60;b&#62;</bdi>');
+  });
+
+  it.each([
+    ['return_and_refund', '{returnAddress}', 'returnAddress'],
+    ['refund_after_return', '{kept}', 'kept'],
+    ['store_credit', '{refundCredit}', 'refundCredit'],
+    ['store_credit', '{awaitedItems}', 'awaited'],
+    ['return_not_received', '{missingItems}', 'missing'],
+    ['return_not_received', '{refundedPart}', 'refundedPart'],
+  ] as const)('refuses %s using %s where its fact may not hold', (cell, placeholder, guard) => {
+    // arrange
+    const required = {
+      return_and_refund: ' {items} {sendBackDays} {claimId}',
+      refund_after_return: ' {cash}',
+      store_credit: ' {credit}',
+    } as Record<string, string>;
+    const text = `${placeholder}${required[cell] ?? ''}`;
+    // act
+    const issues = issuesOf({ en: { [cell]: { body: [text, { if: guard, text: placeholder }] } } });
+    const guarded = parseEmailOverrides({ en: { [cell]: { body: [required[cell] ?? 'x', { if: guard, text: placeholder }] } } });
+    // assert
+    expect(issues).toEqual([{ path: `en.${cell}.body[0]`, message: expect.stringContaining(`"if": "${guard}"`) }]);
+    expect(guarded.en?.[cell]?.body).toHaveLength(2);
+  });
+
+  it('refuses a placeholder a cell has no use for', () => {
+    // act
+    const issues = issuesOf({
+      en: { rejection: { body: ['{reason}', '{alternative}', { if: 'returnAddress', text: '{returnAddress}' }] } },
+    });
+    // assert
+    expect(issues).toEqual([
+      { path: 'en.rejection.body[2].text', message: expect.stringContaining('unknown placeholder {returnAddress}') },
+    ]);
+  });
+
   it('refuses an unknown locale, cell, condition or field, by path', () => {
     // act
     const issues = issuesOf({

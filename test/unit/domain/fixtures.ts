@@ -51,6 +51,7 @@ export function emptyHistory(currency = 'EUR'): CustomerHistory {
     refundRate: { concludedClaims: 0, claimsWithMoney: 0 },
     goodwillSpent: { amount: 0, currency },
     orderGranted: { amount: 0, currency },
+    covered: {},
   };
 }
 
@@ -76,6 +77,8 @@ export interface ClaimSpec {
   readonly evidence?: readonly string[];
   readonly customerId?: string;
   readonly email?: string;
+  /** The customer's message; defaults to `test`. */
+  readonly message?: string;
 }
 
 /** The request body for a claim, before parsing. */
@@ -104,7 +107,7 @@ export function claimBody(spec: ClaimSpec): Doc {
       reason: spec.reason,
       items: spec.claim ?? spec.items.map((i) => ({ sku: i.sku, quantity: i.quantity ?? 1 })),
       desiredOutcome: spec.desired ?? 'refund',
-      message: 'test',
+      message: spec.message ?? 'test',
       channel: 'web',
       evidence: spec.evidence ?? [],
     },

@@ -1,24 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { customerHistory } from '#domain/history.ts';
-import { chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
+import {
+  type ClaimStatus,
+  chainEntry,
+  type EntryDraft,
+  type EntryType,
+  type Json,
+  type LedgerEntry,
+  type Posting,
+  settlementPostings,
+} from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
-import { DAY_MS, demoPolicy, NOW, policyWith } from './fixtures.ts';
+import { DAY_MS, daysAgo, demoPolicy, NOW, policyWith } from './fixtures.ts';
 
 const policy = demoPolicy();
 const CURRENT = 'CLM-NOW';
 
+/** What a test may set on a draft besides its type. */
+interface DraftExtra {
+  readonly step?: string;
+  readonly status?: ClaimStatus;
+  readonly data?: Record<string, Json>;
+  readonly postings?: readonly Posting[];
+}
+
+/**
+ * A draft of any type. The history reads no entry data but a closed entry's reason, so the drafts
+ * carry only what a test gives them; the union by type cannot check a draft built for every type
+ * at once, hence the one cast.
+ */
+function draftOf(type: EntryType, extra: DraftExtra = {}): EntryDraft {
+  return { type, step: type, status: 'received', actor: { kind: 'system' }, policyVersion: 3, data: {}, ...extra } as EntryDraft;
+}
+
 /** One ledger entry of claim `claimId`, `days` before now. */
-function entry(
-  claimId: string,
-  type: EntryDraft['type'],
-  days: number,
-  extra: Partial<EntryDraft> & { currency?: string } = {},
-): LedgerEntry {
+function entry(claimId: string, type: EntryType, days: number, extra: DraftExtra & { currency?: string } = {}): LedgerEntry {
   const { currency = 'EUR', ...draft } = extra;
   return chainEntry(
     { claimId, storefrontId: 'demo', orderId: `ORD-${claimId}`, customerId: 'C-42', currency },
     undefined,
-    { type, step: type, status: 'received', actor: { kind: 'system' }, policyVersion: 3, data: {}, ...draft },
+    draftOf(type, draft),
     new Date(NOW.getTime() - days * DAY_MS),
   );
 }
@@ -57,6 +78,7 @@ describe('customerHistory: claims in the frequent-claims window', () => {
       refundRate: { concludedClaims: 0, claimsWithMoney: 0 },
       goodwillSpent: { amount: 0, currency: 'EUR' },
       orderGranted: { amount: 0, currency: 'EUR' },
+      covered: {},
     });
   });
 });
@@ -151,19 +173,119 @@ describe('customerHistory: goodwill spent', () => {
   });
 });
 
+describe('customerHistory: goodwill spent, from the stored budget', () => {
+  /** The history with the budget's `goodwillGrants` passed, and the ledger's `entries`. */
+  const withGrants = (goodwillGrants: { grantId: string; amount: number; at: string }[], entries: LedgerEntry[] = [], p = policy) =>
+    customerHistory({ entries, policy: p, now: NOW, currentClaimId: CURRENT, orderGranted: money(0, 'EUR'), goodwillGrants });
+
+  it('sums the stored grants inside the 365-day budget window', () => {
+    // act
+    const history = withGrants([
+      { grantId: 'CLM-A', amount: 700, at: daysAgo(10) },
+      { grantId: 'CLM-B#2', amount: 300, at: daysAgo(365) },
+      { grantId: 'CLM-OLD', amount: 1000, at: daysAgo(365.01) },
+    ]);
+    // assert: exactly 365 days ago is inside the window
+    expect(history.goodwillSpent).toEqual({ amount: 1000, currency: 'EUR' });
+  });
+
+  it("leaves out the current claim's own grants, of every round, but not a claim whose id merely begins the same", () => {
+    // act
+    const history = withGrants([
+      { grantId: CURRENT, amount: 500, at: daysAgo(2) },
+      { grantId: `${CURRENT}#2`, amount: 250, at: daysAgo(1) },
+      { grantId: `${CURRENT}-2`, amount: 40, at: daysAgo(1) },
+      { grantId: `${CURRENT}X#2`, amount: 2, at: daysAgo(1) },
+    ]);
+    // assert
+    expect(history.goodwillSpent).toEqual({ amount: 42, currency: 'EUR' });
+  });
+
+  it('counts the stored grants instead of the ledger, even when there are none', () => {
+    // arrange
+    const entries = [entry('CLM-A', 'credit_issued', 10, { postings: credit(0, 900) })];
+    // act
+    const none = withGrants([], entries);
+    const stored = withGrants([{ grantId: 'CLM-A', amount: 600, at: daysAgo(10) }], entries);
+    // assert
+    expect(none.goodwillSpent).toEqual({ amount: 0, currency: 'EUR' });
+    expect(stored.goodwillSpent).toEqual({ amount: 600, currency: 'EUR' });
+  });
+
+  it("takes the window from the policy's goodwill budget", () => {
+    // arrange
+    const thirtyDays = policyWith((d) => (d.risk.goodwillBudget = { amount: 5000, days: 30 }));
+    // act
+    const history = withGrants(
+      [
+        { grantId: 'CLM-A', amount: 100, at: daysAgo(29) },
+        { grantId: 'CLM-B', amount: 1000, at: daysAgo(31) },
+      ],
+      [],
+      thirtyDays,
+    );
+    // assert
+    expect(history.goodwillSpent).toEqual({ amount: 100, currency: 'EUR' });
+  });
+});
+
+describe('customerHistory: units covered by other claims', () => {
+  const withCoverage = (coverage: Record<string, Record<string, number>>) =>
+    customerHistory({ entries: [], policy, now: NOW, currentClaimId: CURRENT, orderGranted: money(0, 'EUR'), coverage });
+
+  it("sums the units each key's other claims hold and names those claims, sorted", () => {
+    // act
+    const history = withCoverage({
+      'SKU-1': { 'CLM-B': 1, 'CLM-A': 2 },
+      'goodwill#late_delivery': { 'CLM-C': 1 },
+    });
+    // assert
+    expect(history.covered).toEqual({
+      'SKU-1': { units: 3, claims: ['CLM-A', 'CLM-B'] },
+      'goodwill#late_delivery': { units: 1, claims: ['CLM-C'] },
+    });
+  });
+
+  it("leaves out the current claim's own holding, and a key only it holds", () => {
+    // act
+    const history = withCoverage({
+      'SKU-1': { [CURRENT]: 2, 'CLM-A': 1 },
+      'SKU-2': { [CURRENT]: 1 },
+    });
+    // assert
+    expect(history.covered).toEqual({ 'SKU-1': { units: 1, claims: ['CLM-A'] } });
+  });
+
+  it('drops holdings of zero units, and a key whose holdings are all zero', () => {
+    // act
+    const history = withCoverage({
+      'SKU-1': { 'CLM-A': 0, 'CLM-B': 2 },
+      'SKU-2': { 'CLM-A': 0 },
+      'SKU-3': {},
+    });
+    // assert
+    expect(history.covered).toEqual({ 'SKU-1': { units: 2, claims: ['CLM-B'] } });
+  });
+
+  it('covers nothing when no coverage is given', () => {
+    // act / assert
+    expect(historyOf([]).covered).toEqual({});
+  });
+});
+
 describe('customerHistory: refund rate', () => {
   /** Demo terms plus a refund-rate rule over 180 days. */
   const withRate = policyWith((d) => (d.risk.refundRate = { maxPercent: 50, minClaims: 3, days: 180, minRole: 'agent' }));
 
   /** A claim's chained entries: `[type, status]` steps, received `days` ago, one hour apart. */
-  function claim(claimId: string, days: number, steps: ReadonlyArray<readonly [EntryDraft['type'], EntryDraft['status']]>): LedgerEntry[] {
+  function claim(claimId: string, days: number, steps: ReadonlyArray<readonly [EntryType, ClaimStatus]>): LedgerEntry[] {
     const out: LedgerEntry[] = [];
     steps.forEach(([type, status], i) => {
       out.push(
         chainEntry(
           { claimId, storefrontId: 'demo', orderId: `ORD-${claimId}`, customerId: 'C-42', currency: 'EUR' },
           out.at(-1),
-          { type, step: `${type}#${i}`, status, actor: { kind: 'system' }, policyVersion: 3, data: {} },
+          draftOf(type, { step: `${type}#${i}`, status }),
           new Date(NOW.getTime() - days * DAY_MS + i * 3_600_000),
         ),
       );

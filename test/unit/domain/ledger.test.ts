@@ -8,7 +8,9 @@ import {
   chainEntry,
   currentDecision,
   decisionData,
+  type EntryDataByType,
   type EntryDraft,
+  type EntryType,
   entryHash,
   GENESIS_HASH,
   type LedgerEntry,
@@ -24,9 +26,23 @@ import { claimOf, type Doc, demoPolicy, emptyHistory, NOW, version } from './fix
 const ref: ClaimRef = { claimId: 'CLM-1', storefrontId: 'demo', orderId: 'ORD-1001', customerId: 'C-42', currency: 'EUR' };
 const system = { kind: 'system' } as const;
 
-function draft(type: EntryDraft['type'], status: EntryDraft['status'], extra: Partial<EntryDraft> = {}): EntryDraft {
-  return { type, step: type, status, actor: system, policyVersion: 3, data: {}, ...extra };
+/** The fields of a draft that {@link draft} fills in when left out. */
+type Defaulted = 'step' | 'actor' | 'policyVersion';
+
+/** A draft that may leave out its step (then its type), actor (the system) and policy version (3). */
+type DraftSpec = {
+  [T in EntryType]: Omit<Extract<EntryDraft, { type: T }>, Defaulted> & Partial<Pick<EntryDraft, Defaulted>>;
+}[EntryType];
+
+function draft(spec: DraftSpec): EntryDraft {
+  return { step: spec.type, actor: system, policyVersion: 3, ...spec };
 }
+
+/** A damaged box of chocolates, refunded without a return. */
+const chocolates = claimOf({ items: [{ sku: 'CHOC-BOX', category: 'food', unitPrice: 2750 }], reason: 'damaged' });
+const received: EntryDataByType['received'] = { claim: chocolates, idempotencyKey: 'key-1' };
+const decided = decisionData(decide(chocolates, version(demoPolicy()), emptyHistory(), NOW));
+const refunded: EntryDataByType['refund_settled'] = { amount: { amount: 2750, currency: 'EUR' }, method: 'original_payment' };
 
 /** A claim's chain: received → decided → refund_settled (with postings) → email_sent. */
 function chainOf(drafts: readonly EntryDraft[]): LedgerEntry[] {
@@ -40,20 +56,20 @@ function chainOf(drafts: readonly EntryDraft[]): LedgerEntry[] {
 const refund = settlementPostings(money(2750, 'EUR'), money(0, 'EUR'), money(0, 'EUR')).refund;
 const fourEntries = () =>
   chainOf([
-    draft('received', 'received', {
-      actor: { kind: 'storefront', id: 'demo' },
-      policyVersion: null,
-      data: { claim: { order: 'ORD-1001' } },
+    draft({ type: 'received', status: 'received', actor: { kind: 'storefront', id: 'demo' }, policyVersion: null, data: received }),
+    draft({ type: 'decided', status: 'assessing', data: decided }),
+    draft({ type: 'refund_settled', status: 'settled', data: refunded, postings: refund }),
+    draft({
+      type: 'email_sent',
+      status: 'settled',
+      data: { kind: 'outcome', to: 'ann@example.com', subject: 'Your refund', messageId: 'msg-1' },
     }),
-    draft('decided', 'assessing', { data: { decision: { outcome: 'refund_without_return' } } }),
-    draft('refund_settled', 'settled', { postings: refund }),
-    draft('email_sent', 'settled', { data: { to: 'ann@example.com' } }),
   ]);
 
 describe('chainEntry', () => {
   it('starts a chain at sequence 1 linked to the genesis hash', () => {
     // act
-    const first = chainEntry(ref, undefined, draft('received', 'received'), NOW);
+    const first = chainEntry(ref, undefined, draft({ type: 'received', status: 'received', data: received }), NOW);
     // assert
     expect(first.seq).toBe(1);
     expect(first.prevHash).toBe(GENESIS_HASH);
@@ -76,14 +92,19 @@ describe('chainEntry', () => {
 
   it('records no postings as an empty list and refuses unbalanced ones', () => {
     // act
-    const entry = chainEntry(ref, undefined, draft('received', 'received'), NOW);
+    const entry = chainEntry(ref, undefined, draft({ type: 'received', status: 'received', data: received }), NOW);
     // assert
     expect(entry.postings).toEqual([]);
     expect(() =>
       chainEntry(
         ref,
         entry,
-        draft('refund_settled', 'settled', { postings: [{ account: 'refunds_payable', debit: 0, credit: 100 }] }),
+        draft({
+          type: 'refund_settled',
+          status: 'settled',
+          data: refunded,
+          postings: [{ account: 'refunds_payable', debit: 0, credit: 100 }],
+        }),
         NOW,
       ),
     ).toThrow(RangeError);
@@ -179,7 +200,10 @@ describe('verifyChain', () => {
 
   it('catches an entry spliced in from another claim', () => {
     // arrange
-    const other = chainOf([draft('received', 'received'), draft('decided', 'assessing')]);
+    const other = chainOf([
+      draft({ type: 'received', status: 'received', data: received }),
+      draft({ type: 'decided', status: 'assessing', data: decided }),
+    ]);
     const entries = fourEntries();
     entries[1] = other[1]!;
     // act
@@ -191,7 +215,7 @@ describe('verifyChain', () => {
   it('catches postings that were unbalanced and hashed that way', () => {
     // arrange: forge an entry with a correct hash over unbalanced postings
     const [first] = fourEntries();
-    const { hash: _h, ...body } = chainEntry(ref, first, draft('refund_settled', 'settled'), NOW);
+    const { hash: _h, ...body } = chainEntry(ref, first, draft({ type: 'refund_settled', status: 'settled', data: refunded }), NOW);
     const forgedBody = { ...body, postings: [{ account: 'refunds_payable' as const, debit: 0, credit: 100 }] };
     const forged: LedgerEntry = { ...forgedBody, hash: entryHash(forgedBody) };
     // act
@@ -328,10 +352,19 @@ describe('settlementPostings', () => {
 describe('currentDecision, sinceLastDecision, statusOf', () => {
   const claim = claimOf({ items: [{ sku: 'LAMP', category: 'home', unitPrice: 30000 }], reason: 'changed_mind' });
   const decision = decide(claim, version(demoPolicy()), emptyHistory(), NOW);
+  const proposal = { cash: decision.cash, storeCredit: decision.storeCredit };
+  const receivedLamp = () => draft({ type: 'received', status: 'received', data: { claim, idempotencyKey: 'key-2' } });
+  const decidedLamp = (step = 'decided') => draft({ type: 'decided', step, status: 'awaiting_approval', data: decisionData(decision) });
+  const requested = () =>
+    draft({
+      type: 'approval_requested',
+      status: 'awaiting_approval',
+      data: { round: 1, role: 'supervisor', approvers: ['supervisor@demo.test'], deadline: '2026-11-25T12:00:00.000Z', proposal },
+    });
 
   it('reads the proposal of the decided entry', () => {
     // arrange
-    const entries = chainOf([draft('received', 'received'), draft('decided', 'awaiting_approval', { data: decisionData(decision) })]);
+    const entries = chainOf([receivedLamp(), decidedLamp()]);
     // act
     const current = currentDecision(entries);
     // assert
@@ -347,10 +380,10 @@ describe('currentDecision, sinceLastDecision, statusOf', () => {
       goodwill: { amount: 0, currency: 'EUR' },
     };
     const entries = chainOf([
-      draft('received', 'received'),
-      draft('decided', 'awaiting_approval', { data: decisionData(decision) }),
-      draft('approval_requested', 'awaiting_approval'),
-      draft('approved', 'awaiting_return', { data: { approved: lowered } }),
+      receivedLamp(),
+      decidedLamp(),
+      requested(),
+      draft({ type: 'approved', status: 'awaiting_return', data: { round: 1, note: 'Lowered', proposal, approved: lowered } }),
     ]);
     // act
     const current = currentDecision(entries);
@@ -362,9 +395,10 @@ describe('currentDecision, sinceLastDecision, statusOf', () => {
 
   it('leaves the amounts as proposed when the approver approved without changing them', () => {
     // arrange
+    const asProposed = { cash: decision.cash, storeCredit: decision.storeCredit, goodwill: decision.goodwill };
     const entries = chainOf([
-      draft('decided', 'awaiting_approval', { data: decisionData(decision) }),
-      draft('approved', 'awaiting_return'),
+      decidedLamp(),
+      draft({ type: 'approved', status: 'awaiting_return', data: { round: 1, note: '', proposal, approved: asProposed } }),
     ]);
     // act
     const current = currentDecision(entries);
@@ -375,9 +409,12 @@ describe('currentDecision, sinceLastDecision, statusOf', () => {
   it('turns a rejection into a rejected decision worth nothing, in the same currency', () => {
     // arrange
     const entries = chainOf([
-      draft('decided', 'awaiting_approval', { data: decisionData(decision) }),
-      draft('rejected', 'rejected', {
+      decidedLamp(),
+      draft({
+        type: 'rejected',
+        status: 'rejected',
         actor: { kind: 'approver', email: 'supervisor@demo.test', role: 'supervisor', ip: '127.0.0.1', userAgent: 'test' },
+        data: { round: 1, note: 'Not covered', proposal },
       }),
     ]);
     // act
@@ -392,12 +429,12 @@ describe('currentDecision, sinceLastDecision, statusOf', () => {
 
   it('has no decision before one is recorded, and a new decision starts a new round', () => {
     // arrange
-    const before = chainOf([draft('received', 'received')]);
+    const before = chainOf([receivedLamp()]);
     const entries = chainOf([
-      draft('decided', 'awaiting_approval', { data: decisionData(decision) }),
-      draft('rejected', 'rejected'),
-      draft('decided', 'awaiting_approval', { step: 'decided#2', data: decisionData(decision) }),
-      draft('approval_requested', 'awaiting_approval'),
+      decidedLamp(),
+      draft({ type: 'rejected', status: 'rejected', data: { round: 1, note: 'Not covered', proposal } }),
+      decidedLamp('decided#2'),
+      requested(),
     ]);
     // act / assert
     expect(currentDecision(before)).toBeUndefined();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CurrencyMismatchError } from '#domain/errors.ts';
 import {
   add,
+  allocate,
   formatMoney,
   isCurrency,
   lte,
@@ -314,6 +315,74 @@ describe('formatMoney in English', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('money: allocate splits exactly, by largest remainder', () => {
+  it('splits €10.00 over three equal weights as 3.34 + 3.33 + 3.33, the first part taking the left-over cent', () => {
+    // act
+    const parts = allocate(eur(1000), [1, 1, 1]);
+    // assert
+    expect(parts.map((p) => p.amount)).toEqual([334, 333, 333]);
+  });
+
+  it('gives the left-over units to the largest remainders, and splits evenly when every weight is zero', () => {
+    // act
+    const byPrice = allocate(eur(100), [1, 2, 4]);
+    const free = allocate(eur(5), [0, 0]);
+    // assert: exact shares 14.29, 28.57, 57.14 → remainders .29, .57, .14
+    expect(byPrice.map((p) => p.amount)).toEqual([14, 29, 57]);
+    expect(free.map((p) => p.amount)).toEqual([3, 2]);
+  });
+
+  it('refuses a negative total, negative or fractional weights, and an amount over no parts', () => {
+    // act / assert
+    expect(() => allocate(eur(-1), [1])).toThrow(RangeError);
+    expect(() => allocate(eur(1), [1, -1])).toThrow(RangeError);
+    expect(() => allocate(eur(1), [0.5])).toThrow(RangeError);
+    expect(() => allocate(eur(1), [])).toThrow(RangeError);
+    expect(allocate(eur(0), [])).toEqual([]);
+  });
+
+  it('parts sum exactly to the total, none is negative, and each is within one unit of its exact share', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100_000_000 }),
+        fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(...currencies),
+        (amount, weights, currency) => {
+          // act
+          const parts = allocate(money(amount, currency), weights);
+          // assert
+          expect(parts).toHaveLength(weights.length);
+          expect(sum(currency, parts).amount).toBe(amount);
+          const ws = weights.every((w) => w === 0) ? weights.map(() => 1) : weights;
+          const total = ws.reduce((a, w) => a + w, 0);
+          parts.forEach((p, i) => {
+            expect(Number.isSafeInteger(p.amount)).toBe(true);
+            expect(p.amount).toBeGreaterThanOrEqual(0);
+            expect(p.currency).toBe(currency);
+            // |part·total − amount·w| < total, in BigInt so large products stay exact
+            const diff = BigInt(p.amount) * BigInt(total) - BigInt(amount) * BigInt(ws[i]!);
+            expect(diff < BigInt(total) && diff > -BigInt(total)).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is deterministic: the same total and weights always split the same way', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 10 }),
+        (a, w) => {
+          // act / assert
+          expect(allocate(eur(a), w)).toEqual(allocate(eur(a), [...w]));
+        },
+      ),
     );
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidPolicyError, type Issue } from '#domain/errors.ts';
-import { compareRoles, higherRole, parsePolicy, tierAbove, tierFor } from '#domain/policy.ts';
+import {
+  compareRoles,
+  higherRole,
+  matchPhrases,
+  parsePolicy,
+  returnGrade,
+  returnPostagePaidBy,
+  tierAbove,
+  tierFor,
+} from '#domain/policy.ts';
 import { demoPolicy, demoPolicyDocument } from './fixtures.ts';
 
 /** The error parsePolicy throws; fails the test when it accepts the document. */
@@ -195,5 +204,155 @@ describe('roles and tiers', () => {
     expect(tierFor(policy, 'agent')?.approvers).toEqual(['agent@demo.test']);
     expect(tierAbove(policy, 'agent')?.role).toBe('supervisor');
     expect(tierAbove(policy, 'finance')).toBeUndefined();
+  });
+});
+
+describe('parsePolicy: the newer optional sections', () => {
+  it('gives every new section its default, so an older document still parses', () => {
+    // arrange: the demo without any of the new keys
+    const doc = demoPolicyDocument();
+    for (const key of ['keepItReasons', 'currencies', 'returnGrading', 'returnShippingPaidBy']) delete doc[key];
+    delete doc.risk.deliveredButNotReceived;
+    delete doc.risk.phrases;
+    // act
+    const policy = parsePolicy(doc);
+    // assert
+    expect(policy.keepItReasons).toBeNull();
+    expect(policy.currencies).toEqual({});
+    expect(policy.returnGrading).toEqual([]);
+    expect(policy.returnShippingPaidBy).toEqual({});
+    expect(returnGrade(policy, 'changed_mind', 'damaged')).toEqual({ refundPercent: 100, minRole: 'auto' });
+  });
+
+  it('encodes the demo return terms: grading for a change of mind, postage by fault, review rules', () => {
+    // act
+    const policy = demoPolicy();
+    // assert
+    expect(returnGrade(policy, 'changed_mind', 'as_new')).toEqual({ refundPercent: 100, minRole: 'auto' });
+    expect(returnGrade(policy, 'changed_mind', 'used')).toEqual({ refundPercent: 90, minRole: 'auto' });
+    expect(returnGrade(policy, 'changed_mind', 'damaged')).toEqual({ refundPercent: 50, minRole: 'agent' });
+    expect(returnGrade(policy, 'damaged', 'used')).toEqual({ refundPercent: 100, minRole: 'auto' });
+    for (const reason of policy.shopFaultReasons) expect(returnPostagePaidBy(policy, reason)).toBe('shop');
+    expect(returnPostagePaidBy(policy, 'changed_mind')).toBe('customer');
+    expect(policy.keepItReasons).toBeNull();
+    expect(policy.currencies).toEqual({});
+    expect(policy.risk.deliveredButNotReceived).toEqual({ minRole: 'agent' });
+    expect(policy.risk.phrases?.minRole).toBe('agent');
+    for (const locale of ['en', 'uk', 'ru', 'eo'] as const) {
+      expect(policy.risk.phrases?.threats[locale]?.length, locale).toBeGreaterThan(0);
+      expect(policy.risk.phrases?.competitors[locale]?.length, locale).toBeGreaterThan(0);
+    }
+  });
+
+  it('falls back for postage by fault when a reason is not listed', () => {
+    // arrange
+    const doc = demoPolicyDocument();
+    doc.returnShippingPaidBy = {};
+    // act
+    const policy = parsePolicy(doc);
+    // assert
+    expect(returnPostagePaidBy(policy, 'defective')).toBe('shop');
+    expect(returnPostagePaidBy(policy, 'not_as_described')).toBe('customer');
+  });
+
+  it('accepts limits for another currency, one per tier, ascending, the last null', () => {
+    // arrange
+    const doc = demoPolicyDocument();
+    doc.currencies = { JPY: { keepItThreshold: 3000, tierLimits: [8000, 30000, 150000, null], goodwillBudget: 8000 } };
+    // act / assert
+    expect(parsePolicy(doc).currencies.JPY?.tierLimits).toEqual([8000, 30000, 150000, null]);
+  });
+
+  it('refuses currency limits that are not a currency, are the policy currency, or break the tier rules, by path', () => {
+    // arrange
+    const doc = demoPolicyDocument();
+    doc.currencies = {
+      JPY: { keepItThreshold: 3000, tierLimits: [8000, 30000, 20000, 5] },
+      USD: { keepItThreshold: 2000, tierLimits: [5000, null] },
+      EUR: { keepItThreshold: 2000, tierLimits: [5000, 20000, 100000, null] },
+      XYZ: { keepItThreshold: 2000, tierLimits: [5000, 20000, 100000, null] },
+    };
+    // act
+    const issues = policyIssues(doc);
+    // assert
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'currencies.JPY.tierLimits[2]', message: 'limits must increase from tier to tier' },
+        { path: 'currencies.JPY.tierLimits[3]', message: 'limits must increase from tier to tier' },
+        { path: 'currencies.JPY.tierLimits[3]', message: 'the top tier must have no limit (null)' },
+        { path: 'currencies.XYZ', message: 'must be an ISO-4217 currency code such as JPY' },
+      ]),
+    );
+    expect(issues).toHaveLength(4);
+  });
+
+  it('checks the currency limits against the tiers once both parse', () => {
+    // arrange
+    const doc = demoPolicyDocument();
+    doc.currencies = {
+      USD: { keepItThreshold: 2000, tierLimits: [5000, null] },
+      EUR: { keepItThreshold: 2000, tierLimits: [5000, 20000, 100000, null] },
+    };
+    doc.keepItThreshold = -1; // an unrelated problem does not hide the cross-field ones
+    // act
+    const issues = policyIssues(doc);
+    // assert
+    expect(issues).toEqual([
+      { path: 'keepItThreshold', message: 'must not be negative' },
+      { path: 'currencies.USD.tierLimits', message: 'must have one limit per approval tier (4)' },
+      { path: 'currencies.EUR', message: "is the policy's own currency; its limits are the document's" },
+    ]);
+  });
+
+  it('refuses a reason graded by two returnGrading entries', () => {
+    // arrange
+    const doc = demoPolicyDocument();
+    doc.returnGrading = [
+      { reasons: ['changed_mind'], conditions: { used: { refundPercent: 90 } } },
+      { reasons: ['other', 'changed_mind'], conditions: { used: { refundPercent: 80 } } },
+    ];
+    // act
+    const issues = policyIssues(doc);
+    // assert
+    expect(issues).toEqual([{ path: 'returnGrading[1].reasons[1]', message: 'changed_mind is already graded by returnGrading[0]' }]);
+  });
+});
+
+describe('matchPhrases', () => {
+  const threats = { en: ['sue', 'chargeback*', 'bad review'], uk: ['юрист*'], ru: ['суд'], eo: ['advokat*'] };
+
+  it.each([
+    ['I will sue you', 'sue'],
+    ['I WILL SUE', 'sue'],
+    ['Ｓｕｅ them (full-width letters, NFKC)', 'sue'],
+    ['expect chargebacks', 'chargebacks'],
+    ['Leaving a bad   review', 'bad   review'],
+    ['Звернуся до юристу', 'юристу'],
+    ['Пойду в СУД.', 'суд'],
+    ['Mia advokato skribos', 'advokato'],
+  ])('finds a threat in %j, in any locale', (message, text) => {
+    // act
+    const match = matchPhrases(message, threats);
+    // assert
+    expect(match?.text).toBe(text);
+  });
+
+  it.each([
+    'There is an issue with the lid',
+    'pursue',
+    'sued? no: suede shoes',
+    'Судно прибуло', // "vessel", not "court"
+    'a badreview',
+    '',
+  ])('matches whole words only, so %j has no threat', (message) => {
+    // act / assert
+    expect(matchPhrases(message, { en: ['sue', 'bad review'], ru: ['суд'] })).toBeUndefined();
+  });
+
+  it('treats regular-expression characters in a phrase literally', () => {
+    // act / assert
+    expect(matchPhrases('see prom.ua', { uk: ['prom.ua'] })?.phrase).toBe('prom.ua');
+    expect(matchPhrases('see promxua', { uk: ['prom.ua'] })).toBeUndefined();
+    expect(matchPhrases('(c) 2026', { en: ['(c)'] })?.locale).toBe('en');
   });
 });

@@ -3,7 +3,8 @@
  * is shared by the table-driven test (`decide.test.ts`) and the closing-note script
  * (`bench/scenarios.ts`), so the list a reader sees is exactly the list the tests prove.
  */
-import type { CustomerHistory, Outcome } from '#domain/decide.ts';
+import type { Reason } from '#domain/claim.ts';
+import type { CoveredUnits, CustomerHistory, Outcome } from '#domain/decide.ts';
 import type { Policy, Role } from '#domain/policy.ts';
 import { type ClaimSpec, demoPolicy, emptyHistory, policyWith } from './fixtures.ts';
 
@@ -25,6 +26,13 @@ export const goodwillForOther = policyWith((d) => (d.goodwill.byReason.other = {
  * 180 days, more than half of them ending with money needs an agent.
  */
 export const refundRateRule = policyWith((d) => (d.risk.refundRate = { maxPercent: 50, minClaims: 3, days: 180, minRole: 'agent' }));
+/** Demo terms plus limits for orders in JPY (the demo itself has none). */
+export const withYenLimits = policyWith(
+  (d) =>
+    (d.currencies = { JPY: { keepItThreshold: 3000, tierLimits: [8000, 30000, 150000, null], goodwillBudget: 8000, apologyCredit: 800 } }),
+);
+/** Demo terms with the keep-it threshold for the shop's faults only. */
+export const keepItForFaults = policyWith((d) => (d.keepItReasons = [...d.shopFaultReasons]));
 /** The demo terms with every amount read in another currency. */
 export const inCurrency = (currency: string) => policyWith((d) => (d.currency = currency));
 
@@ -44,6 +52,10 @@ export interface Expected {
   readonly returnRequired?: boolean;
   readonly rules: readonly string[];
   readonly alternative?: string;
+  /** The units the decision covers, when the scenario checks them. */
+  readonly units?: readonly CoveredUnits[];
+  /** The order-level goodwill it grants, when the scenario checks it. */
+  readonly orderGoodwill?: Reason;
 }
 
 /** One row of the table: a claim, the policy and history it meets, and the decision expected. */
@@ -58,6 +70,8 @@ export interface Scenario {
     refundRate: CustomerHistory['refundRate'];
     goodwillSpent: number;
     orderGranted: number;
+    /** What other claims cover on the order, by sku or goodwill coverage key. */
+    covered: CustomerHistory['covered'];
   }>;
   readonly expected: Expected;
 }
@@ -71,6 +85,7 @@ export function historyOf(currency: string, h: Scenario['history'] = {}): Custom
     refundRate: h.refundRate ?? base.refundRate,
     goodwillSpent: { amount: h.goodwillSpent ?? 0, currency },
     orderGranted: { amount: h.orderGranted ?? 0, currency },
+    covered: h.covered ?? {},
   };
 }
 
@@ -294,14 +309,31 @@ export const scenarios: Scenario[] = [
     expected: { outcome: 'goodwill', cash: 0, storeCredit: 1500, tier: 'auto', rules: ['goodwill-late-delivery', 'approval-tier'] },
   },
   {
-    name: 'late delivery: the 2.00 minimum is cut to the 1.50 the order paid',
+    name: 'late delivery: the 2.00 minimum holds on an order of 1.50 (compensation is not refund value: no order cap)',
     claim: { items: [mug(150)], reason: 'late_delivery', desired: 'store_credit' },
     expected: {
       outcome: 'goodwill',
       cash: 0,
-      storeCredit: 150,
+      storeCredit: 200,
+      goodwill: 200,
       tier: 'auto',
-      rules: ['goodwill-late-delivery', 'order-cap', 'approval-tier'],
+      units: [],
+      orderGoodwill: 'late_delivery',
+      rules: ['goodwill-late-delivery', 'approval-tier'],
+    },
+  },
+  {
+    name: 'late delivery claimed twice on one order: the second is rejected as already compensated',
+    claim: { items: [{ sku: 'LAMP', category: 'home', unitPrice: 4500 }], shipping: 500, reason: 'late_delivery', desired: 'store_credit' },
+    history: { covered: { 'goodwill#late_delivery': { units: 1, claims: ['clm_late1'] } } },
+    expected: {
+      outcome: 'rejected',
+      cash: 0,
+      storeCredit: 0,
+      tier: 'auto',
+      units: [],
+      rules: ['already-compensated', 'alternative-contact'],
+      alternative: 'alternative-contact',
     },
   },
   {
@@ -359,8 +391,23 @@ export const scenarios: Scenario[] = [
   },
   // Store credit and its bonus
   {
-    name: 'store credit: without a fee the 10 % bonus would exceed what was paid, so it is not granted (credit = 80.00, bonus 0)',
+    name: 'store credit: a damaged 80.00 jacket gives 88.00 of credit, the 8.00 bonus outside the refund cap',
     claim: { items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'damaged', desired: 'store_credit' },
+    expected: {
+      outcome: 'store_credit',
+      cash: 0,
+      storeCredit: 8800,
+      goodwill: 800,
+      tier: 'agent',
+      returnRequired: true,
+      units: [{ sku: 'JACKET', quantity: 1 }],
+      rules: ['return-window', 'return-required', 'store-credit', 'store-credit-bonus', 'approval-tier'],
+    },
+  },
+  {
+    name: 'store credit: a spent goodwill budget withholds the bonus, the refund as credit stays (80.00, bonus 0)',
+    claim: { items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'damaged', desired: 'store_credit' },
+    history: { goodwillSpent: 5000 },
     expected: {
       outcome: 'store_credit',
       cash: 0,
@@ -368,11 +415,11 @@ export const scenarios: Scenario[] = [
       goodwill: 0,
       tier: 'agent',
       returnRequired: true,
-      rules: ['return-window', 'return-required', 'store-credit', 'store-credit-bonus-not-granted', 'claim-cap', 'approval-tier'],
+      rules: ['return-window', 'return-required', 'store-credit', 'store-credit-bonus-not-granted', 'goodwill-budget', 'approval-tier'],
     },
   },
   {
-    name: 'store credit: after a 10 % restocking fee the whole 10 % bonus fits under the cap (72.00 + 7.20)',
+    name: 'store credit: after a 10 % restocking fee the 10 % bonus is on the 72.00 credited (72.00 + 7.20)',
     policy: restocking(10),
     claim: { items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'changed_mind', desired: 'store_credit' },
     expected: {
@@ -386,17 +433,17 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'store credit: after a 5 % fee the bonus is cut where it would exceed the 80.00 paid (76.00 + 4.00 of 7.60)',
+    name: 'store credit: after a 5 % fee the whole bonus is granted, even above the 80.00 paid (76.00 + 7.60)',
     policy: restocking(5),
     claim: { items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'changed_mind', desired: 'store_credit' },
     expected: {
       outcome: 'store_credit',
       cash: 0,
-      storeCredit: 8000,
-      goodwill: 400,
+      storeCredit: 8360,
+      goodwill: 760,
       tier: 'agent',
       returnRequired: true,
-      rules: ['return-window', 'restocking-fee', 'return-required', 'store-credit', 'store-credit-bonus', 'claim-cap', 'approval-tier'],
+      rules: ['return-window', 'restocking-fee', 'return-required', 'store-credit', 'store-credit-bonus', 'approval-tier'],
     },
   },
   {
@@ -500,16 +547,32 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'apology credit: on top of a full cash refund it would exceed what was paid, so it is not granted',
+    name: 'apology credit: added on top of a full cash refund (incentives are outside the refund cap)',
     policy: apologyCredit,
     claim: { items: [mug(1500)], reason: 'damaged' },
     expected: {
       outcome: 'refund_without_return',
       cash: 1500,
+      storeCredit: 500,
+      goodwill: 500,
+      tier: 'auto',
+      units: [{ sku: 'MUG', quantity: 1 }],
+      rules: ['return-window', 'keep-it', 'refund-without-return', 'apology-credit', 'approval-tier'],
+    },
+  },
+  {
+    name: 'apology credit: a spent goodwill budget withholds it from a replacement',
+    policy: apologyCredit,
+    claim: { items: [mug(3000)], reason: 'damaged', desired: 'replacement' },
+    history: { goodwillSpent: 5000 },
+    expected: {
+      outcome: 'replacement',
+      cash: 0,
       storeCredit: 0,
       goodwill: 0,
       tier: 'auto',
-      rules: ['return-window', 'keep-it', 'refund-without-return', 'apology-credit-not-granted', 'claim-cap', 'approval-tier'],
+      returnRequired: true,
+      rules: ['return-window', 'return-required', 'replacement', 'apology-credit-not-granted', 'goodwill-budget', 'approval-tier'],
     },
   },
   // Shipping
@@ -747,25 +810,59 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'order partly granted: the bonus goes first, then store credit is cut to the 70.00 left',
+    name: 'order partly granted: store credit is cut to the 70.00 left, and the bonus is 10 % of the 70.00 credited',
     policy: restocking(10),
     claim: { items: [{ sku: 'JACKET', category: 'clothes', unitPrice: 8000 }], reason: 'changed_mind', desired: 'store_credit' },
     history: { orderGranted: 1000 },
     expected: {
       outcome: 'store_credit',
       cash: 0,
-      storeCredit: 7000,
-      goodwill: 0,
+      storeCredit: 7700,
+      goodwill: 700,
       tier: 'agent',
-      rules: [
-        'return-window',
-        'restocking-fee',
-        'return-required',
-        'store-credit',
-        'store-credit-bonus-not-granted',
-        'order-cap',
-        'approval-tier',
-      ],
+      rules: ['return-window', 'restocking-fee', 'return-required', 'store-credit', 'order-cap', 'store-credit-bonus', 'approval-tier'],
+    },
+  },
+  // Each unit is compensated once
+  {
+    name: 'already compensated: both glasses are covered by another claim, rejected with a person to talk to',
+    claim: { items: [{ sku: 'GLASS', category: 'home', unitPrice: 1000, quantity: 2 }], reason: 'damaged' },
+    history: { covered: { GLASS: { units: 2, claims: ['clm_first'] } } },
+    expected: {
+      outcome: 'rejected',
+      cash: 0,
+      storeCredit: 0,
+      tier: 'auto',
+      units: [],
+      rules: ['return-window', 'already-compensated', 'alternative-contact'],
+      alternative: 'alternative-contact',
+    },
+  },
+  {
+    name: 'partly compensated: one of three glasses is covered elsewhere, the claim covers and refunds the other two',
+    claim: { items: [{ sku: 'GLASS', category: 'home', unitPrice: 1000, quantity: 3 }], reason: 'damaged' },
+    history: { covered: { GLASS: { units: 1, claims: ['clm_first'] } } },
+    expected: {
+      outcome: 'refund_without_return',
+      cash: 2000,
+      storeCredit: 0,
+      tier: 'auto',
+      units: [{ sku: 'GLASS', quantity: 2 }],
+      rules: ['return-window', 'partly-compensated', 'keep-it', 'refund-without-return', 'approval-tier'],
+    },
+  },
+  {
+    name: 'a replacement asked for after a full refund of the same unit is rejected as already compensated',
+    claim: { items: [mug(3000)], reason: 'damaged', desired: 'replacement' },
+    history: { covered: { MUG: { units: 1, claims: ['clm_refunded'] } }, orderGranted: 3000 },
+    expected: {
+      outcome: 'rejected',
+      cash: 0,
+      storeCredit: 0,
+      tier: 'auto',
+      units: [],
+      rules: ['return-window', 'already-compensated', 'alternative-contact'],
+      alternative: 'alternative-contact',
     },
   },
   // Currencies
@@ -827,14 +924,156 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'an order in another currency than the policy is rejected with a person to contact, needing no approval',
-    claim: { items: [mug()], currency: 'USD', reason: 'damaged' },
+    name: 'a JPY order under the EUR policy is not rejected: no JPY limits, so no keep-it and finance approves',
+    claim: { items: [mug(1500)], currency: 'JPY', reason: 'damaged' },
+    expected: {
+      outcome: 'return_and_refund',
+      cash: 1500,
+      storeCredit: 0,
+      tier: 'finance',
+      returnRequired: true,
+      units: [{ sku: 'MUG', quantity: 1 }],
+      rules: ['currency-no-limits', 'return-window', 'return-required', 'refund-after-return', 'approval-tier'],
+    },
+  },
+  {
+    name: 'a JPY late delivery under the EUR policy: 10 % of 3501 yen, no EUR minimum or maximum, no budget, finance approves',
+    claim: {
+      items: [{ sku: 'TEA', category: 'food', unitPrice: 1500, quantity: 2 }],
+      shipping: 501,
+      currency: 'JPY',
+      reason: 'late_delivery',
+    },
+    history: { goodwillSpent: 99_999 },
+    expected: {
+      outcome: 'goodwill',
+      cash: 0,
+      storeCredit: 351,
+      goodwill: 351,
+      tier: 'finance',
+      rules: ['currency-no-limits', 'goodwill-late-delivery', 'goodwill-instead-of-cash', 'approval-tier'],
+    },
+  },
+  {
+    name: 'a JPY order under a policy with JPY limits: the JPY keep-it threshold and apology credit apply, auto up to ¥8,000',
+    policy: withYenLimits,
+    claim: { items: [mug(2500)], currency: 'JPY', reason: 'damaged' },
+    expected: {
+      outcome: 'refund_without_return',
+      cash: 2500,
+      storeCredit: 800,
+      goodwill: 800,
+      tier: 'auto',
+      rules: ['currency-limits', 'return-window', 'keep-it', 'refund-without-return', 'apology-credit', 'approval-tier'],
+    },
+  },
+  {
+    name: 'a JPY order under a policy with JPY limits: ¥9,000 is above the ¥8,000 automatic limit, an agent approves',
+    policy: withYenLimits,
+    claim: { items: [mug(9000)], currency: 'JPY', reason: 'changed_mind' },
+    expected: {
+      outcome: 'return_and_refund',
+      cash: 9000,
+      storeCredit: 0,
+      tier: 'agent',
+      returnRequired: true,
+      rules: ['currency-limits', 'return-window', 'return-required', 'refund-after-return', 'approval-tier'],
+    },
+  },
+  // Keep it, by reason
+  {
+    name: "keep-it limited to the shop's faults: a 15.00 mug returned for a change of mind is sent back first",
+    policy: keepItForFaults,
+    claim: { items: [mug(1500)], reason: 'changed_mind' },
+    expected: {
+      outcome: 'return_and_refund',
+      cash: 1500,
+      storeCredit: 0,
+      tier: 'auto',
+      returnRequired: true,
+      rules: ['return-window', 'return-required', 'refund-after-return', 'approval-tier'],
+    },
+  },
+  {
+    name: "keep-it limited to the shop's faults: a damaged 15.00 mug is still kept",
+    policy: keepItForFaults,
+    claim: { items: [mug(1500)], reason: 'damaged' },
+    expected: {
+      outcome: 'refund_without_return',
+      cash: 1500,
+      storeCredit: 0,
+      tier: 'auto',
+      returnRequired: false,
+      rules: ['return-window', 'keep-it', 'refund-without-return', 'approval-tier'],
+    },
+  },
+  // Risk signals in the claim itself
+  {
+    name: 'risk: not received, but the order is recorded as delivered: an agent approves',
+    claim: { items: [mug(1500)], reason: 'not_received', deliveredDaysAgo: 5 },
+    expected: {
+      outcome: 'refund_without_return',
+      cash: 1500,
+      storeCredit: 0,
+      tier: 'agent',
+      rules: ['nothing-to-return', 'refund-without-return', 'approval-tier', 'risk-delivered-not-received'],
+    },
+  },
+  ...(
+    [
+      ['en', 'I will file a CHARGEBACK with my card if this is not fixed.'],
+      ['uk', 'Якщо не повернете гроші, звернуся до юриста.'],
+      ['ru', 'Если не вернёте деньги, я подам в суд.'],
+      ['eo', 'Mi skribos malbonan recenzon pri via vendejo.'],
+    ] as const
+  ).map(
+    ([locale, message]): Scenario => ({
+      name: `risk: a threat written in ${locale} ("${message}") needs an agent`,
+      claim: { items: [mug(1500)], reason: 'damaged', message },
+      expected: {
+        outcome: 'refund_without_return',
+        cash: 1500,
+        storeCredit: 0,
+        tier: 'agent',
+        rules: ['return-window', 'keep-it', 'refund-without-return', 'approval-tier', 'risk-threat'],
+      },
+    }),
+  ),
+  {
+    name: 'risk: a message naming a competitor needs an agent',
+    claim: { items: [mug(1500)], reason: 'damaged', message: 'Next time I will just order from Amazon.' },
+    expected: {
+      outcome: 'refund_without_return',
+      cash: 1500,
+      storeCredit: 0,
+      tier: 'agent',
+      rules: ['return-window', 'keep-it', 'refund-without-return', 'approval-tier', 'risk-competitor'],
+    },
+  },
+  {
+    name: 'risk: "issue" does not match the threat "sue", nothing is raised',
+    claim: { items: [mug(1500)], reason: 'damaged', message: 'There is an issue with the handle; the issue is a crack.' },
+    expected: {
+      outcome: 'refund_without_return',
+      cash: 1500,
+      storeCredit: 0,
+      tier: 'auto',
+      rules: ['return-window', 'keep-it', 'refund-without-return', 'approval-tier'],
+    },
+  },
+  {
+    name: 'risk: a threat never rejects, and a rejection needs no approver even with one',
+    claim: {
+      items: [{ sku: 'EBOOK', category: 'digital', unitPrice: 1500 }],
+      reason: 'changed_mind',
+      message: 'My lawyer will hear of this.',
+    },
     expected: {
       outcome: 'rejected',
       cash: 0,
       storeCredit: 0,
       tier: 'auto',
-      rules: ['currency', 'alternative-contact'],
+      rules: ['final-sale', 'alternative-contact'],
       alternative: 'alternative-contact',
     },
   },

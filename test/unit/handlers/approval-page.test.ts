@@ -79,15 +79,22 @@ function arrangeClaimAwaitingApproval(opts: { agentLimit?: number } = {}): void 
     for (const t of doc.approval.tiers) if (t.role === 'agent') t.limit = opts.agentLimit;
     policy.document = JSON.stringify(doc);
   }
+  const decided = decision(9000, 'agent');
   const requested: EntryDraft = {
     type: 'approval_requested',
     step: 'approval-requested#1',
     status: 'awaiting_approval',
     actor: { kind: 'system' },
     policyVersion: 1,
-    data: { round: 1, role: 'agent', approvers: ['agent@demo.test'], deadline: DEADLINE.toISOString(), proposal: null },
+    data: {
+      round: 1,
+      role: 'agent',
+      approvers: ['agent@demo.test'],
+      deadline: DEADLINE.toISOString(),
+      proposal: { cash: decided.cash, storeCredit: decided.storeCredit },
+    },
   };
-  const entries = itemsOf(chainOf(claimRef(CLAIM_ID), [receivedDraft(), decidedDraft(decision(9000, 'agent')), requested]));
+  const entries = itemsOf(chainOf(claimRef(CLAIM_ID), [receivedDraft(), decidedDraft(decided), requested]));
   ddb.on(QueryCommand).callsFake((input: { TableName: string; IndexName?: string }) => {
     if (input.TableName === STATE_TABLE) return { Items: [policy] };
     return { Items: input.TableName === LEDGER_TABLE ? entries : [] };

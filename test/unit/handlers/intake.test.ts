@@ -57,6 +57,7 @@ function claimEvent(
 function arrangeHappyStore(): void {
   ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
   ddb.on(QueryCommand, { TableName: LEDGER_TABLE }).resolves({ Items: [] });
+  ddb.on(GetCommand).resolves({});
   ddb.on(PutCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
 }
@@ -241,13 +242,19 @@ describe('POST /v1/claims acceptance', () => {
     expect(res.headers['idempotent-replayed']).toBeUndefined();
 
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
-    expect(puts).toHaveLength(2);
+    expect(puts).toHaveLength(3);
+    // The first claim on the order pins its facts, before anything else is written.
     expect(puts[0]).toMatchObject({
+      TableName: STATE_TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' },
+    });
+    expect(puts[1]).toMatchObject({
       TableName: STATE_TABLE,
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
       Item: { pk: 'IDEM#demo#key-accept', sk: 'IDEM', claimId: body.claimId, statusCode: 202, body: res.body },
     });
-    expect(puts[1]).toMatchObject({
+    expect(puts[2]).toMatchObject({
       TableName: LEDGER_TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: `CLAIM#${body.claimId}`, sk: 'E#00000001', type: 'received', storefrontId: 'demo', customerKey: 'demo#C-42' },
@@ -265,13 +272,13 @@ describe('POST /v1/claims acceptance', () => {
     arrangeHappyStore();
     const event = claimEvent(demoClaim(), { key: 'key-replay' });
     const first = await handler(event);
-    const [idemItem, ledgerItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    const [factsItem, idemItem, ledgerItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
     ddb.reset();
     sfn.reset();
     ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
     ddb.on(QueryCommand, { TableName: LEDGER_TABLE }).resolves({ Items: [ledgerItem as Record<string, unknown>] });
     ddb.on(PutCommand, { TableName: STATE_TABLE }).rejects(conditionalCheckFailed());
-    ddb.on(GetCommand, { TableName: STATE_TABLE }).resolves({ Item: idemItem });
+    storedItems(factsItem, idemItem);
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
     const firstClaimId = (JSON.parse(String(first.body)) as { claimId: string }).claimId;
 
@@ -291,12 +298,12 @@ describe('POST /v1/claims acceptance', () => {
     // arrange
     arrangeHappyStore();
     await handler(claimEvent(demoClaim(), { key: 'key-reused' }));
-    const [idemItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    const [factsItem, idemItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
     ddb.reset();
     sfn.reset();
     ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
     ddb.on(PutCommand, { TableName: STATE_TABLE }).rejects(conditionalCheckFailed());
-    ddb.on(GetCommand, { TableName: STATE_TABLE }).resolves({ Item: idemItem });
+    storedItems(factsItem, idemItem);
     const claim = demoClaim();
     const other = { ...claim, complaint: { ...claim.complaint, message: 'Actually two boxes were crushed.' } };
 
@@ -309,6 +316,34 @@ describe('POST /v1/claims acceptance', () => {
     expect(ddb.commandCalls(PutCommand, { TableName: LEDGER_TABLE })).toHaveLength(0);
     expect(ddb.commandCalls(QueryCommand, { TableName: LEDGER_TABLE })).toHaveLength(0);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('answers 422 order_facts_conflict naming every differing field, writing nothing, when the order was first claimed otherwise', async () => {
+    // arrange: the order's first claim pinned paid 12999 and the box at 2500
+    arrangeHappyStore();
+    const pinned = { ...demoClaim().order, orderId: 'ORD-1001' };
+    storedItems({ pk: 'ORDER#demo#ORD-1001', sk: 'FACTS', facts: JSON.stringify(pinned) });
+    const claim = demoClaim();
+    const inflated = {
+      ...claim,
+      order: {
+        ...claim.order,
+        paid: claim.order.paid * 2,
+        placedAt: '2026-11-01T10:00:00.000+00:00', // the same instant, written otherwise: not a difference
+        items: claim.order.items.map((i) => ({ ...i, unitPrice: i.unitPrice * 2 })),
+      },
+    };
+
+    // act
+    const res = await handler(claimEvent(inflated));
+
+    // assert
+    expect(res.statusCode).toBe(422);
+    const error = bodyOf(res).error;
+    expect(error.code).toBe('order_facts_conflict');
+    expect(error.issues?.map((i) => i.path)).toEqual(['order.paid', 'order.items[0].unitPrice']);
+    expect(error.issues?.[0]?.message).toContain('12999');
+    expectNothingWritten();
   });
 
   it('answers 409 policy_missing, writing nothing, when the storefront has no policy yet', async () => {
@@ -325,6 +360,13 @@ describe('POST /v1/claims acceptance', () => {
     expectNothingWritten();
   });
 });
+
+/** The state table answers reads of these items by their key (and nothing else). */
+function storedItems(...items: (Record<string, unknown> | undefined)[]): void {
+  ddb.on(GetCommand, { TableName: STATE_TABLE }).callsFake((input: { Key: { pk: string; sk: string } }) => ({
+    Item: items.find((i) => i?.pk === input.Key.pk && i?.sk === input.Key.sk),
+  }));
+}
 
 describe('POST /v1/claims unexpected failures', () => {
   it('answers 500 with a correlation id and none of the internals', async () => {

@@ -5,6 +5,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import { entryItem } from '#adapters/dynamo-ledger.ts';
+import type { ClaimRequest } from '#domain/claim.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, type StoredDecision } from '#domain/ledger.ts';
 import { signatureHeader } from '#domain/signature.ts';
 
@@ -116,7 +117,7 @@ export function signedEvent(args: {
 }
 
 /** The claim of DESIGN.md's example, valid at {@link NOW}. */
-export function demoClaim() {
+export function demoClaim(): ClaimRequest {
   return {
     order: {
       id: 'ORD-1001',
@@ -193,6 +194,7 @@ export function decision(cash: number, tier: StoredDecision['tier']): StoredDeci
     tier,
     policyVersion: 1,
     rules: [{ id: 'perishable', text: 'Food is not sent back' }],
+    units: [{ sku: 'CHOC-BOX', quantity: 1 }],
   };
 }
 

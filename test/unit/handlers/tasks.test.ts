@@ -52,8 +52,8 @@ describe('workflow task handlers', () => {
     ddb.on(QueryCommand, { TableName: LEDGER_TABLE }).resolves({ Items: entries });
     ddb
       .on(GetCommand)
-      .callsFake((input: { Key: { pk: string } }) =>
-        input.Key.pk === 'ORDER#demo#ORD-1001'
+      .callsFake((input: { Key: { pk: string; sk: string } }) =>
+        input.Key.pk === 'ORDER#demo#ORD-1001' && input.Key.sk === 'TOTAL'
           ? { Item: { pk: input.Key.pk, sk: 'TOTAL', granted: 11000, claims: new Set(['clm_other']) } }
           : {},
       );

@@ -4,7 +4,7 @@ import { type ApprovalGrant, signApprovalToken, verifyApprovalToken } from '#dom
 import { ApprovalAnsweredError, TransientError } from '#domain/errors.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, type StoredDecision } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
-import { type Policy, type PolicyVersion, parsePolicy, type Role, tierFor } from '#domain/policy.ts';
+import { type Policy, type PolicyVersion, parsePolicy, type Role } from '#domain/policy.ts';
 import type { ApprovalUse, Deps, LedgerStore, Mailer, OutgoingEmail, PendingCallback, StateStore, Workflow } from '#ports';
 import {
   type ApprovalAnswer,
@@ -141,6 +141,7 @@ function decisionOf(cash: number, tier: Role, returnRequired = false): StoredDec
     tier,
     policyVersion: 1,
     rules: [{ id: 'perishable', text: 'Food is not sent back' }],
+    units: [{ sku: 'CHOC-BOX', quantity: 1 }],
   };
 }
 
@@ -153,7 +154,7 @@ async function claimAwaitingApproval(opts: { cash?: number; tier?: Role; returnR
   for (const d of [receivedDraft(), decidedDraft(decisionOf(opts.cash ?? 9000, tier, opts.returnRequired))] as EntryDraft[]) {
     await w.ledger.append(ref, d);
   }
-  const approval = approvalStep(1, tier, tierFor(policy, tier));
+  const approval = approvalStep(1, tier, policy);
   w.waiting.add(TOKEN_1);
   await requestApproval({ claimId: CLAIM, storefrontId: 'demo', approval, taskToken: TOKEN_1 }, w.deps());
   return { w, approval, policy, link: linkIn(w.mails.at(-1)) };
@@ -510,7 +511,14 @@ describe('links that must not work', () => {
     // arrange: the claim was closed meanwhile (for example by an operator)
     const { w, link } = await claimAwaitingApproval();
     const nonce = await pageNonce(w, link);
-    await w.ledger.append(ref, { type: 'closed', step: 'closed', status: 'closed', actor: { kind: 'system' }, policyVersion: 1, data: {} });
+    await w.ledger.append(ref, {
+      type: 'closed',
+      step: 'closed',
+      status: 'closed',
+      actor: { kind: 'system' },
+      policyVersion: 1,
+      data: { reason: 'return_not_received' },
+    });
     const before = w.footprint();
 
     // act

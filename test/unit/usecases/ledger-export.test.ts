@@ -4,6 +4,14 @@ import { InvalidRequestError } from '#domain/errors.ts';
 import { type ClaimRef, chainEntry, type EntryType, entryTypes, type LedgerEntry } from '#domain/ledger.ts';
 import type { LedgerPage, LedgerStore } from '#ports';
 import { type LedgerPageQuery, ledgerPage, MAX_INDEX_READS, PAGE_BYTE_BUDGET, timeKey } from '#usecases/ledger-export.ts';
+import { samples, type TypedData } from './ledger-fixture.ts';
+
+/** Sample data of `type`; a `received` entry's claim carries the customer's `message` when one is given. */
+function typedData(type: EntryType, message: string | undefined): TypedData {
+  if (type !== 'received' || message === undefined) return samples[type];
+  const { data } = samples.received;
+  return { type, data: { ...data, claim: { ...data.claim, complaint: { ...data.claim.complaint, message } } } };
+}
 
 /**
  * A ledger in memory behind the LedgerStore port, paging the way the DynamoDB adapter does: by
@@ -42,7 +50,10 @@ class FakeLedger implements Pick<LedgerStore, 'entries' | 'storefrontEntries'> {
     return { entries: structuredClone(entries), next: more && last ? Buffer.from(timeKey(last)).toString('base64url') : null };
   }
 
-  /** Appends a claim's chain of entries of the given types at the given times. */
+  /**
+   * Appends a claim's chain of entries of the given types at the given times, with sample data
+   * (`message` is the customer's message of a `received` step).
+   */
   addClaim(ref: ClaimRef, steps: ReadonlyArray<{ type: EntryType; at: Date; message?: string }>): void {
     let prev: LedgerEntry | undefined;
     for (const [i, s] of steps.entries()) {
@@ -50,12 +61,11 @@ class FakeLedger implements Pick<LedgerStore, 'entries' | 'storefrontEntries'> {
         ref,
         prev,
         {
-          type: s.type,
+          ...typedData(s.type, s.message),
           step: `${s.type}#${i}`,
           status: 'assessing',
           actor: { kind: 'system' },
           policyVersion: 1,
-          data: s.message ? { message: s.message } : {},
         },
         s.at,
       );

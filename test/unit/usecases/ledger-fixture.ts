@@ -1,7 +1,17 @@
 import { entryItem, itemEntry, itemFiling } from '#adapters/dynamo-ledger.ts';
-import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
+import type { ClaimRequest, Reason } from '#domain/claim.ts';
+import {
+  type ClaimRef,
+  chainEntry,
+  type EntryDataByType,
+  type EntryDraft,
+  type EntryType,
+  type LedgerEntry,
+  settlementPostings,
+} from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
 import type { LedgerPage, LedgerStore, OrderTotal, StateStore } from '#ports';
+import { claimOf } from '../domain/fixtures.ts';
 
 /**
  * A small real ledger built with `chainEntry`, held in memory behind the same ports the DynamoDB
@@ -102,8 +112,67 @@ export const toItem = (e: LedgerEntry): Item => JSON.parse(JSON.stringify(entryI
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const system = { kind: 'system' } as const;
 
-function draft(type: EntryDraft['type'], status: EntryDraft['status'], extra: Partial<EntryDraft> = {}): EntryDraft {
-  return { type, step: type, status, actor: system, policyVersion: 3, data: {}, ...extra };
+/** A claim for one 200.00 box on the order of `ref`, by its customer, as the intake accepts it. */
+export function claimFor(ref: ClaimRef, reason: Reason): ClaimRequest {
+  const claim = claimOf({ items: [{ sku: 'BOX', category: 'home', unitPrice: 20000 }], reason, customerId: ref.customerId });
+  return { ...claim, order: { ...claim.order, id: ref.orderId } };
+}
+
+/** An entry type with data of that type. */
+export type TypedData = { [T in EntryType]: { readonly type: T; readonly data: EntryDataByType[T] } }[EntryType];
+
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+const sampleRef: ClaimRef = { claimId: 'CLM-S', storefrontId: 'demo', orderId: 'ORD-9', customerId: 'C-9', currency: 'EUR' };
+const sampleProposal = { cash: eur(2750), storeCredit: eur(0) };
+
+/** Real data for each type of entry, for tests that do not read an entry's data. */
+export const samples: { readonly [T in EntryType]: Extract<TypedData, { type: T }> } = {
+  received: { type: 'received', data: { claim: claimFor(sampleRef, 'damaged'), idempotencyKey: 'key-1' } },
+  decided: {
+    type: 'decided',
+    data: {
+      decision: {
+        outcome: 'return_and_refund',
+        ...sampleProposal,
+        goodwill: eur(0),
+        returnRequired: true,
+        tier: 'agent',
+        policyVersion: 3,
+        rules: [],
+        units: [{ sku: 'BOX', quantity: 1 }],
+      },
+    },
+  },
+  approval_requested: {
+    type: 'approval_requested',
+    data: { round: 1, role: 'agent', approvers: ['agent@demo.test'], deadline: '2026-11-23T09:00:00.000Z', proposal: sampleProposal },
+  },
+  approved: { type: 'approved', data: { round: 1, note: '', proposal: sampleProposal, approved: { ...sampleProposal, goodwill: eur(0) } } },
+  rejected: { type: 'rejected', data: { round: 1, note: 'Not covered', proposal: sampleProposal } },
+  escalated: { type: 'escalated', data: { round: 1, from: 'agent', to: 'supervisor', reason: 'approval_timed_out' } },
+  settlement_refused: { type: 'settlement_refused', data: { reason: 'The order cap is reached', requested: eur(2750) } },
+  return_authorised: { type: 'return_authorised', data: { deadline: '2026-12-20T09:00:00.000Z', items: [{ sku: 'BOX', quantity: 1 }] } },
+  return_received: {
+    type: 'return_received',
+    data: { items: [{ sku: 'BOX', quantity: 1, condition: 'as_new' }], receivedAt: '2026-11-25T09:00:00.000Z' },
+  },
+  refund_settled: { type: 'refund_settled', data: { amount: eur(2750), method: 'original_payment' } },
+  credit_issued: { type: 'credit_issued', data: { amount: eur(1100), goodwill: eur(100) } },
+  email_sent: { type: 'email_sent', data: { kind: 'outcome', to: 'x@example.com', subject: 'Your claim', messageId: 'msg-1' } },
+  closed: { type: 'closed', data: { reason: 'return_not_received', items: [{ sku: 'BOX', quantity: 1 }] } },
+  failed: { type: 'failed', data: { error: 'TransientError', cause: 'DynamoDB is unavailable' } },
+};
+
+/** The fields of a draft that {@link draft} fills in when left out. */
+type Defaulted = 'step' | 'actor' | 'policyVersion';
+
+/** A draft that may leave out its step (then its type), actor (the system) and policy version (3). */
+type DraftSpec = {
+  [T in EntryType]: Omit<Extract<EntryDraft, { type: T }>, Defaulted> & Partial<Pick<EntryDraft, Defaulted>>;
+}[EntryType];
+
+function draft(spec: DraftSpec): EntryDraft {
+  return { step: spec.type, actor: system, policyVersion: 3, ...spec };
 }
 
 /** The shape of each claim in {@link buildLedger}. */
@@ -163,36 +232,62 @@ function chainLedger(): MemoryLedger {
   plans.forEach((p, i) => {
     const ref: ClaimRef = { claimId: p.claimId, storefrontId: 'demo', orderId: p.orderId, customerId: `C-${i}`, currency: 'EUR' };
     const postings = settlementPostings(money(p.cash, 'EUR'), money(p.credit - p.goodwill, 'EUR'), money(p.goodwill, 'EUR'));
+    const claim = claimFor(ref, p.reason);
     const drafts: EntryDraft[] = [
-      draft('received', 'received', {
+      draft({
+        type: 'received',
+        status: 'received',
         actor: { kind: 'storefront', id: 'demo' },
         policyVersion: null,
-        data: { claim: { order: { id: p.orderId, paid: 20000 }, complaint: { reason: p.reason, message: 'Ça <b>"cassé"</b> — 壊れた' } } },
+        data: {
+          claim: { ...claim, complaint: { ...claim.complaint, message: 'Ça <b>"cassé"</b> — 壊れた' } },
+          idempotencyKey: `key-${p.claimId}`,
+        },
       }),
-      draft('decided', 'assessing', {
+      draft({
+        type: 'decided',
+        status: 'assessing',
         data: {
           decision: {
             outcome: p.outcome,
-            cash: { amount: p.cash, currency: 'EUR' },
-            storeCredit: { amount: p.credit, currency: 'EUR' },
-            goodwill: { amount: p.goodwill, currency: 'EUR' },
+            cash: eur(p.cash),
+            storeCredit: eur(p.credit),
+            goodwill: eur(p.goodwill),
+            returnRequired: p.outcome === 'return_and_refund',
             tier: p.tier,
             policyVersion: 3,
             rules: [],
+            // Rejections and goodwill for a late delivery cover no units.
+            units: p.outcome === 'rejected' || p.outcome === 'goodwill' ? [] : claim.complaint.items,
           },
         },
       }),
     ];
     if (p.cash > 0)
       drafts.push(
-        draft('refund_settled', 'assessing', { data: { amount: { amount: p.cash, currency: 'EUR' } }, postings: postings.refund }),
+        draft({
+          type: 'refund_settled',
+          status: 'assessing',
+          data: { amount: eur(p.cash), method: 'original_payment' },
+          postings: postings.refund,
+        }),
       );
     if (p.credit > 0)
       drafts.push(
-        draft('credit_issued', 'assessing', { data: { amount: { amount: p.credit, currency: 'EUR' } }, postings: postings.credit }),
+        draft({
+          type: 'credit_issued',
+          status: 'assessing',
+          data: { amount: eur(p.credit), goodwill: eur(p.goodwill) },
+          postings: postings.credit,
+        }),
       );
     drafts.push(
-      draft('email_sent', p.outcome === 'rejected' ? 'rejected' : 'settled', { step: 'email:outcome', data: { to: 'x@example.com' } }),
+      draft({
+        type: 'email_sent',
+        status: p.outcome === 'rejected' ? 'rejected' : 'settled',
+        step: 'email:outcome',
+        data: { kind: 'outcome', to: claim.customer.email, subject: 'Your claim', messageId: `msg-${p.claimId}` },
+      }),
     );
     const chain: LedgerEntry[] = [];
     drafts.forEach((d, k) => {
@@ -202,7 +297,8 @@ function chainLedger(): MemoryLedger {
     });
     // A copy: drafts share objects (the system actor), and a tamper test must change one entry only.
     ledger.claims.set(p.claimId, chain.map(toItem));
-    const granted = p.cash + p.credit;
+    // The running total counts refund value: goodwill is outside the order's refund cap.
+    const granted = p.cash + p.credit - p.goodwill;
     if (granted > 0) {
       const key = `demo#${p.orderId}`;
       const t = ledger.totals.get(key);

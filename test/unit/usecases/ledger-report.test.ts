@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerEntry } from '#domain/ledger.ts';
+import type { EntryOf } from '#domain/ledger.ts';
 import { ledgerReport } from '#usecases/ledger-report.ts';
 import { reportText } from '../../../cli/ledger-report.ts';
 import { escapeHtml, reportHtml } from '../../../cli/ledger-report-html.ts';
@@ -58,8 +58,9 @@ describe('the report page', () => {
   it('is self-contained, with both charts as inline SVG, and escapes ledger text', async () => {
     // arrange: a hostile reason stored in a claim
     const ledger = buildLedger();
-    const received = ledger.claims.get('CLM-A')?.[0] as LedgerEntry;
-    (received.data.claim as { complaint: { reason: string } }).complaint.reason = '<script>alert("x")</script>&';
+    const received = ledger.claims.get('CLM-A')?.[0] as EntryOf<'received'>;
+    // Not a reason the schema allows, on purpose: the page must escape whatever text the ledger holds.
+    (received.data.claim.complaint as { reason: string }).reason = '<script>alert("x")</script>&';
     const t = await ledgerReport({ ...WINDOW }, { ledger, state: ledger.state() });
     // act
     const html = reportHtml(t, new Date('2026-11-23T12:00:00Z'));

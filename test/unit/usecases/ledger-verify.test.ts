@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chainEntry, type LedgerEntry } from '#domain/ledger.ts';
+import { chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import { type DigestManifest, formatDigest, parseDigest } from '#domain/ledger-audit.ts';
 import { storefrontDigest, verifyAgainstDigest, verifyLedger } from '#usecases/ledger-verify.ts';
-import { buildLedger, entryOf, type Item, type MemoryLedger, refOf, toItem, WINDOW } from './ledger-fixture.ts';
+import { buildLedger, claimFor, entryOf, type Item, type MemoryLedger, refOf, toItem, WINDOW } from './ledger-fixture.ts';
 
 const verify = (ledger: MemoryLedger) => verifyLedger({ ...WINDOW }, { ledger, state: ledger.state() });
 const claim = (ledger: MemoryLedger, id: string) => ledger.claims.get(id) as Item[];
@@ -91,7 +91,8 @@ describe('verifyLedger catches tampering', () => {
     const { problems } = await verify(ledger);
     // assert
     expect(problems[0]).toMatchObject({ claimId: 'CLM-D', orderId: 'ORD-3' });
-    expect(problems[0]?.problem).toContain('running total says 10499 granted, its refund and credit entries add up to 1100');
+    // C's refund 9399 and D's credit 1100 less its goodwill 100: refund value, as the running total counts it.
+    expect(problems[0]?.problem).toContain('running total says 10399 granted, its refund and credit entries add up to 1000');
   });
 
   it('catches two entries swapped, at the first of them', async () => {
@@ -168,7 +169,14 @@ describe('the storefront digest', () => {
         chainEntry(
           refOf(chain[0] as Item),
           entryOf(chain.at(-1) as Item),
-          { type: 'closed', step: 'closed', status: 'closed', actor: { kind: 'system' }, policyVersion: 3, data: {} },
+          {
+            type: 'closed',
+            step: 'closed',
+            status: 'closed',
+            actor: { kind: 'system' },
+            policyVersion: 3,
+            data: { reason: 'return_not_received' },
+          },
           new Date('2026-11-25T00:00:00Z'),
         ),
       ),
@@ -201,8 +209,11 @@ describe('the storefront digest', () => {
     const old = claim(ledger, 'CLM-A').map(entryOf);
     const rewritten: LedgerEntry[] = [];
     for (const e of old) {
-      const data = e.type === 'decided' ? { ...e.data, note: 'edited' } : e.data;
-      rewritten.push(chainEntry(refOf(toItem(e)), rewritten.at(-1), { ...e, data }, new Date(e.at)));
+      const edited: EntryDraft =
+        e.type === 'decided'
+          ? { ...e, data: { ...e.data, decision: { ...e.data.decision, cash: { ...e.data.decision.cash, amount: 1 } } } }
+          : e;
+      rewritten.push(chainEntry(refOf(toItem(e)), rewritten.at(-1), edited, new Date(e.at)));
     }
     ledger.claims.set('CLM-A', rewritten.map(toItem));
     expect((await verify(ledger)).problems).toEqual([]);
@@ -225,7 +236,14 @@ describe('the storefront digest', () => {
         chainEntry(
           ref,
           undefined,
-          { type: 'received', step: 'received', status: 'received', actor: { kind: 'system' }, policyVersion: null, data: {} },
+          {
+            type: 'received',
+            step: 'received',
+            status: 'received',
+            actor: { kind: 'system' },
+            policyVersion: null,
+            data: { claim: claimFor(ref, 'damaged'), idempotencyKey: 'key-CLM-Z' },
+          },
           new Date('2026-11-20T12:00:00Z'),
         ),
       ),
