@@ -1,6 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalLink, bootStack, countItems, formFields, signedFetch, waitForClaim, waitForMail } from './harness.ts';
+import {
+  approvalLink,
+  bootStack,
+  claimBody,
+  countItems,
+  daysAgo,
+  formFields,
+  postClaim as post,
+  signedFetch,
+  waitForClaim,
+  waitForMail,
+} from './harness.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
@@ -12,55 +23,14 @@ afterAll(async () => {
   await stack?.cleanup();
 });
 
-const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
-
-/** A claim body in the shape DESIGN.md gives, with a fresh order and customer unless told. */
-function claimBody(
-  over: { order?: Record<string, unknown>; customer?: Record<string, unknown>; complaint?: Record<string, unknown> } = {},
-) {
-  const id = randomUUID().slice(0, 8);
-  return {
-    order: {
-      id: `ORD-${id}`,
-      placedAt: daysAgo(7),
-      deliveredAt: daysAgo(5),
-      currency: 'EUR',
-      paid: 5499,
-      shipping: 499,
-      items: [{ sku: 'CHOC-BOX', name: 'Chocolate box', category: 'food', quantity: 2, unitPrice: 2500 }],
-      ...over.order,
-    },
-    customer: { id: `C-${id}`, email: `c-${id}@example.com`, name: 'Ann', locale: 'uk', ...over.customer },
-    complaint: {
-      reason: 'damaged',
-      items: [{ sku: 'CHOC-BOX', quantity: 1 }],
-      desiredOutcome: 'refund',
-      message: 'The box arrived crushed.',
-      channel: 'web',
-      evidence: ['https://shop.example/uploads/123.jpg'],
-      ...over.complaint,
-    },
-  };
-}
-
 const kettle = {
   items: [{ sku: 'KETTLE-1', name: 'Electric kettle', category: 'kitchen', quantity: 1, unitPrice: 8900 }],
   paid: 9399,
   shipping: 499,
 };
 
-async function postClaim(body: unknown, key = randomUUID()) {
-  const res = await signedFetch(stack.apiUrl, 'POST', '/v1/claims', body, { idempotencyKey: key });
-  return {
-    res,
-    json: (await res.json()) as {
-      claimId: string;
-      status: string;
-      statusUrl: string;
-      error?: { code: string; issues?: { path: string }[] };
-    },
-  };
-}
+/** Posts a signed claim to this file's stack. */
+const postClaim = (body: unknown, key?: string) => post(stack.apiUrl, body, key);
 
 describe('the claim flow, embedded', () => {
   it('refunds a small perishable claim automatically, without a return, in three state transitions', async () => {
