@@ -87,13 +87,17 @@ export async function senderFor(
   return { from: s?.mailFrom ?? deps.mailFrom, ...(s?.replyTo ? { replyTo: s.replyTo } : {}), shopName: s?.name ?? storefrontId };
 }
 
-/** What a customer email takes from the storefront's settings: the shop's name and its own wording, if any. */
+/** What a customer email takes from the storefront's settings: the shop's name, its own wording and its return address, if any. */
 export async function emailShop(
   deps: Pick<Deps, 'state'>,
   storefrontId: string,
-): Promise<{ shopName: string; overrides?: EmailOverrides }> {
+): Promise<{ shopName: string; overrides?: EmailOverrides; returnAddress?: string }> {
   const s = await deps.state.storefront(storefrontId);
-  return { shopName: s?.name ?? storefrontId, ...(s?.emailOverrides ? { overrides: s.emailOverrides } : {}) };
+  return {
+    shopName: s?.name ?? storefrontId,
+    ...(s?.emailOverrides ? { overrides: s.emailOverrides } : {}),
+    ...(s?.returnAddress ? { returnAddress: s.returnAddress } : {}),
+  };
 }
 
 /**

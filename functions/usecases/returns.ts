@@ -55,7 +55,6 @@ export async function awaitReturn(
     data: { deadline, items: outstanding.map((i) => ({ sku: i.sku, quantity: i.quantity })) },
   });
   const shop = await emailShop(deps, loaded.ref.storefrontId);
-  const storefront = await deps.state.storefront(loaded.ref.storefrontId);
   const policy = decision ? await deps.state.policyVersion(loaded.ref.storefrontId, decision.policyVersion) : undefined;
   await sendOnce(deps, loaded, {
     step: 'email:return-instructions',
@@ -68,7 +67,6 @@ export async function awaitReturn(
       claimId: input.claimId,
       sendBackDays: Math.max(1, Math.round(input.returnWaitSeconds / 86400)),
       deadline,
-      ...(storefront?.returnAddress ? { returnAddress: storefront.returnAddress } : {}),
       ...(policy
         ? {
             postagePaidBy: returnPostagePaidBy(policy.policy, loaded.claim.complaint.reason),

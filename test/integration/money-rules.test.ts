@@ -143,6 +143,11 @@ describe('money rules, embedded', () => {
     });
     const id = await post(small);
     await waitForClaim(stack.apiUrl, id, (c) => c.status === 'awaiting_return');
+    // The instructions say where to send it, by when, and that the shop pays the postage.
+    const instructions = await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(small.customer.email));
+    expect(instructions.body.text).toContain('Harbour Street 12');
+    expect(instructions.body.text).toMatch(/The last day is \w+ \d+, \d{4}/);
+    expect(instructions.body.text).toContain('We pay the postage for this return.');
 
     // act
     const back = await reportReturn(id, {
