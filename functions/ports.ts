@@ -172,7 +172,8 @@ export interface StateStore {
   /**
    * Records a goodwill grant against the customer's rolling budget by a conditional write: the
    * grants of the last `windowDays` (this `grantId` left out) plus `amount` may not pass `budget`.
-   * Idempotent per `grantId`. Throws OverRefundError when the budget would be passed.
+   * Idempotent per `grantId`; a grant under the same id with another amount replaces it (a
+   * settlement refused and decided again). Throws OverRefundError when the budget would be passed.
    */
   grantGoodwill(args: {
     storefrontId: string;

@@ -276,12 +276,14 @@ export class DynamoState implements StateStore {
       'GOODWILL',
       [],
       (grants) => {
-        if (grants.some((g) => g.grantId === args.grantId)) return { result: undefined }; // a retry
+        if (grants.some((g) => g.grantId === args.grantId && g.amount === amount.amount)) return { result: undefined }; // a retry
         const since = at.getTime() - args.windowDays * DAY_MS;
         // Grants older than the window no longer count, and are dropped so the item stays small.
-        const inWindow = grants.filter((g) => Date.parse(g.at) >= since);
+        // A grant under the same id with another amount is replaced: the settlement was refused
+        // and decided again, and only what is finally settled may count against the budget.
+        const inWindow = grants.filter((g) => Date.parse(g.at) >= since && g.grantId !== args.grantId);
         const spent = inWindow.reduce((a, g) => a + g.amount, 0);
-        if (budget && spent + amount.amount > budget.amount) {
+        if (budget && amount.amount > 0 && spent + amount.amount > budget.amount) {
           throw new OverRefundError(
             `Goodwill of ${amount.amount} for customer ${args.customerId} would pass the budget of ${budget.amount} (${spent} already granted in ${args.windowDays} days)`,
           );

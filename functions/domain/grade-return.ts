@@ -1,4 +1,5 @@
 import type { ClaimRequest } from './claim.ts';
+import { capRefundValue } from './decide/caps.ts';
 import { describeIncentives, goodwillBudgetLeft, type Incentives, withinBudget } from './decide/incentives.ts';
 import { limitsFor } from './decide/limits.ts';
 import { fmt, labelOf, Rules } from './decide/rules.ts';
@@ -100,13 +101,18 @@ export function gradeReturn(args: {
         graded.map((g) => g.refunded),
       )
     : none;
-  let cash = none;
-  let refundCredit = none;
+  // Per-claim shares are rounded up in the customer's favour, so claims on different units of a
+  // discounted order can together pass what it paid by a cent or two: the order cap bounds it.
+  const { cash, refundCredit } = capRefundValue(
+    { cash: kind === 'return_and_refund' ? refunded : none, refundCredit: kind === 'store_credit' ? refunded : none },
+    refunded,
+    claim,
+    history,
+    rules,
+  );
   if (kind === 'return_and_refund') {
-    cash = refunded;
     rules.add('refund-after-return', `${fmt(cash)} is refunded to the original payment method`);
   } else if (kind === 'store_credit') {
-    refundCredit = refunded;
     rules.add('store-credit', `${fmt(refundCredit)} is refunded as store credit`);
   } else {
     rules.add(

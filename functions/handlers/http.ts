@@ -10,6 +10,7 @@ import {
   OrderFactsConflictError,
   PayloadTooLargeError,
   PolicyNotFoundError,
+  TransientError,
   UnauthorizedError,
   UnprocessableClaimError,
   UnsupportedMediaTypeError,
@@ -144,6 +145,8 @@ export function errorResponse(err: unknown, requestId: string): HttpResult {
     if (err instanceof UnsupportedMediaTypeError) return json(415, errorBody('unsupported_media_type', err.message));
     if (err instanceof UnprocessableClaimError) return json(422, errorBody('unprocessable', err.message, err.issues));
     if (err instanceof OrderFactsConflictError) return json(422, errorBody('order_facts_conflict', err.message, err.issues));
+    // Nothing is lost and a retry of the same request will go through: say so, with a 503.
+    if (err instanceof TransientError) return json(503, errorBody('try_again', err.message), { 'retry-after': '1' });
   }
   const correlationId = requestId || randomUUID();
   logger.error('Unhandled error', { correlationId, error: err as Error });

@@ -148,11 +148,10 @@ async function grade(
   // After a refused settlement the round is graded again with the same goods as before.
   const regrade = returned.length === 0;
   const thisRound = regrade ? (last.data.returned ?? []) : returned.flatMap(returnedLinesOf);
-  // Earlier rounds' goods are those reported before this round began (after the decision before it).
-  const roundDecision = regrade
-    ? entries.slice(0, entries.indexOf(last)).findLastIndex((e) => e.type === 'decided')
-    : entries.indexOf(last);
-  const earlier = allReturned(entries.slice(0, roundDecision + 1));
+  // No report is accepted while a round is graded, so this round's goods are the last reported:
+  // everything reported before them belongs to earlier rounds.
+  const reported = allReturned(entries);
+  const earlier = reported.slice(0, reported.length - thisRound.length);
   const now = deps.clock.now();
   const goodwillGrants = await deps.state.goodwillGrants(ref.storefrontId, ref.customerId, ref.currency);
   const history = customerHistory({

@@ -1,11 +1,21 @@
-import { refundValue } from '#domain/decide.ts';
+import { type Decision, refundValue } from '#domain/decide.ts';
 import { customerEmail } from '#domain/email.ts';
 import { OverRefundError } from '#domain/errors.ts';
 import { currentDecision, entriesOf, outstandingUnits, returnDeadline, settlementPostings } from '#domain/ledger.ts';
-import { add, max, money, subtract, zero } from '#domain/money.ts';
+import { add, type Money, max, money, subtract, zero } from '#domain/money.ts';
 import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
-import { emailShop, type FlowState, loadClaim, pinnedClaim, record, releaseUnits, sendOnce, type TaskInput } from './common.ts';
+import {
+  emailShop,
+  type FlowState,
+  type LoadedClaim,
+  loadClaim,
+  pinnedClaim,
+  record,
+  releaseUnits,
+  sendOnce,
+  type TaskInput,
+} from './common.ts';
 
 /**
  * Grants what the claim's decision grants and tells the customer. It concludes the claim, or,
@@ -25,7 +35,8 @@ import { emailShop, type FlowState, loadClaim, pinnedClaim, record, releaseUnits
  * 4. The outcome email is sent and recorded.
  * 5. With authorised units still outstanding, the claim goes back to waiting for them until the
  *    same deadline; otherwise it is done.
- * Every step is idempotent (steps are named by the decision round), so a retry grants nothing twice.
+ * Every step is idempotent (steps and grants are named by the settlement round), so a retry grants
+ * nothing twice.
  */
 export async function conclude(
   input: TaskInput,
@@ -36,8 +47,12 @@ export async function conclude(
   const decision = currentDecision(loaded.entries);
   if (!decision) throw new Error(`Claim ${input.claimId} has no decision`);
   const round = loaded.entries.filter((e) => e.type === 'decided').length;
-  // The first round keeps the plain step names; later rounds (a re-decision, graded returns) add theirs.
-  const suffix = round > 1 ? `#${round}` : '';
+  // A settlement round is what one outcome email closes: the first, then each graded part of a
+  // return. A decision taken again after a refused settlement stays in the same round, so its
+  // grants replace the refused ones under the same id instead of adding to them.
+  const lastDecided = loaded.entries.map((e) => e.type).lastIndexOf('decided');
+  const settled = entriesOf(loaded.entries.slice(0, lastDecided), 'email_sent').filter((e) => e.data.kind === 'outcome').length;
+  const suffix = settled > 0 ? `#${settled + 1}` : '';
   const shop = await emailShop(deps, loaded.ref.storefrontId);
   const pv = decision.policyVersion;
   const outcomeEmail = `email:outcome${suffix}`;
@@ -54,6 +69,9 @@ export async function conclude(
       });
     }
     await releaseUnits(deps, loaded);
+    // A refused settlement may have recorded goodwill for this round: nothing of it is granted now.
+    if (loaded.entries.some((e) => e.type === 'settlement_refused'))
+      await recordGoodwill(deps, loaded, decision, `${input.claimId}${suffix}`, zero(loaded.ref.currency));
     await sendOnce(deps, loaded, {
       step: outcomeEmail,
       kind: 'outcome',
@@ -70,18 +88,9 @@ export async function conclude(
   const grantId = `${input.claimId}${suffix}`;
   if (!loaded.entries.some((e) => e.step === outcomeEmail)) {
     try {
-      if (decision.goodwill.amount > 0) {
-        const policy = await deps.state.policyVersion(loaded.ref.storefrontId, pv);
-        const budget = policy ? goodwillBudgetFor(policy.policy, currency) : undefined;
-        await deps.state.grantGoodwill({
-          storefrontId: loaded.ref.storefrontId,
-          customerId: loaded.ref.customerId,
-          grantId,
-          amount: decision.goodwill,
-          at: deps.clock.now(),
-          windowDays: budget?.days ?? 365,
-          budget: budget?.amount,
-        });
+      // After a refused settlement the round's earlier goodwill grant is replaced, even by nothing.
+      if (decision.goodwill.amount > 0 || loaded.entries.some((e) => e.type === 'settlement_refused')) {
+        await recordGoodwill(deps, loaded, decision, grantId, decision.goodwill);
       }
       if (refund.amount > 0) {
         const claim = await pinnedClaim(deps, loaded);
@@ -151,7 +160,9 @@ export async function conclude(
           }
         : {}),
     }),
-    status: outstanding.length > 0 ? 'awaiting_return' : 'settled',
+    // With units still on their way the claim waits again, but only AwaitReturn says so, once its
+    // new task token is stored: a report before that is refused (409) rather than stranded.
+    status: outstanding.length > 0 ? 'assessing' : 'settled',
     policyVersion: pv,
   });
   if (outstanding.length > 0) {
@@ -161,6 +172,27 @@ export async function conclude(
     return { ...base, next: 'return', returnWaitSeconds: left, status: 'awaiting_return' };
   }
   return { ...base, next: 'done', status: 'settled' };
+}
+
+/** Records a round's goodwill against the customer's rolling budget (the policy version's, in the order's currency). */
+async function recordGoodwill(
+  deps: Pick<Deps, 'state' | 'clock'>,
+  loaded: LoadedClaim,
+  decision: Decision,
+  grantId: string,
+  amount: Money,
+): Promise<void> {
+  const policy = await deps.state.policyVersion(loaded.ref.storefrontId, decision.policyVersion);
+  const budget = policy ? goodwillBudgetFor(policy.policy, loaded.ref.currency) : undefined;
+  await deps.state.grantGoodwill({
+    storefrontId: loaded.ref.storefrontId,
+    customerId: loaded.ref.customerId,
+    grantId,
+    amount,
+    at: deps.clock.now(),
+    windowDays: budget?.days ?? 365,
+    budget: budget?.amount,
+  });
 }
 
 /**

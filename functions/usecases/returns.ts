@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customerEmail } from '#domain/email.ts';
-import { ConflictError, InvalidRequestError, NotFoundError, toIssues, UnprocessableClaimError } from '#domain/errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, TransientError, toIssues, UnprocessableClaimError } from '#domain/errors.ts';
 import { returnConditions } from '#domain/grade-return.ts';
 import {
   authorisingDecision,
@@ -24,7 +24,8 @@ import { emailShop, loadClaim, record, releaseUnits, sendOnce, type TaskInput } 
  *
  * What happens:
  * 1. The task token is stored server-side as the claim's pending callback, with its deadline.
- * 2. `return_authorised` is appended once, and the customer is emailed how to send the goods back.
+ * 2. The customer is emailed how to send the goods back (once).
+ * 3. `return_authorised` is appended, last: only then does the claim accept a return report.
  */
 export async function awaitReturn(
   input: TaskInput & { returnWaitSeconds: number; taskToken: string },
@@ -34,26 +35,13 @@ export async function awaitReturn(
   const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);
   const firstDeadline = returnDeadline(loaded.entries);
   const outstanding = firstDeadline ? outstandingUnits(loaded.entries) : (decision?.units ?? []);
-  const deadline = firstDeadline ?? new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString();
-  await deps.state.putCallback({
-    claimId: input.claimId,
-    kind: 'return',
-    taskToken: input.taskToken,
-    deadline,
-    resume: { claimId: input.claimId, storefrontId: loaded.ref.storefrontId },
-  });
-  // A later wait (after a graded part was settled) is recorded as its own step, for the rest.
-  const waits = loaded.entries.filter((e) => e.type === 'return_authorised').length;
-  const lastWait = loaded.entries.map((e) => e.type).lastIndexOf('return_authorised');
-  const again = lastWait >= 0 && loaded.entries.slice(lastWait + 1).some(isGraded);
-  await record(deps, loaded, {
-    type: 'return_authorised',
-    step: again ? `return-authorised#${waits + 1}` : 'return-authorised',
-    status: 'awaiting_return',
-    actor: { kind: 'system' },
-    policyVersion: decision?.policyVersion ?? null,
-    data: { deadline, items: outstanding.map((i) => ({ sku: i.sku, quantity: i.quantity })) },
-  });
+  // A retry before the authorisation was recorded keeps the deadline the first attempt stored.
+  const earlier = firstDeadline ? undefined : await deps.state.callback(input.claimId);
+  const deadline =
+    firstDeadline ??
+    (earlier?.kind === 'return' ? earlier.deadline : new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString());
+  const resume = { claimId: input.claimId, storefrontId: loaded.ref.storefrontId };
+  await deps.state.putCallback({ claimId: input.claimId, kind: 'return', taskToken: input.taskToken, deadline, resume });
   const shop = await emailShop(deps, loaded.ref.storefrontId);
   const policy = decision ? await deps.state.policyVersion(loaded.ref.storefrontId, decision.policyVersion) : undefined;
   await sendOnce(deps, loaded, {
@@ -76,8 +64,22 @@ export async function awaitReturn(
           }
         : {}),
     }),
-    status: 'awaiting_return',
+    status: 'assessing',
     policyVersion: decision?.policyVersion ?? null,
+  });
+  // Recorded last: `awaiting_return` is what lets a report in, and it holds only once the task
+  // token is stored and the customer told. A later wait (after a graded part was settled) is a
+  // step of its own, for the rest.
+  const waits = loaded.entries.filter((e) => e.type === 'return_authorised').length;
+  const lastWait = loaded.entries.map((e) => e.type).lastIndexOf('return_authorised');
+  const again = lastWait >= 0 && loaded.entries.slice(lastWait + 1).some(isGraded);
+  await record(deps, loaded, {
+    type: 'return_authorised',
+    step: again ? `return-authorised#${waits + 1}` : 'return-authorised',
+    status: 'awaiting_return',
+    actor: { kind: 'system' },
+    policyVersion: decision?.policyVersion ?? null,
+    data: { deadline, items: outstanding.map((i) => ({ sku: i.sku, quantity: i.quantity })) },
   });
 }
 
@@ -149,7 +151,11 @@ export async function reportReturn(
   const loaded = await loadClaim(deps, input.claimId);
   const reports = entriesOf(loaded.entries, 'return_received');
   const same = reports.find((e) => e.data.receivedAt === report.receivedAt && canonicalJson(returnedLinesOf(e)) === canonicalJson(items));
-  if (same) return { claimId: input.claimId, status: statusOf(loaded.entries) ?? 'assessing' };
+  if (same) {
+    // Recorded before, but not yet graded: its resume may not have reached the wait. Try again.
+    if (!loaded.entries.slice(loaded.entries.indexOf(same)).some((e) => e.type === 'decided')) await resumeWithReport(deps, input.claimId);
+    return { claimId: input.claimId, status: statusOf(loaded.entries) ?? 'assessing' };
+  }
   const status = statusOf(loaded.entries);
   const callback = await deps.state.callback(input.claimId);
   if (status !== 'awaiting_return' || !callback || callback.kind !== 'return') {
@@ -193,8 +199,32 @@ export async function reportReturn(
       ...(report.tracking ? { tracking: report.tracking } : {}),
     },
   });
-  await deps.workflow.succeed(callback.taskToken, { ...callback.resume, next: 'reassess' });
+  await resumeWithReport(deps, input.claimId);
   return { claimId: input.claimId, status: 'assessing' };
+}
+
+/** How often, and how long apart, a report tries to reach a wait whose token is being renewed. */
+const RESUME_ATTEMPTS = 20;
+const RESUME_PAUSE_MS = 250;
+
+/**
+ * Resumes the return wait with the recorded report. The stored token may be spent: the wait's
+ * task was retried (its answer lost after it stored the token) and the retry is storing a new
+ * one. So a `gone` answer is tried again with the token stored next, for a few seconds; after
+ * that the report stays recorded and TransientError asks the storefront to send it again, which
+ * resumes the wait then (the same report is recognised and not recorded twice).
+ */
+async function resumeWithReport(deps: Pick<Deps, 'state' | 'workflow'>, claimId: string): Promise<void> {
+  let tried: string | undefined;
+  for (let attempt = 0; attempt < RESUME_ATTEMPTS; attempt++) {
+    const callback = await deps.state.callback(claimId);
+    if (callback?.kind === 'return' && callback.taskToken !== tried) {
+      if ((await deps.workflow.succeed(callback.taskToken, { ...callback.resume, next: 'reassess' })) === 'ok') return;
+      tried = callback.taskToken;
+    }
+    await new Promise((r) => setTimeout(r, RESUME_PAUSE_MS));
+  }
+  throw new TransientError(`The return report of claim ${claimId} is recorded, but the workflow is not waiting yet: send it again`);
 }
 
 /**
