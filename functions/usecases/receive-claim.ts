@@ -38,12 +38,12 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * 1. The Idempotency-Key is checked, then the body against the schema (400) and its facts
  *    against each other (422). Nothing is written for any of these.
  * 2. The order's facts are compared with those its first accepted claim pinned: any field that
- *    differs is a 422 `order_facts_conflict` naming it, and nothing is written. The first claim
- *    on an order pins them (a conditional put, so of two racing first claims one pins and the
- *    other is compared with it).
+ *    differs is a 422 `order_facts_conflict` naming it, and nothing is written.
  * 3. The key is recorded with the response it gets, by a conditional write. A key seen before
  *    with the same request replays that response; with another request it is refused (409).
- * 4. The `received` entry is appended and the workflow started, named by the claim id. Both are
+ * 4. The first claim on an order pins its facts (a conditional put, so of two racing first
+ *    claims one pins and the other is compared with it).
+ * 5. The `received` entry is appended and the workflow started, named by the claim id. Both are
  *    idempotent, so a replay re-drives them: a crash between steps loses nothing.
  */
 export async function receiveClaim(
@@ -71,9 +71,6 @@ export async function receiveClaim(
   const stated = orderFactsOf(claim);
   const known = await deps.state.orderFacts(input.storefrontId, claim.order.id);
   assertSameFacts(known, claim);
-  if (!known || (known.deliveredAt === undefined && stated.deliveredAt !== undefined)) {
-    assertSameFacts(await deps.state.pinOrderFacts(input.storefrontId, stated), claim);
-  }
 
   const requestHash = createHash('sha256').update(`${input.method}\n${input.pathWithQuery}\n${input.rawBody}`).digest('hex');
   const claimId = `clm_${randomUUID().replace(/-/g, '')}`;
@@ -94,6 +91,12 @@ export async function receiveClaim(
   const record = remembered.created ? { claimId, statusCode: 202, body: responseBody } : remembered.existing;
   if (!remembered.created && remembered.existing.requestHash !== requestHash) {
     throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request');
+  }
+  // Pinned only once the key is known to be this request's, so a refused key pins nothing. Of two
+  // first claims racing with different facts, the loser gets its 422 here, and so does any replay
+  // of it (the facts are compared first, above).
+  if (!known || (known.deliveredAt === undefined && stated.deliveredAt !== undefined)) {
+    assertSameFacts(await deps.state.pinOrderFacts(input.storefrontId, stated), claim);
   }
 
   await deps.ledger.append(

@@ -187,7 +187,7 @@ export async function reportReturn(
   if (Date.parse(report.receivedAt) > now.getTime() + 5 * 60 * 1000) issues.push({ path: 'receivedAt', message: 'is in the future' });
   if (issues.length > 0) throw new UnprocessableClaimError('The return report contradicts the claim', issues);
 
-  await record(deps, loaded, {
+  const recorded = await record(deps, loaded, {
     type: 'return_received',
     step: `return-received#${reports.length + 1}`,
     status: 'assessing',
@@ -199,6 +199,17 @@ export async function reportReturn(
       ...(report.tracking ? { tracking: report.tracking } : {}),
     },
   });
+  // Two reports sent at once both read the same ledger; the second finds the step taken by the
+  // first and writes nothing. It is refused, never answered as if it had been recorded.
+  if (
+    recorded.type !== 'return_received' ||
+    recorded.data.receivedAt !== report.receivedAt ||
+    canonicalJson(returnedLinesOf(recorded)) !== canonicalJson(items)
+  ) {
+    throw new ConflictError(
+      `Another return report of claim ${input.claimId} was recorded at the same moment; send this one again once the claim waits for the rest`,
+    );
+  }
   await resumeWithReport(deps, input.claimId);
   return { claimId: input.claimId, status: 'assessing' };
 }
@@ -214,7 +225,7 @@ const RESUME_PAUSE_MS = 250;
  * that the report stays recorded and TransientError asks the storefront to send it again, which
  * resumes the wait then (the same report is recognised and not recorded twice).
  */
-async function resumeWithReport(deps: Pick<Deps, 'state' | 'workflow'>, claimId: string): Promise<void> {
+async function resumeWithReport(deps: Pick<Deps, 'ledger' | 'state' | 'workflow'>, claimId: string): Promise<void> {
   let tried: string | undefined;
   for (let attempt = 0; attempt < RESUME_ATTEMPTS; attempt++) {
     const callback = await deps.state.callback(claimId);
@@ -222,6 +233,10 @@ async function resumeWithReport(deps: Pick<Deps, 'state' | 'workflow'>, claimId:
       if ((await deps.workflow.succeed(callback.taskToken, { ...callback.resume, next: 'reassess' })) === 'ok') return;
       tried = callback.taskToken;
     }
+    // The same report sent twice at once: the other request's resume may have got there first.
+    const entries = await deps.ledger.entries(claimId);
+    const lastReport = entries.map((e) => e.type).lastIndexOf('return_received');
+    if (entries.slice(lastReport + 1).some((e) => e.type === 'decided')) return;
     await new Promise((r) => setTimeout(r, RESUME_PAUSE_MS));
   }
   throw new TransientError(`The return report of claim ${claimId} is recorded, but the workflow is not waiting yet: send it again`);

@@ -89,6 +89,17 @@ describe('money rules, embedded', () => {
     expect(json.error?.code).toBe('order_facts_conflict');
     expect(json.error?.issues?.map((i) => i.path).sort()).toEqual(['order.items[0].unitPrice', 'order.paid']);
     expect(await countItems(stack)).toBe(before);
+
+    // act: a reused Idempotency-Key (409) for a new order pins nothing for that order
+    const key = 'reused-key-for-pinning';
+    expect((await postClaim(stack.apiUrl, first, key)).res.status).toBe(202);
+    const other = claimBody({ order: { paid: 999_999 } });
+    const refused = await postClaim(stack.apiUrl, other, key);
+    const real = await postClaim(stack.apiUrl, { ...other, order: { ...other.order, paid: 5499 } });
+
+    // assert
+    expect(refused.res.status).toBe(409);
+    expect(real.res.status).toBe(202);
   });
 
   it('3. decides a second claim on a unit still being compensated at once, and tells the customer', async () => {
@@ -201,6 +212,25 @@ describe('money rules, embedded', () => {
       receivedAt: new Date().toISOString(),
     });
     expect(tooMany.status).toBe(422);
+  });
+
+  it('5c. records one of two different return reports sent at once and refuses the other (409), never answering 200 for a dropped one', async () => {
+    // arrange
+    const mugs = { items: [{ sku: 'MUG', name: 'Mug', category: 'kitchen', quantity: 3, unitPrice: 1500 }], paid: 4500, shipping: 0 };
+    const id = await post(claimBody({ order: mugs, complaint: { items: [{ sku: 'MUG', quantity: 3 }], reason: 'changed_mind' } }));
+    await waitForClaim(stack.apiUrl, id, (c) => c.status === 'awaiting_return');
+    const at = Date.now();
+
+    // act
+    const answers = await Promise.all([
+      reportReturn(id, { items: [{ sku: 'MUG', quantity: 1, condition: 'as_new' }], receivedAt: new Date(at).toISOString() }),
+      reportReturn(id, { items: [{ sku: 'MUG', quantity: 2, condition: 'used' }], receivedAt: new Date(at + 1).toISOString() }),
+    ]);
+
+    // assert
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const claim = await waitForClaim(stack.apiUrl, id, (c) => c.timeline.some((t) => t.type === 'refund_settled'));
+    expect(claim.timeline.filter((t) => t.type === 'return_received')).toHaveLength(1);
   });
 
   it('5b. sends signals to a person: a JPY order, not_received after delivery, a threat in Ukrainian', async () => {

@@ -243,16 +243,16 @@ describe('POST /v1/claims acceptance', () => {
 
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     expect(puts).toHaveLength(3);
-    // The first claim on the order pins its facts, before anything else is written.
     expect(puts[0]).toMatchObject({
-      TableName: STATE_TABLE,
-      ConditionExpression: 'attribute_not_exists(pk)',
-      Item: { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' },
-    });
-    expect(puts[1]).toMatchObject({
       TableName: STATE_TABLE,
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
       Item: { pk: 'IDEM#demo#key-accept', sk: 'IDEM', claimId: body.claimId, statusCode: 202, body: res.body },
+    });
+    // The first claim on the order pins its facts once the key is known to be its own.
+    expect(puts[1]).toMatchObject({
+      TableName: STATE_TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' },
     });
     expect(puts[2]).toMatchObject({
       TableName: LEDGER_TABLE,
@@ -272,7 +272,7 @@ describe('POST /v1/claims acceptance', () => {
     arrangeHappyStore();
     const event = claimEvent(demoClaim(), { key: 'key-replay' });
     const first = await handler(event);
-    const [factsItem, idemItem, ledgerItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    const [idemItem, factsItem, ledgerItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
     ddb.reset();
     sfn.reset();
     ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
@@ -298,7 +298,7 @@ describe('POST /v1/claims acceptance', () => {
     // arrange
     arrangeHappyStore();
     await handler(claimEvent(demoClaim(), { key: 'key-reused' }));
-    const [factsItem, idemItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    const [idemItem, factsItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
     ddb.reset();
     sfn.reset();
     ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
