@@ -196,6 +196,8 @@ interface PendingTask {
   readonly reject: (error: Error) => void;
   /** The function has returned; the task now only waits for its token. */
   parked: boolean;
+  /** Its token was answered (success or failure): that answer is the task's, whatever the function does after. */
+  answered: boolean;
   cancelExpiry: () => void;
 }
 
@@ -501,6 +503,7 @@ export class LocalStepFunctions {
     } catch {
       throw new StepFunctionsError('InvalidOutput', 'Invalid Output: not JSON');
     }
+    task.answered = true;
     this.settle(task);
     task.resolve(parsed);
   }
@@ -513,6 +516,7 @@ export class LocalStepFunctions {
   async sendTaskFailure(taskToken: string, error?: string, cause?: string): Promise<void> {
     const task = this.pendingTask(taskToken);
     this.settle(task);
+    task.answered = true;
     task.reject(new TaskFailure(error ?? '', cause ?? ''));
   }
 
@@ -844,6 +848,9 @@ export class LocalStepFunctions {
           return registered.promise;
         },
         (error: unknown) => {
+          // As on AWS, a token answered while the function still ran completes the task: the
+          // function failing afterwards (a lost answer, a timeout) does not run it again.
+          if (registered.answered) return registered.promise;
           this.settle(registered);
           throw error;
         },
@@ -924,6 +931,7 @@ export class LocalStepFunctions {
       resolve,
       reject,
       parked: false,
+      answered: false,
       cancelExpiry: () => {},
     };
     task.cancelExpiry = this.setLongTimeout(() => this.settle(task), deadline - Date.now());

@@ -345,6 +345,31 @@ describe('LocalStepFunctions over the Step Functions wire protocol', () => {
     expect(await reused).toBeInstanceOf(TaskTimedOut);
   });
 
+  it('keeps a callback answered while its function still ran, even if the function then fails (as AWS does)', async () => {
+    // arrange: the function's own token is answered before it returns, then it throws
+    const { functions } = flowFunctions();
+    let sfnClient: SFNClient | undefined;
+    let calls = 0;
+    functions.ApproveFunctionArn = async (event) => {
+      calls += 1;
+      const { taskToken } = event as ApprovalEvent;
+      await sfnClient?.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ approved: true }) }));
+      throw Object.assign(new Error('the answer was lost'), { name: 'TransientError' });
+    };
+    const { engine, sfn } = await boot(functions);
+    sfnClient = sfn;
+
+    // act
+    const started = await start(sfn, 'claim-5b', { claimId: 'c-5b', plan: { approvalSeconds: 60 } });
+    await engine.whenSettled('claim-5b');
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+
+    // assert: the answer counts, and the task is not run again
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '')).toEqual({ approved: true });
+    expect(calls).toBe(1);
+  });
+
   it('fails a callback task with SendTaskFailure under the error name given', async () => {
     // arrange
     const { functions, approvals } = flowFunctions();
