@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailCells, emailLocales } from '#domain/email-templates.ts';
-import { writeEmailPreview } from '#local/email-preview.ts';
+import { emailVariants, writeEmailPreview } from '#local/email-preview.ts';
 import { ARTIFACTS, launchChromium } from './chromium.ts';
 
 let chrome: Awaited<ReturnType<typeof launchChromium>>;
@@ -40,7 +40,8 @@ describe('the customer-email preview in a real browser', () => {
     const scripts = await Promise.all(frames.map((f) => f.locator('script, img, svg, iframe').count()));
     const hostile = chrome.page.locator('section#rejection-hostile-name- iframe').first().contentFrame();
     // assert
-    expect(frames).toHaveLength((emailCells.length + 1) * emailLocales.length);
+    // Every outcome cell, every extra variant (partial returns, graded refunds…) and the hostile name, per locale.
+    expect(frames).toHaveLength((emailCells.length + emailVariants('en').length + 1) * emailLocales.length);
     expect(texts.every((t) => t.includes('ORD-1001'))).toBe(true);
     expect(scripts.every((n) => n === 0)).toBe(true);
     expect(await hostile.locator('body').innerText()).toContain('<script>alert(1)</script>');
