@@ -11,6 +11,7 @@ import {
 import type { OrderFacts } from '#domain/claim.ts';
 import { type EmailOverrides, parseEmailOverrides } from '#domain/email-templates.ts';
 import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/errors.ts';
+import { claimOfGrant } from '#domain/ledger.ts';
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
 import type {
@@ -57,7 +58,7 @@ function orderTotalOf(item: Record<string, unknown>): OrderTotal {
     paid: Number(item.paid ?? 0),
     currency: String(item.currency ?? ''),
     // Grant ids are the claim id, with `#<round>` for a claim's later rounds: list each claim once.
-    claims: [...new Set([...(claims ?? [])].map((id) => id.split('#')[0] ?? id))].sort(),
+    claims: [...new Set([...(claims ?? [])].map(claimOfGrant))].sort(),
   };
 }
 

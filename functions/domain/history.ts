@@ -1,5 +1,5 @@
 import type { CoveredBy, CustomerHistory } from './decide.ts';
-import type { LedgerEntry } from './ledger.ts';
+import { claimOfGrant, type LedgerEntry } from './ledger.ts';
 import { type Money, money } from './money.ts';
 import type { Policy } from './policy.ts';
 
@@ -68,7 +68,7 @@ export function customerHistory(args: {
   let goodwill = 0;
   if (args.goodwillGrants) {
     for (const g of args.goodwillGrants) {
-      const own = g.grantId.split('#')[0] === currentClaimId;
+      const own = claimOfGrant(g.grantId) === currentClaimId;
       if (!own && Date.parse(g.at) >= since(budgetDays)) goodwill += g.amount;
     }
   } else {

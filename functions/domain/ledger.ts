@@ -314,6 +314,19 @@ export function statusOf(entries: readonly LedgerEntry[]): ClaimStatus | undefin
   return entries.at(-1)?.status;
 }
 
+/**
+ * The id a claim's grants are recorded under in the stored totals (order total, goodwill budget):
+ * the claim id for its first settlement round, `<claimId>#<round>` for later ones.
+ */
+export function grantIdOf(claimId: string, round: number): string {
+  return round > 1 ? `${claimId}#${round}` : claimId;
+}
+
+/** The claim a grant id belongs to (see {@link grantIdOf}). */
+export function claimOfGrant(grantId: string): string {
+  return grantId.split('#')[0] ?? grantId;
+}
+
 /** Units the storefront reported back, each with the condition it arrived in. */
 export interface ReturnedLine {
   readonly sku: string;

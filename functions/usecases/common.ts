@@ -3,7 +3,7 @@ import { type ClaimRequest, orderFactsOf, withPinnedFacts } from '#domain/claim.
 import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
 import { ClaimNotFoundError } from '#domain/errors.ts';
-import { type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry, returnedLinesOf, unitsBySku } from '#domain/ledger.ts';
+import { allReturned, type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry, unitsBySku } from '#domain/ledger.ts';
 import type { Role } from '#domain/policy.ts';
 import type { Deps } from '#ports';
 
@@ -71,7 +71,7 @@ export async function pinnedClaim(deps: Pick<Deps, 'state'>, loaded: LoadedClaim
 export async function releaseUnits(deps: Pick<Deps, 'state'>, loaded: LoadedClaim): Promise<void> {
   const { storefrontId, orderId, claimId } = loaded.ref;
   const coverage = await deps.state.orderCoverage(storefrontId, orderId);
-  const back = unitsBySku(loaded.entries.filter((e) => e.type === 'return_received').flatMap(returnedLinesOf));
+  const back = unitsBySku(allReturned(loaded.entries));
   const lines = Object.entries(coverage)
     .filter(([key, holders]) => (holders[claimId] ?? 0) > (back.get(key) ?? 0))
     .map(([key]) => ({ key, quantity: back.get(key) ?? 0, limit: Number.MAX_SAFE_INTEGER }));

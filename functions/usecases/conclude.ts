@@ -1,7 +1,7 @@
 import { type Decision, refundValue } from '#domain/decide.ts';
 import { customerEmail } from '#domain/email.ts';
 import { OverRefundError } from '#domain/errors.ts';
-import { currentDecision, entriesOf, outstandingUnits, returnDeadline, settlementPostings } from '#domain/ledger.ts';
+import { currentDecision, entriesOf, grantIdOf, outstandingUnits, returnDeadline, settlementPostings } from '#domain/ledger.ts';
 import { add, type Money, max, money, subtract, zero } from '#domain/money.ts';
 import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
@@ -53,6 +53,7 @@ export async function conclude(
   const lastDecided = loaded.entries.map((e) => e.type).lastIndexOf('decided');
   const settled = entriesOf(loaded.entries.slice(0, lastDecided), 'email_sent').filter((e) => e.data.kind === 'outcome').length;
   const suffix = settled > 0 ? `#${settled + 1}` : '';
+  const grantId = grantIdOf(input.claimId, settled + 1);
   const shop = await emailShop(deps, loaded.ref.storefrontId);
   const pv = decision.policyVersion;
   const outcomeEmail = `email:outcome${suffix}`;
@@ -71,7 +72,7 @@ export async function conclude(
     await releaseUnits(deps, loaded);
     // A refused settlement may have recorded goodwill for this round: nothing of it is granted now.
     if (loaded.entries.some((e) => e.type === 'settlement_refused'))
-      await recordGoodwill(deps, loaded, decision, `${input.claimId}${suffix}`, zero(loaded.ref.currency));
+      await recordGoodwill(deps, loaded, decision, grantId, zero(loaded.ref.currency));
     await sendOnce(deps, loaded, {
       step: outcomeEmail,
       kind: 'outcome',
@@ -85,7 +86,6 @@ export async function conclude(
 
   const currency = loaded.ref.currency;
   const refund = refundValue(decision);
-  const grantId = `${input.claimId}${suffix}`;
   if (!loaded.entries.some((e) => e.step === outcomeEmail)) {
     try {
       // After a refused settlement the round's earlier goodwill grant is replaced, even by nothing.
