@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WebhookSettings } from '#ports';
 
 /**
  * Runtime configuration, read once per cold start from the environment. The embedded runtime and
@@ -23,6 +24,20 @@ const configSchema = z
     MAKEGOOD_DYNAMODB_ENDPOINT: z.url().optional(),
     MAKEGOOD_SES_ENDPOINT: z.url().optional(),
     MAKEGOOD_SFN_ENDPOINT: z.url().optional(),
+    /** Webhook delivery: how long one attempt may take, requests in flight per endpoint, how long to keep trying, the backoff. */
+    MAKEGOOD_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    MAKEGOOD_WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
+    MAKEGOOD_WEBHOOK_RETRY_HOURS: z.coerce
+      .number()
+      .min(0.001)
+      .max(24 * 30)
+      .default(72),
+    MAKEGOOD_WEBHOOK_FIRST_RETRY_MS: z.coerce.number().int().min(1).default(10_000),
+    MAKEGOOD_WEBHOOK_MAX_RETRY_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(2 * 60 * 60 * 1000),
   })
   .refine((c) => c.MAKEGOOD_SECRETS_ARN !== undefined || c.MAKEGOOD_SECRETS_FILE !== undefined, {
     message: 'MAKEGOOD_SECRETS_ARN or MAKEGOOD_SECRETS_FILE is required',
@@ -44,6 +59,7 @@ export interface Config {
     readonly ses: string | undefined;
     readonly sfn: string | undefined;
   };
+  readonly webhooks: WebhookSettings;
 }
 
 /** Thrown at start-up when the environment lacks or garbles a setting; names every bad key. */
@@ -75,6 +91,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       dynamodb: c.MAKEGOOD_DYNAMODB_ENDPOINT,
       ses: c.MAKEGOOD_SES_ENDPOINT,
       sfn: c.MAKEGOOD_SFN_ENDPOINT,
+    },
+    webhooks: {
+      timeoutMs: c.MAKEGOOD_WEBHOOK_TIMEOUT_MS,
+      maxInFlight: c.MAKEGOOD_WEBHOOK_MAX_IN_FLIGHT,
+      retryForMs: Math.round(c.MAKEGOOD_WEBHOOK_RETRY_HOURS * 3_600_000),
+      firstRetryMs: c.MAKEGOOD_WEBHOOK_FIRST_RETRY_MS,
+      maxRetryMs: c.MAKEGOOD_WEBHOOK_MAX_RETRY_MS,
     },
   };
 }

@@ -3,6 +3,7 @@ import type { EmailOverrides } from '#domain/email-templates.ts';
 import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
 import type { Money } from '#domain/money.ts';
 import type { Policy, PolicyVersion, Role } from '#domain/policy.ts';
+import type { WebhookEventType } from '#domain/webhook-events.ts';
 
 /**
  * The interfaces the use cases need. Adapters implement them (DynamoDB, SES, Step Functions,
@@ -105,6 +106,17 @@ export interface Storefront {
   readonly emailOverrides?: EmailOverrides;
   /** Where customers send returned goods (multi-line postal address), named in the return instructions. */
   readonly returnAddress?: string;
+  /** Where the storefront's webhook events go; the signing secret is in {@link Secrets}. */
+  readonly webhook?: WebhookEndpoint;
+}
+
+/** A storefront's webhook endpoint. */
+export interface WebhookEndpoint {
+  /** `https://…` (or `http://` on loopback, for the embedded mode). */
+  readonly url: string;
+  /** Set when the receiver answered 410 Gone: nothing is sent until the endpoint is set again. */
+  readonly disabledAt?: string;
+  readonly disabledReason?: string;
 }
 
 /** Which claims hold which units of an order: by coverage key (a sku, or `goodwill#<reason>`), units per claim. */
@@ -198,6 +210,11 @@ export interface StateStore {
   listPolicyVersions(storefrontId: string): Promise<PolicyVersion[]>;
   storefront(storefrontId: string): Promise<Storefront | undefined>;
   putStorefront(storefront: Storefront): Promise<void>;
+  /**
+   * Disables the storefront's webhook endpoint (the receiver answered 410 Gone), only while it is
+   * still `url`: an endpoint set again meanwhile stays enabled.
+   */
+  disableWebhook(storefrontId: string, url: string, at: Date, reason: string): Promise<void>;
   /** The ids of every storefront with settings. */
   storefronts(): Promise<string[]>;
   /** Stores (or replaces) the callback a claim is waiting on. */
@@ -209,6 +226,111 @@ export interface StateStore {
   approvalUse(claimId: string, round: number): Promise<ApprovalUse | undefined>;
   /** A cheap read that proves the table answers. */
   ping(): Promise<void>;
+}
+
+/** Where an event stands: waiting to be sent, sent, given up on, or not to be sent at all. */
+export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'voided' | 'skipped';
+
+/**
+ * A webhook event waiting in (or gone through) the outbox. It is staged, keyed by claim and step,
+ * before the ledger entry it reports is appended; the event id and body are fixed from that entry
+ * on the first attempt, so every attempt sends the same bytes.
+ */
+export interface OutboxEvent {
+  readonly storefrontId: string;
+  readonly claimId: string;
+  /** The ledger step whose entry this event reports. */
+  readonly step: string;
+  readonly type: WebhookEventType;
+  readonly status: OutboxStatus;
+  /** When it was staged (ISO). */
+  readonly stagedAt: string;
+  /** Retries stop this long after `windowStart` (staging, or the last redelivery). */
+  readonly windowStart: string;
+  /** When it is next due, while pending (ISO). */
+  readonly dueAt?: string;
+  readonly attempts: number;
+  /** `evt_<claim>_<seq>` once its entry was found. */
+  readonly eventId?: string;
+  /** The exact body sent, once fixed. */
+  readonly payload?: string;
+  readonly lastAttemptAt?: string;
+  /** What the last attempt got: `HTTP 500`, `timeout after 10000 ms`, … */
+  readonly lastResult?: string;
+  readonly deliveredAt?: string;
+}
+
+/** What a dispatcher writes back after working on an event it holds the lease of. */
+export interface OutboxUpdate {
+  readonly status: OutboxStatus;
+  readonly dueAt?: Date;
+  readonly attempts: number;
+  readonly eventId?: string;
+  readonly payload?: string;
+  readonly lastAttemptAt?: Date;
+  readonly lastResult?: string;
+  readonly deliveredAt?: Date;
+}
+
+/** The durable store of webhook events, and the leases that keep two dispatchers apart. */
+export interface Outbox {
+  /**
+   * Stages the event of a claim's step, once: a step staged again changes nothing, except that an
+   * event voided because its entry never appeared is pending again.
+   */
+  stage(event: { storefrontId: string; claimId: string; step: string; type: WebhookEventType; at: Date }): Promise<void>;
+  /** A storefront's pending events due by `now`, oldest due first. */
+  due(storefrontId: string, now: Date, limit: number): Promise<OutboxEvent[]>;
+  /** A storefront's events in one state (`pending` or `failed`), oldest first. */
+  list(storefrontId: string, status: 'pending' | 'failed', limit: number): Promise<OutboxEvent[]>;
+  /** Every event of a claim. */
+  claimEvents(claimId: string): Promise<OutboxEvent[]>;
+  /**
+   * Takes the storefront's delivery lane until `until`, so that one dispatcher at a time sends to
+   * an endpoint (which bounds the work in flight per endpoint). False when another holds it.
+   */
+  takeLane(storefrontId: string, holder: string, until: Date, now: Date): Promise<boolean>;
+  releaseLane(storefrontId: string, holder: string): Promise<void>;
+  /** Takes one pending event until `until`; false when it is no longer pending or another holds it. */
+  lease(event: OutboxEvent, holder: string, until: Date, now: Date): Promise<boolean>;
+  /** Writes back the result of an attempt; ignored when the lease was lost meanwhile. */
+  settle(event: OutboxEvent, holder: string, update: OutboxUpdate): Promise<void>;
+  /** Makes a delivered, failed or skipped event pending again, due now, with a new retry window. */
+  redeliver(event: OutboxEvent, now: Date): Promise<void>;
+}
+
+/** Sends one signed webhook request. */
+export interface WebhookSender {
+  /**
+   * POSTs `body` to `url` with the Standard Webhooks headers, signed with `secret`, giving up
+   * after `timeoutMs`. Never throws for the receiver's faults: they are results.
+   */
+  send(request: {
+    url: string;
+    secret: string;
+    eventId: string;
+    timestamp: Date;
+    body: string;
+    timeoutMs: number;
+  }): Promise<
+    | { readonly kind: 'answered'; readonly status: number }
+    | { readonly kind: 'timeout' }
+    | { readonly kind: 'unreachable'; readonly message: string }
+  >;
+}
+
+/** How webhooks are delivered (configuration). */
+export interface WebhookSettings {
+  /** How long one attempt may take. */
+  readonly timeoutMs: number;
+  /** Requests in flight per endpoint at most. */
+  readonly maxInFlight: number;
+  /** Retries stop this long after the event was staged (3 days by default). */
+  readonly retryForMs: number;
+  /** The first retry waits up to this long; each later one up to twice the one before (full jitter). */
+  readonly firstRetryMs: number;
+  /** No wait between attempts is longer than this. */
+  readonly maxRetryMs: number;
 }
 
 /** One outgoing email. */
@@ -242,6 +364,8 @@ export interface Secrets {
   approvalKey(): Promise<Buffer>;
   /** Undefined until configured: nothing may then authenticate as finance. */
   financeKey(): Promise<string | undefined>;
+  /** The storefront's webhook signing secret (`whsec_…`), if it has one. */
+  webhookSecret(storefrontId: string): Promise<string | undefined>;
 }
 
 /** Everything a use case may need; each takes only what it uses. */
@@ -252,6 +376,9 @@ export interface Deps {
   readonly workflow: Workflow;
   readonly secrets: Secrets;
   readonly clock: Clock;
+  readonly outbox: Outbox;
+  readonly webhookSender: WebhookSender;
+  readonly webhooks: WebhookSettings;
   /** Sender used when a storefront sets none. */
   readonly mailFrom: string;
   /** Public base URL of the API, for links in emails. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookSecretSchema } from '#adapters/secrets.ts';
 import { demoClaims, signedCurl } from './demo.ts';
 import { startStack } from './stack.ts';
 
@@ -10,6 +11,13 @@ const env = z
     MAKEGOOD_DATA_DIR: z.string().min(1).default('.makegood'),
     MAKEGOOD_DEMO_SECRET: z.string().min(8).default('demo-secret'),
     MAKEGOOD_FINANCE_KEY: z.string().min(8).default('demo-finance-key'),
+    /** Where the demo storefront's webhook events go, and the `whsec_…` secret they are signed with. */
+    MAKEGOOD_DEMO_WEBHOOK_URL: z.url().optional(),
+    MAKEGOOD_DEMO_WEBHOOK_SECRET: webhookSecretSchema.optional(),
+  })
+  .refine((e) => (e.MAKEGOOD_DEMO_WEBHOOK_URL === undefined) === (e.MAKEGOOD_DEMO_WEBHOOK_SECRET === undefined), {
+    message: 'set both MAKEGOOD_DEMO_WEBHOOK_URL and MAKEGOOD_DEMO_WEBHOOK_SECRET, or neither',
+    path: ['MAKEGOOD_DEMO_WEBHOOK_SECRET'],
   })
   .safeParse(process.env);
 if (!env.success) {
@@ -24,6 +32,9 @@ const stack = await startStack({
   mailPort: settings.MAKEGOOD_MAIL_PORT,
   demoSecret: settings.MAKEGOOD_DEMO_SECRET,
   financeKey: settings.MAKEGOOD_FINANCE_KEY,
+  ...(settings.MAKEGOOD_DEMO_WEBHOOK_URL && settings.MAKEGOOD_DEMO_WEBHOOK_SECRET
+    ? { demoWebhook: { url: settings.MAKEGOOD_DEMO_WEBHOOK_URL, secret: settings.MAKEGOOD_DEMO_WEBHOOK_SECRET } }
+    : {}),
 });
 const demo = demoClaims();
 console.log(`
@@ -34,6 +45,7 @@ makegood is running (embedded mode, started in ${Date.now() - started} ms)
   Data directory   ${stack.dataDir}
   Storefront       id "demo", secret "${settings.MAKEGOOD_DEMO_SECRET}"
   Finance key      ${settings.MAKEGOOD_FINANCE_KEY}
+  Webhooks         ${settings.MAKEGOOD_DEMO_WEBHOOK_URL ? `${settings.MAKEGOOD_DEMO_WEBHOOK_URL} (signed with MAKEGOOD_DEMO_WEBHOOK_SECRET)` : 'none (set MAKEGOOD_DEMO_WEBHOOK_URL and MAKEGOOD_DEMO_WEBHOOK_SECRET)'}
   Approvers        agent@demo.test, supervisor@demo.test, finance@demo.test (their links arrive in the mailbox)
 
 A claim that is refunded automatically (paste into a shell):

@@ -6,6 +6,8 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceNotFoundException,
+  type TableDescription,
+  UpdateTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { type SecretsDocument, secretsDocumentSchema } from '#adapters/secrets.ts';
@@ -13,62 +15,84 @@ import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { parsePolicy } from '#domain/policy.ts';
 import type { StateStore } from '#ports';
 
-/** The embedded tables, created from the same key schema the CDK deploys. */
-export function tableDefinitions(ledgerTable: string, stateTable: string): CreateTableCommandInput[] {
-  const s = { AttributeType: 'S' as const };
-  const indexes = Object.entries(ledgerTableSchema.indexes).map(([name, k]) => ({
-    IndexName: name,
+type TableSchema = { partitionKey: string; sortKey: string; indexes: Record<string, { partitionKey: string; sortKey: string }> };
+
+/** A table's create request from its key schema: string keys, on-demand, every index projecting all. */
+function tableDefinition(TableName: string, schema: TableSchema): CreateTableCommandInput {
+  const keys = [schema.partitionKey, schema.sortKey, ...Object.values(schema.indexes).flatMap((k) => [k.partitionKey, k.sortKey])];
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
     KeySchema: [
-      { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
-      { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
+      { AttributeName: schema.partitionKey, KeyType: 'HASH' },
+      { AttributeName: schema.sortKey, KeyType: 'RANGE' },
     ],
-    Projection: { ProjectionType: 'ALL' as const },
-  }));
-  const indexAttributes = [...new Set(Object.values(ledgerTableSchema.indexes).flatMap((k) => [k.partitionKey, k.sortKey]))];
-  return [
-    {
-      TableName: ledgerTable,
-      BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...new Set(keys)].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+    GlobalSecondaryIndexes: Object.entries(schema.indexes).map(([IndexName, k]) => ({
+      IndexName,
       KeySchema: [
-        { AttributeName: ledgerTableSchema.partitionKey, KeyType: 'HASH' },
-        { AttributeName: ledgerTableSchema.sortKey, KeyType: 'RANGE' },
+        { AttributeName: k.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: k.sortKey, KeyType: 'RANGE' as const },
       ],
-      AttributeDefinitions: [ledgerTableSchema.partitionKey, ledgerTableSchema.sortKey, ...indexAttributes].map((AttributeName) => ({
-        AttributeName,
-        ...s,
-      })),
-      GlobalSecondaryIndexes: indexes,
-    },
-    {
-      TableName: stateTable,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: stateTableSchema.partitionKey, KeyType: 'HASH' },
-        { AttributeName: stateTableSchema.sortKey, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [stateTableSchema.partitionKey, stateTableSchema.sortKey].map((AttributeName) => ({ AttributeName, ...s })),
-    },
-  ];
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
 }
 
-/** Creates the tables that do not exist yet. */
+/** The embedded tables, created from the same key schema the CDK deploys. */
+export function tableDefinitions(ledgerTable: string, stateTable: string): CreateTableCommandInput[] {
+  return [tableDefinition(ledgerTable, ledgerTableSchema), tableDefinition(stateTable, stateTableSchema)];
+}
+
+/**
+ * Creates the tables that do not exist yet, and adds the indexes an existing table lacks (a data
+ * directory made by an earlier version keeps its data and gains the new index).
+ */
 export async function ensureTables(client: DynamoDBClient, ledgerTable: string, stateTable: string): Promise<void> {
   for (const def of tableDefinitions(ledgerTable, stateTable)) {
+    let existing: TableDescription | undefined;
     try {
-      await client.send(new DescribeTableCommand({ TableName: def.TableName }));
+      existing = (await client.send(new DescribeTableCommand({ TableName: def.TableName }))).Table;
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException)) throw err;
       await client.send(new CreateTableCommand(def));
       await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.1 as unknown as number }, { TableName: def.TableName });
+      continue;
+    }
+    const have = new Set((existing?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    for (const index of def.GlobalSecondaryIndexes ?? []) {
+      if (have.has(index.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({
+          TableName: def.TableName,
+          AttributeDefinitions: def.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+      await waitForIndex(client, def.TableName ?? '', index.IndexName ?? '');
     }
   }
+}
+
+/** Waits until a new index is active (dynalite and DynamoDB Local build it in the background too). */
+async function waitForIndex(client: DynamoDBClient, table: string, index: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const t = (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
+    const status = t?.GlobalSecondaryIndexes?.find((g) => g.IndexName === index)?.IndexStatus;
+    if (status === 'ACTIVE' && t?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Index ${index} of ${table} did not become active within 30 s`);
 }
 
 /**
  * The embedded secrets file. The approval key is generated once and kept; the demo storefront's
  * secret and the finance key follow the environment on every start.
  */
-export async function ensureSecrets(file: string, settings: { demoSecret: string; financeKey: string }): Promise<SecretsDocument> {
+export async function ensureSecrets(
+  file: string,
+  settings: { demoSecret: string; financeKey: string; demoWebhookSecret?: string },
+): Promise<SecretsDocument> {
   let doc: SecretsDocument | undefined;
   try {
     doc = secretsDocumentSchema.parse(JSON.parse(await readFile(file, 'utf8')));
@@ -80,22 +104,30 @@ export async function ensureSecrets(file: string, settings: { demoSecret: string
     financeKey: settings.financeKey,
     storefronts: { ...(doc?.storefronts ?? {}), demo: settings.demoSecret },
   };
+  const webhooks = { ...(doc?.webhooks ?? {}) };
+  if (settings.demoWebhookSecret) webhooks.demo = settings.demoWebhookSecret;
+  else delete webhooks.demo;
+  if (Object.keys(webhooks).length > 0) next.webhooks = webhooks;
   await writeFile(`${file}.tmp`, JSON.stringify(next, null, 2), { mode: 0o600 });
   await rename(`${file}.tmp`, file);
   return next;
 }
 
-/** Seeds the demo storefront and its policy on first start (a later start keeps what is there). */
-export async function seedDemo(state: StateStore, policyFile: string, now: Date): Promise<void> {
-  if (!(await state.storefront('demo'))) {
-    await state.putStorefront({
-      id: 'demo',
-      name: 'Demo Shop',
-      mailFrom: 'care@demo.test',
-      replyTo: 'care@demo.test',
-      returnAddress: 'Demo Shop Returns\nHarbour Street 12\n01001 Kyiv\nUkraine',
-    });
-  }
+/**
+ * Seeds the demo storefront and its policy on first start (a later start keeps what is there),
+ * and sets its webhook endpoint to `webhookUrl` on every start (none without it).
+ */
+export async function seedDemo(state: StateStore, policyFile: string, now: Date, webhookUrl?: string): Promise<void> {
+  const existing = await state.storefront('demo');
+  const { webhook: _previous, ...kept } = existing ?? {
+    id: 'demo',
+    name: 'Demo Shop',
+    mailFrom: 'care@demo.test',
+    replyTo: 'care@demo.test',
+    returnAddress: 'Demo Shop Returns\nHarbour Street 12\n01001 Kyiv\nUkraine',
+  };
+  const wanted = webhookUrl ? { ...kept, webhook: { url: webhookUrl } } : kept;
+  if (!existing || existing.webhook?.url !== webhookUrl || existing.webhook?.disabledAt !== undefined) await state.putStorefront(wanted);
   if (!(await state.currentPolicy('demo'))) {
     await state.publishPolicy('demo', parsePolicy(JSON.parse(await readFile(policyFile, 'utf8'))), now);
   }

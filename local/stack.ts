@@ -12,6 +12,7 @@ import { dataPaths, startDynamo, startMail } from './emulators.ts';
 import { createApiServer, type HttpLambda } from './http-server.ts';
 import { ensureSecrets, ensureTables, localDynamoClient, seedDemo } from './seed.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
+import { startWakes } from './wakes.ts';
 
 /**
  * The file, under the data directory, where a running stack leaves its environment (endpoints,
@@ -39,6 +40,11 @@ export interface StackOptions {
    * suite that proves the expressions are valid on AWS. @default dynalite under the data directory
    */
   readonly dynamodbEndpoint?: string;
+  /**
+   * The demo storefront's webhook endpoint and its `whsec_…` signing secret; without it, the demo
+   * storefront has none. Follows the options on every start. @default none
+   */
+  readonly demoWebhook?: { readonly url: string; readonly secret: string };
   /** @default policies/demo.json */
   readonly demoPolicyFile?: string;
   /** Where progress lines go. @default console.log */
@@ -104,6 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   await ensureSecrets(paths.secrets, {
     demoSecret: options.demoSecret ?? 'demo-secret',
     financeKey: options.financeKey ?? 'demo-finance-key',
+    ...(options.demoWebhook ? { demoWebhookSecret: options.demoWebhook.secret } : {}),
   });
 
   const closers: Array<() => Promise<void>> = [];
@@ -176,10 +183,17 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const config = parseConfig(env);
     await ensureTables(localDynamoClient(dynamo.url, config.region), config.ledgerTable, config.stateTable);
     const deps = makeDeps(config);
-    await seedDemo(deps.state, options.demoPolicyFile ?? join(repoRoot, 'policies/demo.json'), new Date());
+    await seedDemo(deps.state, options.demoPolicyFile ?? join(repoRoot, 'policies/demo.json'), new Date(), options.demoWebhook?.url);
     const runtimeFile = join(dataDir, RUNTIME_FILE);
     await writeFile(runtimeFile, JSON.stringify(env, null, 2), { mode: 0o600 });
     closers.push(() => rm(runtimeFile, { force: true })); // first to go on close
+    // Functions the cloud wakes by schedule or stream (the webhook dispatcher) are woken by a timer.
+    // Two invocations at once at most: a lane held by a slow receiver never stops the others.
+    for (const { spec, mod } of modules) {
+      if (!spec.wakes) continue;
+      const wakes = startWakes(counted(spec.id, mod.handler, invocations), { pollMs: spec.wakes.pollMs, maxConcurrent: 2, log });
+      closers.push(() => wakes.stop());
+    }
     const resumed = await engine.resumePending();
     if (resumed > 0) log(`[workflow] resumed ${resumed} claim(s) that were mid-flow`);
     const stats = () => ({ invocations: { ...invocations }, dynamodb: dynamo.operations() });

@@ -6,7 +6,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '#config';
 import type { Clock, Deps, Workflow } from '#ports';
 import { DynamoLedger } from './dynamo-ledger.ts';
+import { DynamoOutbox } from './dynamo-outbox.ts';
 import { DynamoState } from './dynamo-state.ts';
+import { HttpWebhookSender } from './http-webhook-sender.ts';
+import { withOutbox } from './outbox-ledger.ts';
 import { DocumentSecrets, fileSource, secretsManagerSource } from './secrets.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { StepFunctionsWorkflow } from './sfn-workflow.ts';
@@ -37,9 +40,13 @@ export function makeDeps(config: Config, clock: Clock = systemClock): Deps {
         config.stateMachineArn,
       )
     : noWorkflow;
+  const outbox = new DynamoOutbox(db, config.stateTable);
   return {
-    ledger: new DynamoLedger(db, config.ledgerTable, clock),
+    ledger: withOutbox(new DynamoLedger(db, config.ledgerTable, clock), outbox, clock),
     state: new DynamoState(db, config.stateTable),
+    outbox,
+    webhookSender: new HttpWebhookSender(),
+    webhooks: config.webhooks,
     mailer: new SesMailer(ses),
     workflow,
     secrets: new DocumentSecrets(secretsSource),

@@ -14,6 +14,7 @@ import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/
 import { claimOfGrant } from '#domain/ledger.ts';
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
+import { assertWebhookUrl } from '#domain/webhook-events.ts';
 import type {
   ApprovalUse,
   GoodwillGrant,
@@ -24,6 +25,7 @@ import type {
   StateStore,
   Storefront,
   UnitHold,
+  WebhookEndpoint,
 } from '#ports';
 import { queryAll } from './query-all.ts';
 
@@ -392,12 +394,31 @@ export class DynamoState implements StateStore {
       ...(item.replyTo ? { replyTo: String(item.replyTo) } : {}),
       ...(item.emailOverrides ? { emailOverrides: item.emailOverrides as EmailOverrides } : {}),
       ...(item.returnAddress ? { returnAddress: String(item.returnAddress) } : {}),
+      ...(item.webhook ? { webhook: item.webhook as WebhookEndpoint } : {}),
     };
+  }
+
+  async disableWebhook(storefrontId: string, url: string, at: Date, reason: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: STOREFRONTS, sk: storefrontId },
+          UpdateExpression: 'SET webhook.disabledAt = :at, webhook.disabledReason = :reason',
+          ConditionExpression: 'webhook.#url = :url',
+          ExpressionAttributeNames: { '#url': 'url' },
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':reason': reason, ':url': url },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err; // set again meanwhile: the new endpoint stays on
+    }
   }
 
   async putStorefront(s: Storefront): Promise<void> {
     // Wording that does not validate never reaches the table (InvalidRequestError names each problem by path).
     if (s.emailOverrides !== undefined) parseEmailOverrides(s.emailOverrides);
+    if (s.webhook !== undefined) assertWebhookUrl(s.webhook.url);
     await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: STOREFRONTS, sk: s.id, ...s } }));
   }
 

@@ -5,14 +5,21 @@ import type { Secrets } from '#ports';
 
 /**
  * The secrets document, the same JSON in Secrets Manager (cloud) and in a file under the data
- * directory (embedded): `{ approvalKey, financeKey, storefronts: { <id>: <secret> } }`.
+ * directory (embedded): `{ approvalKey, financeKey, storefronts: { <id>: <secret> }, webhooks?: { <id>: "whsec_…" } }`.
  */
+const storefrontIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'storefront ids are 1–64 letters, digits, _ or -');
+/** A Standard Webhooks signing secret: `whsec_` and the base64 of at least 24 random bytes. */
+export const webhookSecretSchema = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'a webhook secret is `whsec_` followed by the base64 of at least 24 random bytes');
 export const secretsDocumentSchema = z.strictObject({
   approvalKey: z.string().min(32),
   /** Absent until an operator sets it: the finance API then refuses every request. */
   financeKey: z.string().min(8).optional(),
   // Storefront ids are parts of DynamoDB keys (`ORDER#<storefront>#<order>`): no `#`, no spaces.
-  storefronts: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'storefront ids are 1–64 letters, digits, _ or -'), z.string().min(8)),
+  storefronts: z.record(storefrontIdSchema, z.string().min(8)),
+  /** Each storefront's webhook signing secret, for those that receive webhooks. */
+  webhooks: z.record(storefrontIdSchema, webhookSecretSchema).optional(),
 });
 export type SecretsDocument = z.infer<typeof secretsDocumentSchema>;
 
@@ -49,6 +56,11 @@ export class DocumentSecrets implements Secrets {
 
   async financeKey(): Promise<string | undefined> {
     return (await this.doc()).financeKey;
+  }
+
+  async webhookSecret(storefrontId: string): Promise<string | undefined> {
+    const webhooks = (await this.doc()).webhooks ?? {};
+    return Object.hasOwn(webhooks, storefrontId) ? webhooks[storefrontId] : undefined;
   }
 }
 

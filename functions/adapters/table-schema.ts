@@ -7,7 +7,9 @@
  * sort key `at#claimId#seq`, so each one reads oldest first.
  *
  * State table: operational items that do change (idempotency records, the per-order running
- * total, policy versions, storefront settings, callback tokens, approval-link use markers).
+ * total, policy versions, storefront settings, callback tokens, approval-link use markers, the
+ * webhook outbox). Its one index is sparse: only webhook events still pending or failed carry
+ * its keys, so the dispatcher reads what is due, per storefront, without a scan.
  */
 export const ledgerTableSchema = {
   partitionKey: 'pk',
@@ -22,6 +24,9 @@ export const ledgerTableSchema = {
 export const stateTableSchema = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  indexes: {
+    byOutboxQueue: { partitionKey: 'outboxQueue', sortKey: 'outboxDue' },
+  },
   /** Epoch seconds; DynamoDB TTL removes expired idempotency records. */
   ttlAttribute: 'expiresAt',
 } as const;

@@ -44,45 +44,94 @@ const bcp47 = z
   );
 
 const orderItemSchema = z.strictObject({
-  sku,
-  name: z.string().trim().min(1).max(300),
-  category: z.string().trim().min(1).max(64),
-  quantity: z.number().int().min(1).max(100_000),
-  unitPrice: minorUnits,
+  sku: sku.meta({ description: "The shop's stock-keeping unit; one line per sku", examples: ['CHOC-BOX'] }),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(300)
+    .meta({ description: 'As the customer saw it', examples: ['Chocolate box'] }),
+  category: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .meta({ description: "The policy's product category (`food`, `digital`, …): it picks the rules that apply", examples: ['food'] }),
+  quantity: z.number().int().min(1).max(100_000).meta({ description: 'Units bought' }),
+  unitPrice: minorUnits.meta({ description: 'Price of one unit, in minor units of `order.currency`', examples: [2500] }),
 });
 
 /** The body of `POST /v1/claims`, exactly as DESIGN.md specifies it. Unknown fields are refused. */
-export const claimRequestSchema = z.strictObject({
-  order: z.strictObject({
-    id: z.string().trim().min(1).max(128),
-    placedAt: isoDateTime,
-    deliveredAt: isoDateTime.optional(),
-    currency: z.string().refine(isCurrency, { message: 'must be an ISO-4217 currency code such as EUR' }),
-    paid: minorUnits,
-    shipping: minorUnits.default(0),
-    items: z.array(orderItemSchema).min(1).max(500),
-  }),
-  customer: z.strictObject({
-    id: z.string().trim().min(1).max(128),
-    email: z.email({ message: 'must be an email address' }).max(254),
-    name: z.string().trim().min(1).max(300),
-    locale: bcp47,
-  }),
-  complaint: z.strictObject({
-    reason: z.enum(reasons),
-    items: z
-      .array(z.strictObject({ sku, quantity: z.number().int().min(1).max(100_000) }))
-      .min(1)
-      .max(500),
-    desiredOutcome: z.enum(desiredOutcomes),
-    message: z.string().max(5000).default(''),
-    channel: z.enum(channels),
-    evidence: z
-      .array(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048))
-      .max(20)
-      .default([]),
-  }),
-});
+export const claimRequestSchema = z
+  .strictObject({
+    order: z
+      .strictObject({
+        id: z
+          .string()
+          .trim()
+          .min(1)
+          .max(128)
+          .meta({ description: "The shop's order id", examples: ['ORD-1001'] }),
+        placedAt: isoDateTime.meta({ description: 'When the order was placed (ISO 8601 with a zone)', examples: ['2026-11-01T10:00:00Z'] }),
+        deliveredAt: isoDateTime.optional().meta({ description: 'When it was delivered, if it was', examples: ['2026-11-03T10:00:00Z'] }),
+        currency: z
+          .string()
+          .refine(isCurrency, { message: 'must be an ISO-4217 currency code such as EUR' })
+          .meta({ description: 'ISO 4217 code; every amount is in its minor units', examples: ['EUR'] }),
+        paid: minorUnits.meta({ description: 'What the customer paid for the whole order, shipping included', examples: [12999] }),
+        shipping: minorUnits.default(0).meta({ description: 'The shipping part of `paid`', examples: [499] }),
+        items: z.array(orderItemSchema).min(1).max(500),
+      })
+      .meta({
+        description:
+          "The order's facts. The first accepted claim on an order pins them: a later claim that states others gets 422 `order_facts_conflict`.",
+      }),
+    customer: z.strictObject({
+      id: z
+        .string()
+        .trim()
+        .min(1)
+        .max(128)
+        .meta({ description: "The shop's customer id: the claim history is counted by it", examples: ['C-42'] }),
+      email: z
+        .email({ message: 'must be an email address' })
+        .max(254)
+        .meta({ description: 'Where the customer is told the outcome', examples: ['ann@example.com'] }),
+      name: z
+        .string()
+        .trim()
+        .min(1)
+        .max(300)
+        .meta({ examples: ['Ann'] }),
+      locale: bcp47.meta({
+        description: 'BCP 47 language tag for the emails; `en`, `uk`, `ru` and `eo` are written natively, others fall back to `en`',
+        examples: ['uk'],
+      }),
+    }),
+    complaint: z.strictObject({
+      reason: z.enum(reasons).meta({ description: 'Why the customer complains' }),
+      items: z
+        .array(z.strictObject({ sku, quantity: z.number().int().min(1).max(100_000) }))
+        .min(1)
+        .max(500)
+        .meta({ description: 'The order lines complained about, one line per sku, at most the units bought' }),
+      desiredOutcome: z
+        .enum(desiredOutcomes)
+        .meta({ description: 'What the customer asks for; the policy may choose otherwise and says why' }),
+      message: z
+        .string()
+        .max(5000)
+        .default('')
+        .meta({ description: "The customer's own words", examples: ['The box arrived crushed.'] }),
+      channel: z.enum(channels).meta({ description: 'How the complaint reached the shop' }),
+      evidence: z
+        .array(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048))
+        .max(20)
+        .default([])
+        .meta({ description: 'Links to photos or documents the customer sent' }),
+    }),
+  })
+  .meta({ id: 'ClaimRequest', description: 'A claim: the order, the customer and the complaint. Unknown fields are refused.' });
 
 /** A claim request after schema validation. */
 export type ClaimRequest = z.infer<typeof claimRequestSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Outcome, outcomes } from './decide.ts';
+import { InvalidRequestError } from './errors.ts';
 import { claimStatuses, currentDecision, type EntryDraft, type LedgerEntry } from './ledger.ts';
 import { roles } from './policy.ts';
 
@@ -180,4 +181,28 @@ export function webhookEventOf(entry: LedgerEntry, entries: readonly LedgerEntry
   if (type === 'claim.settled') return decision ? (body({ decision: summary(decision) }) as WebhookEvent) : undefined;
   if (type === 'claim.rejected') return body({ decision: decision ? summary(decision) : null }) as WebhookEvent;
   return body({}) as WebhookEvent;
+}
+
+/**
+ * Checks a webhook endpoint URL: absolute `https://`, or `http://` to this machine only (the
+ * embedded mode's receivers). Throws InvalidRequestError naming `webhook.url` otherwise.
+ */
+export function assertWebhookUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const loopback = parsed !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  const ok =
+    parsed !== undefined &&
+    (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) &&
+    !parsed.username &&
+    !parsed.password;
+  if (!ok) {
+    throw new InvalidRequestError('The webhook URL is not one makegood can send to', [
+      { path: 'webhook.url', message: 'must be an absolute https:// URL without credentials (http:// only to 127.0.0.1 or localhost)' },
+    ]);
+  }
 }

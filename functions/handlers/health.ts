@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { healthChecks, type healthySchema, type unhealthySchema } from '#domain/api/responses.ts';
 import { httpHandler, json } from './http.ts';
 import { runtimeDeps } from './runtime.ts';
 
@@ -5,6 +7,8 @@ import { runtimeDeps } from './runtime.ts';
 export const handler = httpHandler(async () => {
   const deps = runtimeDeps();
   const checks = await Promise.allSettled([deps.ledger.entries('health-check'), deps.state.ping(), deps.mailer.ping()]);
-  const failed = ['ledger', 'state', 'mailer'].filter((_, i) => checks[i]?.status === 'rejected');
-  return failed.length === 0 ? json(200, { ok: true }) : json(503, { ok: false, unavailable: failed });
+  const failed = healthChecks.filter((_, i) => checks[i]?.status === 'rejected');
+  return failed.length === 0
+    ? json(200, { ok: true } satisfies z.output<typeof healthySchema>)
+    : json(503, { ok: false, unavailable: failed } satisfies z.output<typeof unhealthySchema>);
 });

@@ -1,3 +1,4 @@
+import type { LedgerPageAnswer } from '#domain/api/ledger-entry.ts';
 import { ledgerCsv } from '#domain/ledger-csv.ts';
 import { type LedgerQuery, parseLedgerQuery } from '#domain/ledger-query.ts';
 import type { LedgerPage } from '#ports';
@@ -11,7 +12,8 @@ export const handler = httpHandler(async (req) => {
   if (!(await isFinance(req, deps))) return unauthorized();
   const query = parseLedgerQuery(queryString(req));
   const page = await ledgerPage(query, deps);
-  return query.format === 'csv' ? csv(req, query, page) : json(200, page, nextHeaders(req, page));
+  // `satisfies`: the page fits the schema the OpenAPI document gives for this answer.
+  return query.format === 'csv' ? csv(req, query, page) : json(200, page satisfies LedgerPageAnswer, nextHeaders(req, page));
 });
 
 function queryString(req: HttpRequest): string {

@@ -8,7 +8,10 @@
 export interface FunctionAccess {
   /** `append` may read and PutItem new entries; no role may ever update or delete an entry. */
   readonly ledger: 'none' | 'read' | 'append';
-  /** Operational items: idempotency keys, order totals, policies, callback tokens. */
+  /**
+   * Operational items: idempotency keys, order totals, policies, callback tokens, the webhook
+   * outbox. Every function that appends to the ledger writes here too: it stages each entry's event.
+   */
   readonly state: 'none' | 'read' | 'readwrite';
   /** Sends email through SES. */
   readonly mail: boolean;
@@ -34,6 +37,13 @@ export interface FunctionSpec {
   readonly routes?: readonly HttpRoute[];
   /** The `${…}` placeholder that stands for this function's ARN in the ASL, if it is a workflow task. */
   readonly aslPlaceholder?: string;
+  /**
+   * What else invokes it: new ledger entries (the table's stream) and a schedule. The embedded
+   * runtime invokes it every `pollMs` instead.
+   */
+  readonly wakes?: { readonly onLedgerEntries: boolean; readonly everyMinutes: number; readonly pollMs: number };
+  /** @default 25 s for a workflow task, 29 s for an API function */
+  readonly timeoutSeconds?: number;
   readonly access: FunctionAccess;
 }
 
@@ -79,6 +89,15 @@ export const functionSpecs: readonly FunctionSpec[] = [
     access: { ledger: 'read', state: 'read', mail: true, workflow: [], secrets: false },
   },
   {
+    id: 'ApiDocs',
+    entry: 'functions/handlers/api-docs.ts',
+    routes: [
+      { method: 'GET', path: '/openapi.json' },
+      { method: 'GET', path: '/docs' },
+    ],
+    access: { ledger: 'none', state: 'none', mail: false, workflow: [], secrets: false },
+  },
+  {
     id: 'Assess',
     entry: 'functions/handlers/assess.ts',
     aslPlaceholder: 'AssessFunctionArn',
@@ -100,7 +119,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'Escalate',
     entry: 'functions/handlers/escalate.ts',
     aslPlaceholder: 'EscalateFunctionArn',
-    access: { ledger: 'append', state: 'read', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
   },
   {
     id: 'AwaitReturn',
@@ -124,6 +143,14 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'RecordFailure',
     entry: 'functions/handlers/record-failure.ts',
     aslPlaceholder: 'RecordFailureFunctionArn',
-    access: { ledger: 'append', state: 'read', mail: false, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
+  },
+  {
+    id: 'DispatchWebhooks',
+    entry: 'functions/handlers/dispatch-webhooks.ts',
+    wakes: { onLedgerEntries: true, everyMinutes: 1, pollMs: 250 },
+    // A lane run sends at most five rounds of attempts, each bounded by the delivery timeout.
+    timeoutSeconds: 300,
+    access: { ledger: 'read', state: 'readwrite', mail: false, workflow: [], secrets: true },
   },
 ];

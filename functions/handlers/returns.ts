@@ -1,3 +1,4 @@
+import { parseJsonBody, parseReturnReport } from '#domain/api/requests.ts';
 import { reportReturn } from '#usecases/returns.ts';
 import { authenticateStorefront, httpHandler, json, requireJson } from './http.ts';
 import { runtimeDeps } from './runtime.ts';
@@ -7,5 +8,6 @@ export const handler = httpHandler(async (req) => {
   const deps = runtimeDeps();
   const storefrontId = await authenticateStorefront(req, deps);
   requireJson(req);
-  return json(200, await reportReturn({ storefrontId, claimId: req.pathParameters.claimId ?? '', rawBody: req.rawBody }, deps));
+  const report = parseReturnReport(parseJsonBody(req.rawBody));
+  return json(200, await reportReturn({ storefrontId, claimId: req.pathParameters.claimId ?? '', report }, deps));
 });

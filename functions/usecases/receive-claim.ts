@@ -1,46 +1,55 @@
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  assertConsistentClaim,
-  type ClaimRequest,
-  type OrderFacts,
-  orderFactsConflicts,
-  orderFactsOf,
-  parseClaimRequest,
-} from '#domain/claim.ts';
-import { IdempotencyKeyReusedError, InvalidRequestError, OrderFactsConflictError, PolicyNotFoundError } from '#domain/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { assertConsistentClaim, type ClaimRequest, type OrderFacts, orderFactsConflicts, orderFactsOf } from '#domain/claim.ts';
+import { IdempotencyKeyReusedError, OrderFactsConflictError, PolicyNotFoundError } from '#domain/errors.ts';
 import type { Deps } from '#ports';
 import { refOf } from './common.ts';
 
-/** A storefront's claim request, as the HTTP layer hands it over after authentication. */
-export interface ReceiveClaimInput {
-  readonly storefrontId: string;
-  readonly idempotencyKey: string | undefined;
-  readonly method: string;
-  readonly pathWithQuery: string;
-  readonly rawBody: string;
-  /** Base for `statusUrl`, e.g. `https://api.example.com`. */
-  readonly baseUrl: string;
-}
-
-/** The response to give, and whether it is a replay of an earlier one. */
-export interface ReceiveClaimResult {
+/**
+ * The answer the storefront gets for a claim. It is remembered with the Idempotency-Key, as it
+ * was first given, and given again to every replay of the same request.
+ */
+export interface ClaimAnswer {
   readonly statusCode: number;
   readonly body: string;
-  readonly replayed: boolean;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** A storefront's claim, authenticated and validated against the claim schema. */
+export interface ReceiveClaimInput {
+  readonly storefrontId: string;
+  /** The storefront's Idempotency-Key (already checked: 1–255 printable ASCII characters). */
+  readonly idempotencyKey: string;
+  /**
+   * What tells the request sent under the key apart from another one: a key seen before with
+   * another fingerprint is refused. Stored with the key, so its definition never changes.
+   */
+  readonly requestFingerprint: string;
+  readonly claim: ClaimRequest;
+  /** The answer a new claim gets, given its id; remembered with the key. */
+  readonly answerFor: (claimId: string) => ClaimAnswer;
+}
+
+/** The claim received, and the answer to give for it. */
+export interface ReceivedClaim {
+  readonly claimId: string;
+  /**
+   * The same key came with the same request before: `claimId` and `answer` are the first
+   * request's, and no second claim or workflow was started.
+   */
+  readonly replayed: boolean;
+  readonly answer: ClaimAnswer;
+}
 
 /**
- * Receives a claim.
+ * Receives a claim. The handler has checked the Idempotency-Key and the body against the claim
+ * schema (400) before; the use case starts from a valid claim.
  *
  * What happens:
- * 1. The Idempotency-Key is checked, then the body against the schema (400) and its facts
- *    against each other (422). Nothing is written for any of these.
+ * 1. The claim's facts are checked against each other (422) and the storefront must have a
+ *    policy (409). Nothing is written for any of these.
  * 2. The order's facts are compared with those its first accepted claim pinned: any field that
  *    differs is a 422 `order_facts_conflict` naming it, and nothing is written.
- * 3. The key is recorded with the response it gets, by a conditional write. A key seen before
- *    with the same request replays that response; with another request it is refused (409).
+ * 3. The key is recorded with the answer it gets, by a conditional write. A key seen before
+ *    with the same request fingerprint replays that answer; with another one it is refused (409).
  * 4. The first claim on an order pins its facts (a conditional put, so of two racing first
  *    claims one pins and the other is compared with it).
  * 5. The `received` entry is appended and the workflow started, named by the claim id. Both are
@@ -49,20 +58,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export async function receiveClaim(
   input: ReceiveClaimInput,
   deps: Pick<Deps, 'ledger' | 'state' | 'workflow' | 'clock'>,
-): Promise<ReceiveClaimResult> {
-  const key = input.idempotencyKey;
-  if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
-    throw new InvalidRequestError('Idempotency-Key header is required', [
-      { path: 'headers.Idempotency-Key', message: 'must be 1–255 printable ASCII characters' },
-    ]);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(input.rawBody);
-  } catch {
-    throw new InvalidRequestError('The body is not valid JSON', [{ path: '(root)', message: 'must be a JSON object' }]);
-  }
-  const claim = parseClaimRequest(body);
+): Promise<ReceivedClaim> {
+  const { claim, idempotencyKey: key, requestFingerprint: requestHash } = input;
   const now = deps.clock.now();
   assertConsistentClaim(claim, now);
   const policy = await deps.state.currentPolicy(input.storefrontId);
@@ -72,23 +69,18 @@ export async function receiveClaim(
   const known = await deps.state.orderFacts(input.storefrontId, claim.order.id);
   assertSameFacts(known, claim);
 
-  const requestHash = createHash('sha256').update(`${input.method}\n${input.pathWithQuery}\n${input.rawBody}`).digest('hex');
   const claimId = `clm_${randomUUID().replace(/-/g, '')}`;
-  const responseBody = JSON.stringify({
-    claimId,
-    status: 'received',
-    statusUrl: `${input.baseUrl}/v1/claims/${claimId}`,
-  });
+  const answer = input.answerFor(claimId);
   const remembered = await deps.state.rememberIdempotencyKey({
     storefrontId: input.storefrontId,
     key,
     requestHash,
     claimId,
-    statusCode: 202,
-    body: responseBody,
+    statusCode: answer.statusCode,
+    body: answer.body,
     createdAt: now.toISOString(),
   });
-  const record = remembered.created ? { claimId, statusCode: 202, body: responseBody } : remembered.existing;
+  const record = remembered.created ? { claimId, statusCode: answer.statusCode, body: answer.body } : remembered.existing;
   if (!remembered.created && remembered.existing.requestHash !== requestHash) {
     throw new IdempotencyKeyReusedError('This Idempotency-Key was already used with a different request');
   }
@@ -112,7 +104,11 @@ export async function receiveClaim(
     remembered.created ? [] : undefined,
   ); // a new claim id has no entries yet: no need to read
   await deps.workflow.start(record.claimId, { claimId: record.claimId, storefrontId: input.storefrontId });
-  return { statusCode: record.statusCode, body: record.body, replayed: !remembered.created };
+  return {
+    claimId: record.claimId,
+    replayed: !remembered.created,
+    answer: { statusCode: record.statusCode, body: record.body },
+  };
 }
 
 /** Throws {@link OrderFactsConflictError} when the claim's order facts differ from the pinned ones. */

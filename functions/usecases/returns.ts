@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import type { ReturnReport } from '#domain/api/requests.ts';
+import type { ReturnReceipt } from '#domain/api/responses.ts';
 import { customerEmail } from '#domain/email.ts';
-import { ConflictError, InvalidRequestError, NotFoundError, TransientError, toIssues, UnprocessableClaimError } from '#domain/errors.ts';
+import { ConflictError, NotFoundError, TransientError, UnprocessableClaimError } from '#domain/errors.ts';
 import { returnConditions } from '#domain/grade-return.ts';
 import {
   authorisingDecision,
@@ -83,64 +84,24 @@ export async function awaitReturn(
   });
 }
 
-const condition = z.enum(returnConditions);
-const returnReportSchema = z
-  .strictObject({
-    items: z
-      .array(
-        z.strictObject({
-          sku: z.string().trim().min(1).max(128),
-          quantity: z.number().int().min(1).max(100_000),
-          condition: condition.optional(),
-        }),
-      )
-      .min(1)
-      .max(500),
-    receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }),
-    /** The condition of every item that gives none of its own. */
-    condition: condition.optional(),
-    tracking: z.string().trim().min(1).max(200).optional(),
-  })
-  .superRefine((r, ctx) => {
-    r.items.forEach((item, i) => {
-      if (item.condition === undefined && r.condition === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['items', i, 'condition'],
-          message: 'is required (as_new, used or damaged) unless a top-level condition is given',
-        });
-      }
-    });
-  });
-
-/** The storefront's report that returned goods arrived. */
-export type ReturnReport = z.infer<typeof returnReportSchema>;
-
 /**
- * The storefront reports returned goods that arrived, each with its condition.
+ * The storefront reports returned goods that arrived, each with its condition. The handler has
+ * validated the report against `returnReportSchema` (400) before.
  *
  * What happens:
- * 1. The report is validated (400) and checked against the claim (422: items not authorised,
- *    more units than are still awaited, received before the return was authorised or in the
- *    future). A claim of another storefront is 404; a claim not waiting for a return is 409.
- *    Nothing is written for any of these.
+ * 1. The report is checked against the claim (422: items not authorised, more units than are
+ *    still awaited, received before the return was authorised or in the future). A claim of
+ *    another storefront is 404; a claim not waiting for a return is 409. Nothing is written for
+ *    any of these.
  * 2. `return_received` is appended, and the workflow resumes to grade and refund the units that
  *    arrived. Units still missing keep the claim waiting until the return deadline.
  *    The same report again answers the same, writing nothing.
  */
 export async function reportReturn(
-  input: { storefrontId: string; claimId: string; rawBody: string },
+  input: { readonly storefrontId: string; readonly claimId: string; readonly report: ReturnReport },
   deps: Pick<Deps, 'ledger' | 'state' | 'workflow' | 'clock'>,
-): Promise<{ claimId: string; status: string }> {
-  let body: unknown;
-  try {
-    body = JSON.parse(input.rawBody);
-  } catch {
-    throw new InvalidRequestError('The body is not valid JSON', [{ path: '(root)', message: 'must be a JSON object' }]);
-  }
-  const parsed = returnReportSchema.safeParse(body);
-  if (!parsed.success) throw new InvalidRequestError('The return report does not match the schema', toIssues(parsed.error.issues));
-  const report = parsed.data;
+): Promise<ReturnReceipt> {
+  const { report } = input;
   const items: ReturnedLine[] = report.items.map((i) => ({
     sku: i.sku,
     quantity: i.quantity,

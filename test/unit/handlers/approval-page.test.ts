@@ -253,8 +253,12 @@ describe('POST /approvals/{token}', () => {
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: `APPROVAL#${CLAIM_ID}#1`, decision: 'approve' },
     });
-    expect(puts[1]).toMatchObject({ TableName: LEDGER_TABLE, Item: { type: 'approved', step: 'approval-decision#1', sk: 'E#00000004' } });
-    expect(puts).toHaveLength(2);
+    expect(puts[1]).toMatchObject({
+      TableName: STATE_TABLE,
+      Item: { pk: `EVENT#${CLAIM_ID}`, sk: 'approval-decision#1', type: 'claim.approved' },
+    });
+    expect(puts[2]).toMatchObject({ TableName: LEDGER_TABLE, Item: { type: 'approved', step: 'approval-decision#1', sk: 'E#00000004' } });
+    expect(puts).toHaveLength(3);
     const resumes = sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input);
     expect(resumes).toHaveLength(1);
     expect(resumes[0]?.taskToken).toBe('task-token-1');

@@ -1,15 +1,20 @@
+import { createHash } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
 import {
+  chainOf,
+  claimRef,
   conditionalCheckFailed,
   demoClaim,
   httpEvent,
+  itemsOf,
   LEDGER_TABLE,
   nowSeconds,
   policyItem,
+  receivedDraft,
   STATE_TABLE,
   signedEvent,
   stubRuntime,
@@ -180,9 +185,12 @@ describe('POST /v1/claims refusals that write nothing', () => {
     // act
     const res = await handler(claimEvent('{"order":'));
 
-    // assert
+    // assert: the issue says what is wrong with the body
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res).error.code).toBe('invalid_request');
+    expect(bodyOf(res).error.issues).toEqual([
+      { path: '(root)', message: expect.stringMatching(/^is not valid JSON \(.+\); send a JSON object$/) },
+    ]);
     expectNothingWritten();
   });
 
@@ -224,7 +232,7 @@ describe('POST /v1/claims refusals that write nothing', () => {
 });
 
 describe('POST /v1/claims acceptance', () => {
-  it('answers 202 after one conditional idempotency put, one ledger put and one execution named by the claim id', async () => {
+  it('answers 202 after one conditional idempotency put, its staged webhook event, one ledger put and one execution named by the claim id', async () => {
     // arrange
     arrangeHappyStore();
 
@@ -242,7 +250,7 @@ describe('POST /v1/claims acceptance', () => {
     expect(res.headers['idempotent-replayed']).toBeUndefined();
 
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
-    expect(puts).toHaveLength(3);
+    expect(puts).toHaveLength(4);
     expect(puts[0]).toMatchObject({
       TableName: STATE_TABLE,
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
@@ -254,7 +262,12 @@ describe('POST /v1/claims acceptance', () => {
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' },
     });
+    // The event is staged before the entry it reports: no crash can leave an entry without its event.
     expect(puts[2]).toMatchObject({
+      TableName: STATE_TABLE,
+      Item: { pk: `EVENT#${body.claimId}`, sk: 'received', type: 'claim.received', status: 'pending', outboxQueue: 'pending#demo' },
+    });
+    expect(puts[3]).toMatchObject({
       TableName: LEDGER_TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: `CLAIM#${body.claimId}`, sk: 'E#00000001', type: 'received', storefrontId: 'demo', customerKey: 'demo#C-42' },
@@ -272,7 +285,7 @@ describe('POST /v1/claims acceptance', () => {
     arrangeHappyStore();
     const event = claimEvent(demoClaim(), { key: 'key-replay' });
     const first = await handler(event);
-    const [idemItem, factsItem, ledgerItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    const [idemItem, factsItem, , ledgerItem] = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
     ddb.reset();
     sfn.reset();
     ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
@@ -292,6 +305,46 @@ describe('POST /v1/claims acceptance', () => {
     expect(ddb.commandCalls(PutCommand, { TableName: LEDGER_TABLE })).toHaveLength(0);
     // Re-driving the start is harmless: it names the same execution, so no second workflow exists.
     expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([firstClaimId]);
+  });
+
+  it('replays an idempotency record stored by an earlier version exactly as stored, recognising its request by sha256(method, path, body)', async () => {
+    // arrange: a record as the intake has always stored it, answered on another host than this request's
+    const raw = JSON.stringify(demoClaim());
+    const storedBody = JSON.stringify({
+      claimId: 'clm_legacy',
+      status: 'received',
+      statusUrl: 'https://old-host.example/v1/claims/clm_legacy',
+    });
+    const requestHash = createHash('sha256').update(`POST\n${PATH}\n${raw}`).digest('hex');
+    ddb.on(QueryCommand, { TableName: STATE_TABLE }).resolves({ Items: [policyItem(1)] });
+    ddb.on(QueryCommand, { TableName: LEDGER_TABLE }).resolves({ Items: itemsOf(chainOf(claimRef('clm_legacy'), [receivedDraft()])) });
+    ddb.on(PutCommand, { TableName: STATE_TABLE }).rejects(conditionalCheckFailed());
+    storedItems(
+      { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS', facts: JSON.stringify({ ...demoClaim().order, orderId: 'ORD-1001' }) },
+      {
+        pk: 'IDEM#demo#key-legacy',
+        sk: 'IDEM',
+        storefrontId: 'demo',
+        key: 'key-legacy',
+        requestHash,
+        claimId: 'clm_legacy',
+        statusCode: 202,
+        body: storedBody,
+        createdAt: '2026-11-10T11:00:00.000Z',
+        expiresAt: nowSeconds() + 3600,
+      },
+    );
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+
+    // act
+    const res = await handler(claimEvent(raw, { key: 'key-legacy' }));
+
+    // assert
+    expect(res.statusCode).toBe(202);
+    expect(res.body).toBe(storedBody);
+    expect(res.headers['idempotent-replayed']).toBe('true');
+    expect(ddb.commandCalls(PutCommand, { TableName: LEDGER_TABLE })).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual(['clm_legacy']);
   });
 
   it('answers 409 idempotency_key_reused for the same key with another body, and appends nothing', async () => {

@@ -95,17 +95,22 @@ class World {
     },
   };
 
-  deps(): Deps {
+  deps(): Omit<Deps, 'outbox' | 'webhookSender' | 'webhooks'> {
     return {
       ledger: this.ledger,
       state: this.state,
       mailer: this.mailer,
       workflow: this.workflow,
-      secrets: { approvalKey: async () => KEY, storefrontSecret: async () => undefined, financeKey: async () => undefined },
+      secrets: {
+        approvalKey: async () => KEY,
+        storefrontSecret: async () => undefined,
+        financeKey: async () => undefined,
+        webhookSecret: async () => undefined,
+      },
       clock: { now: () => this.now },
       mailFrom: 'makegood@demo.test',
       publicUrl: 'https://api.demo.test',
-    } as Deps;
+    };
   }
 
   /** Everything a link could change: item writes, ledger entries, mail, resumes. */

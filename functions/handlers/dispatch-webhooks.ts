@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { deliverWebhooks, type LaneRun } from '#usecases/deliver-webhooks.ts';
+import { logger, runtimeDeps } from './runtime.ts';
+
+/** Runs of one lane per invocation at most: a backlog is drained in a few runs, not forever. */
+const MAX_RUNS_PER_LANE = 20;
+
+/**
+ * What wakes the dispatcher: the ledger's stream (new entries name their storefront), a schedule
+ * (every storefront with webhooks), or the embedded runtime's pump (the same as a schedule, or
+ * named storefronts).
+ */
+const streamSchema = z.object({
+  Records: z.array(
+    z.object({ dynamodb: z.object({ NewImage: z.object({ storefrontId: z.object({ S: z.string() }) }).optional() }).optional() }),
+  ),
+});
+const namedSchema = z.object({ storefronts: z.array(z.string().min(1)).optional() }).loose();
+
+/** Which storefronts' lanes to run for a wake-up: those named, or every storefront. */
+export function storefrontsToRun(event: unknown): string[] | 'all' {
+  const stream = streamSchema.safeParse(event);
+  if (stream.success)
+    return [...new Set(stream.data.Records.flatMap((r) => (r.dynamodb?.NewImage ? [r.dynamodb.NewImage.storefrontId.S] : [])))];
+  return namedSchema.parse(event ?? {}).storefronts ?? 'all';
+}
+
+/**
+ * The webhook dispatcher: for each storefront woken, runs its delivery lane until nothing is due
+ * (or another dispatcher holds it). Lanes run side by side, so a slow receiver holds up only its
+ * own storefront's events. A 410 Gone is logged as an error for operators (and alarmed on).
+ */
+export async function handler(event: unknown): Promise<{ lanes: LaneRun[] }> {
+  const deps = runtimeDeps();
+  const named = storefrontsToRun(event);
+  const storefronts = named === 'all' ? await deps.state.storefronts() : named;
+  const onDisabled = (storefrontId: string, url: string, reason: string) =>
+    logger.error('Webhook endpoint disabled', {
+      storefrontId,
+      url,
+      reason,
+      action: 'set the endpoint again, then `makegood webhooks redeliver --failed`',
+    });
+  const lanes = await Promise.all(
+    storefronts.map(async (storefrontId) => {
+      let last: LaneRun = { storefrontId, ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0 };
+      for (let run = 0; run < MAX_RUNS_PER_LANE; run++) {
+        last = await deliverWebhooks({ storefrontId, onDisabled }, deps);
+        if (!last.ran || last.delivered + last.retrying + last.failed + last.dropped === 0) break;
+      }
+      return last;
+    }),
+  );
+  return { lanes };
+}
