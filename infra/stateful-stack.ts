@@ -1,5 +1,5 @@
 import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -79,6 +79,9 @@ export class MakegoodStatefulStack extends Stack {
       }),
       partitionKey: { name: ledgerTableSchema.partitionKey, type: AttributeType.STRING },
       sortKey: { name: ledgerTableSchema.sortKey, type: AttributeType.STRING },
+      // New entries wake the webhook dispatcher within a second: the stream names the storefront
+      // whose lane to run (the dispatcher then reads the outbox, not the stream).
+      stream: StreamViewType.NEW_IMAGE,
     });
     for (const [indexName, index] of Object.entries(ledgerTableSchema.indexes)) {
       this.ledger.addGlobalSecondaryIndex({
@@ -97,6 +100,15 @@ export class MakegoodStatefulStack extends Stack {
       sortKey: { name: stateTableSchema.sortKey, type: AttributeType.STRING },
       timeToLiveAttribute: stateTableSchema.ttlAttribute,
     });
+    for (const [indexName, index] of Object.entries(stateTableSchema.indexes)) {
+      this.state.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        // Sparse: only webhook events still pending or failed carry its keys.
+        projectionType: ProjectionType.ALL,
+      });
+    }
 
     this.secrets = new Secret(this, 'Secrets', {
       description: 'makegood secrets document: approval-link key, finance key, storefront secrets',

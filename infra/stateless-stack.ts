@@ -5,14 +5,26 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type CfnFunction,
+  FilterCriteria,
+  FilterRule,
+  LoggingFormat,
+  Runtime,
+  StartingPosition,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { ledgerTableSchema } from '#adapters/table-schema.ts';
+import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { type FunctionAccess, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
 import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
 
@@ -25,7 +37,7 @@ const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const esmRequireBanner =
   "import { createRequire as __makegoodCreateRequire } from 'node:module'; const require = __makegoodCreateRequire(import.meta.url);";
 
-/** What a ledger reader may do: the data-plane reads of `grantReadData`, without stream access. */
+/** What a table reader may do: the data-plane reads of `grantReadData`, without stream access. */
 const ledgerReadActions = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -35,9 +47,12 @@ const ledgerReadActions = [
   'dynamodb:DescribeTable',
 ];
 
+/** What a state writer may do besides reading: the data-plane writes of `grantReadWriteData`. */
+const stateWriteActions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
 /** Why `Resource::*` is acknowledged on a function or the state machine. */
 const noResourceLevelPermissions =
-  'X-Ray PutTraceSegments/PutTelemetryRecords, SES GetAccount and the CloudWatch Logs delivery APIs used by Step ' +
+  'X-Ray PutTraceSegments/PutTelemetryRecords, SES GetAccount, DynamoDB ListStreams (for the stream event source) and the CloudWatch Logs delivery APIs used by Step ' +
   'Functions logging do not support resource-level permissions; the infra tests check that * is used for nothing else.';
 
 /** Properties of {@link MakegoodStatelessStack}. */
@@ -118,6 +133,7 @@ export class MakegoodStatelessStack extends Stack {
     for (const spec of specs) {
       const fn = this.functionOf(spec.id);
       this.grantAccess(fn, spec.access, props);
+      if (spec.wakes !== undefined) this.addWakes(spec, fn, props.ledger);
       if (spec.routes !== undefined && spec.routes.length > 0) {
         const integration = new HttpLambdaIntegration(`${spec.id}Integration`, fn);
         for (const route of spec.routes) {
@@ -175,7 +191,7 @@ export class MakegoodStatelessStack extends Stack {
       memorySize: 256,
       // API Gateway gives up on an integration after 30 s, so an API function must answer first.
       // Under the ASL's 30 s TimeoutSeconds, so a retried task never overlaps a still-running one.
-      timeout: Duration.seconds(isTask ? 25 : 29),
+      timeout: Duration.seconds(spec.timeoutSeconds ?? (isTask ? 25 : 29)),
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
@@ -202,6 +218,32 @@ export class MakegoodStatelessStack extends Stack {
     });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: noResourceLevelPermissions });
     return fn;
+  }
+
+  /**
+   * What wakes a function that no route or workflow calls: new ledger entries (the table's stream,
+   * inserts only, batched for up to a second) and a schedule that picks up retries that fall due.
+   */
+  private addWakes(spec: FunctionSpec, fn: NodejsFunction, ledger: ITable) {
+    const wakes = spec.wakes;
+    if (!wakes) return;
+    if (wakes.onLedgerEntries) {
+      fn.addEventSource(
+        new DynamoEventSource(ledger, {
+          startingPosition: StartingPosition.LATEST,
+          batchSize: 100,
+          maxBatchingWindow: Duration.seconds(1),
+          filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
+          // The schedule sweeps whatever a failed batch would have woken: no need to retry it for long.
+          retryAttempts: 2,
+        }),
+      );
+    }
+    new Rule(this, `${spec.id}Schedule`, {
+      description: `Wakes ${spec.id} every ${wakes.everyMinutes} minute(s) for retries that fall due`,
+      schedule: Schedule.rate(Duration.minutes(wakes.everyMinutes)),
+      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+    });
   }
 
   private createStateMachine(specs: readonly FunctionSpec[], definitionPath: string, logRetention: RetentionDays) {
@@ -263,8 +305,20 @@ export class MakegoodStatelessStack extends Stack {
       // may ever change or remove a ledger entry.
       fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.ledger.tableArn] }));
     }
-    if (access.state === 'read') props.state.grantReadData(fn);
-    if (access.state === 'readwrite') props.state.grantReadWriteData(fn);
+    if (access.state !== 'none') {
+      // As for the ledger: the indexes by name rather than `index/*`.
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ledgerReadActions,
+        resourceArns: [
+          props.state.tableArn,
+          ...Object.keys(stateTableSchema.indexes).map((index) => `${props.state.tableArn}/index/${index}`),
+        ],
+      });
+    }
+    if (access.state === 'readwrite') {
+      fn.addToRolePolicy(new PolicyStatement({ actions: stateWriteActions, resources: [props.state.tableArn] }));
+    }
     if (access.mail) {
       fn.addToRolePolicy(
         new PolicyStatement({

@@ -45,6 +45,11 @@ export interface StackOptions {
    * storefront has none. Follows the options on every start. @default none
    */
   readonly demoWebhook?: { readonly url: string; readonly secret: string };
+  /**
+   * More environment for the functions, e.g. `MAKEGOOD_WEBHOOK_TIMEOUT_MS` to shorten webhook
+   * timeouts and retries in a test. Parsed with the rest, so a bad value fails the start. @default none
+   */
+  readonly functionEnv?: Readonly<Record<string, string>>;
   /** @default policies/demo.json */
   readonly demoPolicyFile?: string;
   /** Where progress lines go. @default console.log */
@@ -177,6 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       MAKEGOOD_SES_ENDPOINT: mail.url,
       MAKEGOOD_SFN_ENDPOINT: sfnUrl,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+      ...options.functionEnv,
     };
     Object.assign(process.env, env);
 

@@ -127,6 +127,26 @@ describe('MakegoodStatefulStack', () => {
     expect(indexes).toEqual(expected);
   });
 
+  it('indexes the state table as table-schema.ts says (the webhook outbox queue) and streams new ledger entries', () => {
+    // arrange
+    const expected = Object.entries(stateTableSchema.indexes).map(([IndexName, keys]) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+        { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }));
+
+    // act
+    const indexes = resourceOf(statefulTemplate, stateTable.logicalId).Properties.GlobalSecondaryIndexes;
+    const stream = resourceOf(statefulTemplate, ledger.logicalId).Properties.StreamSpecification;
+
+    // assert
+    expect(indexes).toEqual(expected);
+    expect(stream).toEqual({ StreamViewType: 'NEW_IMAGE' });
+  });
+
   it('expires state items by the TTL attribute table-schema.ts names', () => {
     // act
     const table = resourceOf(statefulTemplate, stateTable.logicalId);
@@ -177,7 +197,7 @@ describe('MakegoodStatelessStack', () => {
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: 256,
-        Timeout: spec.aslPlaceholder === undefined ? 29 : 25,
+        Timeout: spec.timeoutSeconds ?? (spec.aslPlaceholder === undefined ? 29 : 25),
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
       });
@@ -229,6 +249,27 @@ describe('MakegoodStatelessStack', () => {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+  });
+
+  it('wakes the webhook dispatcher on inserted ledger entries (batched for a second) and every minute', () => {
+    // arrange
+    const spec = functionSpecs.find((f) => f.wakes !== undefined);
+    expect(spec?.id).toBe('DispatchWebhooks');
+
+    // assert
+    statelessTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: Match.anyValue(),
+      StartingPosition: 'LATEST',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+    });
+    statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    statelessTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    statelessTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('DispatchWebhooks'),
+      Timeout: 300,
     });
   });
 
@@ -375,6 +416,7 @@ describe('permissions', () => {
       'xray:GetSamplingRules',
       'xray:GetSamplingTargets',
       'ses:GetAccount',
+      'dynamodb:ListStreams',
       'logs:CreateLogDelivery',
       'logs:GetLogDelivery',
       'logs:UpdateLogDelivery',
