@@ -50,6 +50,11 @@ export interface StackOptions {
    * timeouts and retries in a test. Parsed with the rest, so a bad value fails the start. @default none
    */
   readonly functionEnv?: Readonly<Record<string, string>>;
+  /**
+   * Whether functions the cloud wakes by schedule or stream (the webhook dispatcher) are woken by
+   * a timer here. A benchmark turns it off to invoke them itself and count exactly. @default true
+   */
+  readonly wakeFunctions?: boolean;
   /** @default policies/demo.json */
   readonly demoPolicyFile?: string;
   /** Where progress lines go. @default console.log */
@@ -196,7 +201,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     // Functions the cloud wakes by schedule or stream (the webhook dispatcher) are woken by a timer.
     // Two invocations at once at most: a lane held by a slow receiver never stops the others.
     for (const { spec, mod } of modules) {
-      if (!spec.wakes) continue;
+      if (!spec.wakes || options.wakeFunctions === false) continue;
       const wakes = startWakes(counted(spec.id, mod.handler, invocations), { pollMs: spec.wakes.pollMs, maxConcurrent: 2, log });
       closers.push(() => wakes.stop());
     }
