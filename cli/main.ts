@@ -7,6 +7,7 @@ import type { Command } from './command.ts';
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   ledger: () => import('./ledger.ts'),
   policy: () => import('./policy.ts'),
+  webhooks: () => import('./webhooks.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

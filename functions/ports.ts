@@ -291,11 +291,15 @@ export interface Outbox {
    */
   takeLane(storefrontId: string, holder: string, until: Date, now: Date): Promise<boolean>;
   releaseLane(storefrontId: string, holder: string): Promise<void>;
-  /** Takes one pending event until `until`; false when it is no longer pending or another holds it. */
-  lease(event: OutboxEvent, holder: string, until: Date, now: Date): Promise<boolean>;
+  /**
+   * Takes one pending event that is due by `now` until `until`, and returns it as stored (the
+   * index it was found by may lag behind); undefined when it is no longer pending, not due yet, or
+   * another holds it.
+   */
+  lease(event: OutboxEvent, holder: string, until: Date, now: Date): Promise<OutboxEvent | undefined>;
   /** Writes back the result of an attempt; ignored when the lease was lost meanwhile. */
   settle(event: OutboxEvent, holder: string, update: OutboxUpdate): Promise<void>;
-  /** Makes a delivered, failed or skipped event pending again, due now, with a new retry window. */
+  /** Makes an event pending again, due now, with a new retry window and its attempts counted from nought. */
   redeliver(event: OutboxEvent, now: Date): Promise<void>;
 }
 

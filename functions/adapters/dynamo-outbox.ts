@@ -83,18 +83,26 @@ export class DynamoOutbox implements Outbox {
     }
   }
 
+  /** Up to `limit` events of one queue, oldest first, following pages (a page stops at 1 MB). */
   private async queue(storefrontId: string, status: 'pending' | 'failed', upTo: string | undefined, limit: number) {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'byOutboxQueue',
-        KeyConditionExpression: upTo ? '#q = :q AND #d <= :upTo' : '#q = :q',
-        ExpressionAttributeNames: { '#q': QUEUE, '#d': DUE },
-        ExpressionAttributeValues: { ':q': queueOf(status, storefrontId), ...(upTo ? { ':upTo': upTo } : {}) },
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map(eventOf);
+    const events: OutboxEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byOutboxQueue',
+          KeyConditionExpression: upTo ? '#q = :q AND #d <= :upTo' : '#q = :q',
+          ExpressionAttributeNames: { '#q': QUEUE, ...(upTo ? { '#d': DUE } : {}) },
+          ExpressionAttributeValues: { ':q': queueOf(status, storefrontId), ...(upTo ? { ':upTo': upTo } : {}) },
+          Limit: limit - events.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      events.push(...(out.Items ?? []).map(eventOf));
+      start = out.LastEvaluatedKey;
+    } while (start && events.length < limit);
+    return events;
   }
 
   due(storefrontId: string, now: Date, limit: number): Promise<OutboxEvent[]> {
@@ -150,21 +158,30 @@ export class DynamoOutbox implements Outbox {
     }
   }
 
-  async lease(e: OutboxEvent, holder: string, until: Date, now: Date): Promise<boolean> {
+  async lease(e: OutboxEvent, holder: string, until: Date, now: Date): Promise<OutboxEvent | undefined> {
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `EVENT#${e.claimId}`, sk: e.step },
           UpdateExpression: 'SET leaseHolder = :h, leaseUntil = :until',
-          ConditionExpression: '#status = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+          // Due by the item itself, not by the index (eventually consistent): an attempt just
+          // rescheduled is not sent again before its backoff.
+          ConditionExpression: '#status = :pending AND dueAt <= :nowIso AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':h': holder, ':until': until.getTime(), ':now': now.getTime(), ':pending': 'pending' },
+          ExpressionAttributeValues: {
+            ':h': holder,
+            ':until': until.getTime(),
+            ':now': now.getTime(),
+            ':nowIso': now.toISOString(),
+            ':pending': 'pending',
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return out.Attributes ? eventOf(out.Attributes) : { ...e };
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
   }
@@ -182,7 +199,7 @@ export class DynamoOutbox implements Outbox {
     const remove = ['leaseHolder', 'leaseUntil'];
     const queue = queueOf(u.status, e.storefrontId);
     if (u.status === 'pending') {
-      const dueAt = (u.dueAt ?? new Date()).toISOString();
+      const dueAt = u.dueAt?.toISOString() ?? e.dueAt ?? e.stagedAt;
       Object.assign(set, { dueAt, [QUEUE]: queue, [DUE]: dueKeyOf(dueAt, e.claimId, e.step) });
     } else if (queue) {
       // A failed event is listed by when it failed.
@@ -222,13 +239,15 @@ export class DynamoOutbox implements Outbox {
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: `EVENT#${e.claimId}`, sk: e.step },
-        // A lease still held stays: its holder's attempt is the one in flight.
-        UpdateExpression: 'SET #status = :pending, dueAt = :at, windowStart = :at, #q = :q, #d = :d',
+        // A lease still held stays: its holder's attempt is the one in flight. Attempts start
+        // again, so the first retry of a redelivery waits seconds, not the longest backoff.
+        UpdateExpression: 'SET #status = :pending, dueAt = :at, windowStart = :at, attempts = :zero, #q = :q, #d = :d',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: { '#status': 'status', '#q': QUEUE, '#d': DUE },
         ExpressionAttributeValues: {
           ':pending': 'pending',
           ':at': at,
+          ':zero': 0,
           ':q': queueOf('pending', e.storefrontId),
           ':d': dueKeyOf(at, e.claimId, e.step),
         },

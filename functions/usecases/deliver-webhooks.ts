@@ -84,12 +84,14 @@ export async function deliverWebhooks(
       return read;
     };
     let disabled = endpoint?.disabledAt !== undefined;
+    let disabledReason = endpoint?.disabledReason ?? 'by an operator';
     const queue = [...due];
     const worker = async () => {
       for (let event = queue.shift(); event; event = queue.shift()) {
         const now = deps.clock.now();
-        if (!(await deps.outbox.lease(event, holder, new Date(now.getTime() + settings.timeoutMs + LEASE_MARGIN_MS), now))) continue;
-        const result = await attempt(event, now);
+        const held = await deps.outbox.lease(event, holder, new Date(now.getTime() + settings.timeoutMs + LEASE_MARGIN_MS), now);
+        if (!held) continue;
+        const result = await attempt(held, now);
         counts[result]++;
       }
     };
@@ -131,7 +133,7 @@ export async function deliverWebhooks(
           attempts: event.attempts,
           ...fixed,
           lastAttemptAt: now,
-          lastResult: `endpoint disabled: ${endpoint.disabledReason ?? 'by an operator'}`,
+          lastResult: `endpoint disabled: ${disabledReason}`,
         });
         return 'failed';
       }
@@ -159,6 +161,7 @@ export async function deliverWebhooks(
       if (sent.kind === 'answered' && sent.status === 410) {
         disabled = true;
         const reason = `${endpoint.url} answered 410 Gone at ${at.toISOString()}`;
+        disabledReason = reason;
         await deps.state.disableWebhook(storefrontId, endpoint.url, at, reason);
         input.onDisabled?.(storefrontId, endpoint.url, reason);
         await settle({ status: 'failed', attempts, ...fixed, lastAttemptAt: at, lastResult });
@@ -172,7 +175,11 @@ export async function deliverWebhooks(
       await settle({ status: 'pending', attempts, ...fixed, dueAt: new Date(next), lastAttemptAt: at, lastResult });
       return 'retrying';
     };
-    await Promise.all(Array.from({ length: Math.min(settings.maxInFlight, due.length) }, worker));
+    // Every worker finishes before the lane is released, even when one fails: releasing it with
+    // sends still in flight would let another dispatcher pass `maxInFlight`.
+    const done = await Promise.allSettled(Array.from({ length: Math.min(settings.maxInFlight, due.length) }, worker));
+    const failure = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     await deps.outbox.releaseLane(storefrontId, holder);
   }
