@@ -45,9 +45,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * A small HTTP server that does for the embedded mode what API Gateway's HTTP API does in the
  * cloud: matches the same routes and invokes the same handler modules with a payload-v2 event.
  */
-export function createApiServer(routes: ReadonlyArray<{ route: HttpRoute; fn: HttpLambda }>): Server {
+export function createApiServer(routes: ReadonlyArray<{ route: HttpRoute; fn: HttpLambda }>, isReady: () => boolean = () => true): Server {
   const compiled = routes.map((r) => compile(r.route, r.fn));
   return createServer((req, res) => {
+    // The port is bound early (the links in emails name it), but nothing is served until the
+    // tables, the demo storefront and its policy exist: a client that waits for /health is then
+    // never told "no policy yet".
+    if (!isReady()) {
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+        .end(JSON.stringify({ error: { code: 'starting', message: 'makegood is starting; try again in a second' } }));
+      return;
+    }
     void serve(compiled, req, res);
   });
 }

@@ -159,10 +159,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const sfnUrl = await engine.listen(0, host);
     closers.push(() => engine.close());
 
+    let ready = false;
     const api = createApiServer(
       modules.flatMap(({ spec, mod }) =>
         (spec.routes ?? []).map((route) => ({ route, fn: counted(spec.id, mod.handler as HttpLambda, invocations) })),
       ),
+      () => ready,
     );
     const apiPort = await listen(api, options.apiPort ?? 8787, host);
     closers.push(
@@ -207,6 +209,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
     const resumed = await engine.resumePending();
     if (resumed > 0) log(`[workflow] resumed ${resumed} claim(s) that were mid-flow`);
+    ready = true;
     const stats = () => ({ invocations: { ...invocations }, dynamodb: dynamo.operations() });
     return { apiUrl, mailUrl: mail.url, dataDir, engine, env, stats, close: closeAll };
   } catch (err) {
