@@ -46,7 +46,8 @@ export async function handler(event: unknown): Promise<{ lanes: LaneRun[] }> {
       let last: LaneRun = { storefrontId, ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0 };
       for (let run = 0; run < MAX_RUNS_PER_LANE; run++) {
         last = await deliverWebhooks({ storefrontId, onDisabled }, deps);
-        if (!last.ran || last.delivered + last.retrying + last.failed + last.dropped === 0) break;
+        // Again only while the receiver takes what it is sent: a failing one waits for the next wake-up.
+        if (!last.ran || last.retrying + last.failed > 0 || last.delivered + last.dropped === 0) break;
       }
       return last;
     }),

@@ -51,7 +51,8 @@ export function retryDelayMs(
  * 4. A 2xx answer delivers the event. 410 Gone disables the endpoint, fails the event and tells
  *    operators. Anything else (another status, a timeout, no connection) waits for the next
  *    attempt with exponential backoff and full jitter, until the retry window (3 days by
- *    default) is spent; then the event is `failed`, for `makegood webhooks redeliver`.
+ *    default) is spent; then the event is `failed`, for `makegood webhooks redeliver`. After
+ *    such a failure the run sends no more of this storefront's events (they stay due).
  * 5. The lane is released.
  */
 export async function deliverWebhooks(
@@ -86,8 +87,12 @@ export async function deliverWebhooks(
     let disabled = endpoint?.disabledAt !== undefined;
     let disabledReason = endpoint?.disabledReason ?? 'by an operator';
     const queue = [...due];
+    // A receiver that failed once in this run is not sent more of its events until the next run:
+    // a hanging endpoint costs one round of attempts, so a run (and the invocation waiting for
+    // it, with other storefronts' lanes) lasts about one timeout at most. What was not tried stays due.
+    let receiverFailing = false;
     const worker = async () => {
-      for (let event = queue.shift(); event; event = queue.shift()) {
+      for (let event = receiverFailing ? undefined : queue.shift(); event; event = receiverFailing ? undefined : queue.shift()) {
         const now = deps.clock.now();
         const held = await deps.outbox.lease(event, holder, new Date(now.getTime() + settings.timeoutMs + LEASE_MARGIN_MS), now);
         if (!held) continue;
@@ -167,6 +172,7 @@ export async function deliverWebhooks(
         await settle({ status: 'failed', attempts, ...fixed, lastAttemptAt: at, lastResult });
         return 'failed';
       }
+      receiverFailing = true;
       const next = at.getTime() + retryDelayMs(settings, attempts, input.random ?? Math.random);
       if (next > windowEnds) {
         await settle({ status: 'failed', attempts, ...fixed, lastAttemptAt: at, lastResult });

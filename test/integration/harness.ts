@@ -120,10 +120,11 @@ export async function waitForClaim(
   claimId: string,
   until: (claim: ClaimView) => boolean,
   attempts = 200,
+  as: { storefront: string; secret: string } = { storefront: 'demo', secret: DEMO_SECRET },
 ): Promise<ClaimView> {
   let last: ClaimView | undefined;
   for (let i = 0; i < attempts; i++) {
-    const res = await signedFetch(apiUrl, 'GET', `/v1/claims/${claimId}`);
+    const res = await signedFetch(apiUrl, 'GET', `/v1/claims/${claimId}`, undefined, as);
     if (res.status === 200) {
       last = (await res.json()) as ClaimView;
       if (until(last)) return last;

@@ -466,6 +466,33 @@ describe('deliverWebhooks: an attempt that fails', () => {
 });
 
 describe('deliverWebhooks: 410 Gone', () => {
+  it.each([
+    ['a 500', status(500)],
+    ['a timeout', TIMEOUT],
+    ['no connection', UNREACHABLE],
+  ])('after %s sends no more of the lane’s events in that run: they stay due, untouched, for the next', async (_what, answer) => {
+    // arrange: one request at a time, three events due
+    const w = new World();
+    w.settings = { ...SETTINGS, maxInFlight: 1 };
+    await w.received('clm_a', 'clm_b', 'clm_c');
+    w.sender.script.push(answer);
+    w.sender.otherwise = OK;
+
+    // act
+    const first = await w.run();
+
+    // assert: one attempt, the others neither leased nor counted
+    expect(w.sender.calls.map((c) => c.eventId)).toEqual(['evt_clm_a_1']);
+    expect(first).toMatchObject({ ran: true, delivered: 0, retrying: 1, failed: 0, dropped: 0 });
+    for (const claimId of ['clm_b', 'clm_c']) expect(w.outbox.item(claimId, 'received')).toMatchObject({ status: 'pending', attempts: 0 });
+
+    // act: the next run sends them
+    const second = await w.run();
+
+    // assert
+    expect(second).toMatchObject({ delivered: 2 });
+  });
+
   it('disables the endpoint, tells operators, fails the event, and fails the rest of the lane without sending them', async () => {
     // arrange: one request at a time, three events due
     const w = new World();
