@@ -233,6 +233,9 @@ export class MakegoodStatelessStack extends Stack {
           startingPosition: StartingPosition.LATEST,
           batchSize: 100,
           maxBatchingWindow: Duration.seconds(1),
+          // Up to ten batches of a shard at once: a batch waiting on a hanging receiver (one
+          // delivery timeout at most, see deliverWebhooks) does not hold up the batches after it.
+          parallelizationFactor: 10,
           filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
           // The schedule sweeps whatever a failed batch would have woken: no need to retry it for long.
           retryAttempts: 2,

@@ -263,6 +263,7 @@ describe('MakegoodStatelessStack', () => {
       StartingPosition: 'LATEST',
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 10,
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
     statelessTemplate.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
