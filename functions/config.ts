@@ -25,7 +25,8 @@ const configSchema = z
     MAKEGOOD_SES_ENDPOINT: z.url().optional(),
     MAKEGOOD_SFN_ENDPOINT: z.url().optional(),
     /** Webhook delivery: how long one attempt may take, requests in flight per endpoint, how long to keep trying, the backoff. */
-    MAKEGOOD_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    // At most 50 s: five rounds of attempts then still fit the dispatcher's 300 s.
+    MAKEGOOD_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(50_000).default(10_000),
     MAKEGOOD_WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
     MAKEGOOD_WEBHOOK_RETRY_HOURS: z.coerce
       .number()

@@ -18,8 +18,11 @@ export const secretsDocumentSchema = z.strictObject({
   financeKey: z.string().min(8).optional(),
   // Storefront ids are parts of DynamoDB keys (`ORDER#<storefront>#<order>`): no `#`, no spaces.
   storefronts: z.record(storefrontIdSchema, z.string().min(8)),
-  /** Each storefront's webhook signing secret, for those that receive webhooks. */
-  webhooks: z.record(storefrontIdSchema, webhookSecretSchema).optional(),
+  /**
+   * Each storefront's webhook signing secret, for those that receive webhooks. Checked when used,
+   * not here: one malformed secret must not stop every function that reads the document.
+   */
+  webhooks: z.record(storefrontIdSchema, z.string()).optional(),
 });
 export type SecretsDocument = z.infer<typeof secretsDocumentSchema>;
 
@@ -60,7 +63,8 @@ export class DocumentSecrets implements Secrets {
 
   async webhookSecret(storefrontId: string): Promise<string | undefined> {
     const webhooks = (await this.doc()).webhooks ?? {};
-    return Object.hasOwn(webhooks, storefrontId) ? webhooks[storefrontId] : undefined;
+    const secret = Object.hasOwn(webhooks, storefrontId) ? webhooks[storefrontId] : undefined;
+    return webhookSecretSchema.safeParse(secret).success ? secret : undefined;
   }
 }
 

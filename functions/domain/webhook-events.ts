@@ -29,7 +29,7 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
  * Statuses a customer has been told of (`settled`, `rejected`) come from the entry that says the
  * customer was told; the others from the entry that records the step.
  */
-export function webhookEventTypeOf(draft: Pick<EntryDraft, 'type' | 'status'>): WebhookEventType | undefined {
+export function webhookEventTypeOf(draft: Pick<EntryDraft, 'type' | 'status' | 'data'>): WebhookEventType | undefined {
   switch (draft.type) {
     case 'received':
       return 'claim.received';
@@ -47,9 +47,19 @@ export function webhookEventTypeOf(draft: Pick<EntryDraft, 'type' | 'status'>): 
       return 'claim.closed';
     case 'failed':
       return 'claim.failed';
-    default:
+    case 'escalated':
+      // No tier left above: the claim fails here, with no `failed` entry of its own.
+      return draft.status === 'failed' ? 'claim.failed' : undefined;
+    case 'email_sent': {
+      // Only the outcome email tells the customer the claim is settled or rejected; a later
+      // email (the return never came) carries the status on without being a new outcome.
+      const data = draft.data as { readonly kind?: string };
+      if (data.kind !== 'outcome') return undefined;
       if (draft.status === 'settled') return 'claim.settled';
       if (draft.status === 'rejected') return 'claim.rejected';
+      return undefined;
+    }
+    default:
       return undefined;
   }
 }
@@ -175,6 +185,8 @@ export function webhookEventOf(entry: LedgerEntry, entries: readonly LedgerEntry
       return body({ reason: entry.data.reason }) as WebhookEvent;
     case 'failed':
       return body({ error: entry.data.error }) as WebhookEvent;
+    case 'escalated':
+      return body({ error: `the approval timed out at the ${entry.data.from} tier, the highest` }) as WebhookEvent;
     default:
       break;
   }

@@ -30,7 +30,7 @@ export function storefrontsToRun(event: unknown): string[] | 'all' {
  * (or another dispatcher holds it). Lanes run side by side, so a slow receiver holds up only its
  * own storefront's events. A 410 Gone is logged as an error for operators (and alarmed on).
  */
-export async function handler(event: unknown): Promise<{ lanes: LaneRun[] }> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<{ lanes: LaneRun[] }> {
   const deps = runtimeDeps();
   const named = storefrontsToRun(event);
   const storefronts = named === 'all' ? await deps.state.storefronts() : named;
@@ -41,10 +41,13 @@ export async function handler(event: unknown): Promise<{ lanes: LaneRun[] }> {
       reason,
       action: 'set the endpoint again, then `makegood webhooks redeliver --failed`',
     });
-  const lanes = await Promise.all(
+  // A run may take five rounds of attempts: none is started that the function's time could not finish.
+  const runMs = 5 * deps.webhooks.timeoutMs + 10_000;
+  const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+  const settled = await Promise.allSettled(
     storefronts.map(async (storefrontId) => {
-      let last: LaneRun = { storefrontId, ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0 };
-      for (let run = 0; run < MAX_RUNS_PER_LANE; run++) {
+      let last: LaneRun = { storefrontId, ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0, waiting: 0 };
+      for (let run = 0; run < MAX_RUNS_PER_LANE && timeLeft() > runMs; run++) {
         last = await deliverWebhooks({ storefrontId, onDisabled }, deps);
         // Again only while the receiver takes what it is sent: a failing one waits for the next wake-up.
         if (!last.ran || last.retrying + last.failed > 0 || last.delivered + last.dropped === 0) break;
@@ -52,5 +55,11 @@ export async function handler(event: unknown): Promise<{ lanes: LaneRun[] }> {
       return last;
     }),
   );
+  // One lane failing (a throttled read, say) neither stops the others nor hides their results.
+  const lanes: LaneRun[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') lanes.push(r.value);
+    else logger.error('Webhook lane failed', { storefrontId: storefronts[i], error: r.reason as Error });
+  });
   return { lanes };
 }

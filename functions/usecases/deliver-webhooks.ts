@@ -13,6 +13,8 @@ export interface LaneRun {
   readonly failed: number;
   /** Events not sent: no endpoint set, or their entry never appeared. */
   readonly dropped: number;
+  /** Events looked at again later: their entry is not recorded yet, or the storefront has no signing secret yet. */
+  readonly waiting: number;
 }
 
 type DispatchDeps = Pick<Deps, 'outbox' | 'ledger' | 'state' | 'secrets' | 'clock' | 'webhookSender' | 'webhooks'>;
@@ -21,8 +23,14 @@ type DispatchDeps = Pick<Deps, 'outbox' | 'ledger' | 'state' | 'secrets' | 'cloc
 const ROUNDS_PER_RUN = 5;
 /** How long a taken event stays ours beyond its attempt's timeout (clock skew, slow writes). */
 const LEASE_MARGIN_MS = 5_000;
-/** How soon a staged event whose entry is not there yet is looked at again. */
-const ENTRY_MISSING_RECHECK_MS = 2_000;
+/**
+ * How soon an event that cannot be sent yet (its entry is not recorded, the storefront has no
+ * signing secret) is looked at again: after half its age, between 2 s and 10 min, so an orphan
+ * costs a few looks an hour rather than one every two seconds.
+ */
+function recheckAfterMs(stagedAt: string, now: Date): number {
+  return Math.min(600_000, Math.max(2_000, (now.getTime() - Date.parse(stagedAt)) / 2));
+}
 
 /**
  * The wait before the next attempt after `attempts` failed ones: exponential backoff with full
@@ -62,7 +70,7 @@ export async function deliverWebhooks(
   const { storefrontId } = input;
   const settings = deps.webhooks;
   const holder = randomUUID();
-  const counts = { delivered: 0, retrying: 0, failed: 0, dropped: 0 };
+  const counts = { delivered: 0, retrying: 0, failed: 0, dropped: 0, waiting: 0 };
   const perRun = settings.maxInFlight * ROUNDS_PER_RUN;
   const laneMs = ROUNDS_PER_RUN * settings.timeoutMs + LEASE_MARGIN_MS;
   const start = deps.clock.now();
@@ -113,10 +121,10 @@ export async function deliverWebhooks(
           await settle({
             status: gone ? 'voided' : 'pending',
             attempts: event.attempts,
-            dueAt: new Date(now.getTime() + ENTRY_MISSING_RECHECK_MS),
+            dueAt: new Date(now.getTime() + recheckAfterMs(event.stagedAt, now)),
             lastResult: 'its ledger entry is not recorded',
           });
-          return gone ? 'dropped' : 'retrying';
+          return gone ? 'dropped' : 'waiting';
         }
         const body = webhookEventOf(entry, all);
         if (!body) {
@@ -127,10 +135,24 @@ export async function deliverWebhooks(
         payload = JSON.stringify(body);
       }
       const fixed = { eventId, payload };
-      // 2. Where to: no endpoint means nothing to send; a disabled one keeps the event for redelivery.
-      if (!endpoint || !secret) {
+      // 2. Where to: no endpoint means nothing to send; a disabled one keeps the event for
+      // redelivery; an endpoint whose secret is not there yet (it is set apart, in the secrets
+      // document) waits for it, within the retry window.
+      if (!endpoint) {
         await settle({ status: 'skipped', attempts: event.attempts, ...fixed, lastResult: 'no webhook endpoint is set' });
         return 'dropped';
+      }
+      if (!secret) {
+        const gone = now.getTime() > windowEnds;
+        await settle({
+          status: gone ? 'failed' : 'pending',
+          attempts: event.attempts,
+          ...fixed,
+          dueAt: new Date(now.getTime() + recheckAfterMs(event.stagedAt, now)),
+          lastAttemptAt: now,
+          lastResult: `no valid webhook signing secret for ${storefrontId} in the secrets document (webhooks.${storefrontId})`,
+        });
+        return gone ? 'failed' : 'waiting';
       }
       if (disabled) {
         await settle({

@@ -20,7 +20,7 @@ function emailDraft(status: EntryDraft['status'], step = 'email:ack'): EntryDraf
     status,
     actor: { kind: 'system' },
     policyVersion: 1,
-    data: { kind: 'acknowledgement', to: 'ann@example.com', subject: 'We got your claim', messageId: 'm1' },
+    data: { kind: step === 'email:outcome' ? 'outcome' : 'acknowledgement', to: 'ann@example.com', subject: 'Your claim', messageId: 'm1' },
   };
 }
 

@@ -129,41 +129,49 @@ function eventsOf(entries: LedgerEntry[]) {
 }
 
 describe('webhookEventTypeOf', () => {
+  const outcome = { kind: 'outcome' };
   it.each([
-    ['received', 'received', 'claim.received'],
-    ['decided', 'assessing', 'claim.decided'],
-    ['approval_requested', 'awaiting_approval', 'claim.awaiting_approval'],
-    ['approved', 'assessing', 'claim.approved'],
-    ['return_authorised', 'awaiting_return', 'claim.awaiting_return'],
-    ['return_received', 'assessing', 'claim.return_received'],
-    ['closed', 'closed', 'claim.closed'],
-    ['failed', 'failed', 'claim.failed'],
-    ['email_sent', 'settled', 'claim.settled'],
-    ['email_sent', 'rejected', 'claim.rejected'],
-    ['email_sent', 'assessing', undefined],
-    ['email_sent', 'awaiting_approval', undefined],
-    ['rejected', 'assessing', undefined],
-    ['escalated', 'awaiting_approval', undefined],
-    ['settlement_refused', 'assessing', undefined],
-    ['refund_settled', 'assessing', undefined],
-    ['credit_issued', 'assessing', undefined],
-  ] as const)('%s recording %s → %s', (type, status, expected) => {
+    ['received', 'received', {}, 'claim.received'],
+    ['decided', 'assessing', {}, 'claim.decided'],
+    ['approval_requested', 'awaiting_approval', {}, 'claim.awaiting_approval'],
+    ['approved', 'assessing', {}, 'claim.approved'],
+    ['return_authorised', 'awaiting_return', {}, 'claim.awaiting_return'],
+    ['return_received', 'assessing', {}, 'claim.return_received'],
+    ['closed', 'closed', {}, 'claim.closed'],
+    ['failed', 'failed', {}, 'claim.failed'],
+    ['escalated', 'failed', {}, 'claim.failed'],
+    ['escalated', 'awaiting_approval', {}, undefined],
+    ['email_sent', 'settled', outcome, 'claim.settled'],
+    ['email_sent', 'rejected', outcome, 'claim.rejected'],
+    ['email_sent', 'assessing', outcome, undefined],
+    ['email_sent', 'settled', { kind: 'return_not_received' }, undefined],
+    ['email_sent', 'failed', { kind: 'needs_more_time' }, undefined],
+    ['email_sent', 'awaiting_approval', { kind: 'approval_request' }, undefined],
+    ['rejected', 'assessing', {}, undefined],
+    ['settlement_refused', 'assessing', {}, undefined],
+    ['refund_settled', 'assessing', {}, undefined],
+    ['credit_issued', 'assessing', {}, undefined],
+  ] as const)('%s recording %s (%o) → %s', (type, status, data, expected) => {
     // act / assert
-    expect(webhookEventTypeOf({ type, status })).toBe(expected);
+    expect(webhookEventTypeOf({ type, status, data } as Parameters<typeof webhookEventTypeOf>[0])).toBe(expected);
   });
 
-  it('decides a step’s own event by its type whatever status it records, and the others by status alone', () => {
+  it('decides a step’s own event by its type whatever status it records, and an email’s only when it is the outcome', () => {
     // arrange
     const ownEvent = ['received', 'decided', 'approval_requested', 'approved', 'return_authorised', 'return_received', 'closed', 'failed'];
 
     // act / assert
     for (const type of entryTypes) {
-      const byStatus = claimStatuses.map((status) => webhookEventTypeOf({ type, status }));
+      const byStatus = claimStatuses.map((status) =>
+        webhookEventTypeOf({ type, status, data: { kind: 'outcome' } } as Parameters<typeof webhookEventTypeOf>[0]),
+      );
       if (ownEvent.includes(type)) expect(new Set(byStatus).size).toBe(1);
-      else
+      else if (type === 'email_sent')
         expect(byStatus).toEqual(
           claimStatuses.map((s) => (s === 'settled' ? 'claim.settled' : s === 'rejected' ? 'claim.rejected' : undefined)),
         );
+      else if (type === 'escalated') expect(byStatus).toEqual(claimStatuses.map((s) => (s === 'failed' ? 'claim.failed' : undefined)));
+      else expect(byStatus.every((t) => t === undefined)).toBe(true);
       for (const t of byStatus) if (t !== undefined) expect(webhookEventTypes).toContain(t);
     }
   });

@@ -310,7 +310,7 @@ describe('deliverWebhooks: a 2xx answer', () => {
     const run = await w.run();
 
     // assert
-    expect(run).toEqual({ storefrontId: SF, ran: true, delivered: 1, retrying: 0, failed: 0, dropped: 0 });
+    expect(run).toEqual({ storefrontId: SF, ran: true, delivered: 1, retrying: 0, failed: 0, dropped: 0, waiting: 0 });
     const entries = w.ledger.claims.get('clm_a') ?? [];
     expect(w.sender.calls).toEqual([
       {
@@ -559,12 +559,6 @@ describe('deliverWebhooks: nothing to send to', () => {
         w.storefronts.set(SF, { id: SF, name: 'Demo Shop' });
       },
     },
-    {
-      case: 'no signing secret',
-      arrange: (w: World) => {
-        w.webhookSecrets.clear();
-      },
-    },
   ])('$case: the event is skipped and nothing is sent', async ({ arrange }) => {
     // arrange
     const w = new World();
@@ -585,6 +579,32 @@ describe('deliverWebhooks: nothing to send to', () => {
     });
     expect(w.outbox.item('clm_a', 'received').dueAt).toBeUndefined();
   });
+
+  it('waits for a signing secret that is not set yet (it is set apart from the endpoint), then sends', async () => {
+    // arrange
+    const w = new World();
+    const secrets = new Map(w.webhookSecrets);
+    w.webhookSecrets.clear();
+    await w.record('clm_a', receivedDraft());
+
+    // act
+    const first = await w.run();
+
+    // assert: kept pending, not counted as an attempt, nothing sent
+    expect(w.sender.calls).toEqual([]);
+    expect(first).toMatchObject({ ran: true, delivered: 0, dropped: 0, waiting: 1 });
+    expect(w.outbox.item('clm_a', 'received')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(w.outbox.item('clm_a', 'received').lastResult).toMatch(/no valid webhook signing secret/);
+
+    // act: the operator adds the secret; the event falls due again
+    for (const [k, v] of secrets) w.webhookSecrets.set(k, v);
+    w.clock.advance(10_000);
+    w.sender.otherwise = OK;
+    const second = await w.run();
+
+    // assert
+    expect(second).toMatchObject({ delivered: 1 });
+  });
 });
 
 describe('deliverWebhooks: an entry not recorded yet', () => {
@@ -603,7 +623,7 @@ describe('deliverWebhooks: an entry not recorded yet', () => {
     const found = await w.run();
 
     // assert
-    expect(missing).toMatchObject({ ran: true, delivered: 0, retrying: 1, failed: 0, dropped: 0 });
+    expect(missing).toMatchObject({ ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0, waiting: 1 });
     expect(looked).toMatchObject({
       status: 'pending',
       attempts: 0,
@@ -670,7 +690,7 @@ describe('deliverWebhooks: the lane and the leases', () => {
     const run = await w.run();
 
     // assert
-    expect(run).toEqual({ storefrontId: SF, ran: false, delivered: 0, retrying: 0, failed: 0, dropped: 0 });
+    expect(run).toEqual({ storefrontId: SF, ran: false, delivered: 0, retrying: 0, failed: 0, dropped: 0, waiting: 0 });
     expect(w.sender.calls).toEqual([]);
     expect(w.outbox.item('clm_a', 'received')).toEqual(before);
     expect(w.outbox.lanes.get(SF)?.holder).toBe('other-dispatcher');
@@ -703,7 +723,7 @@ describe('deliverWebhooks: the lane and the leases', () => {
     const run = await w.run();
 
     // assert
-    expect(run).toEqual({ storefrontId: SF, ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0 });
+    expect(run).toEqual({ storefrontId: SF, ran: true, delivered: 0, retrying: 0, failed: 0, dropped: 0, waiting: 0 });
     expect(w.outbox.laneWrites).toBe(0);
     expect(w.sender.calls).toEqual([]);
     expect(w.ledger.reads).toBe(0);
