@@ -111,7 +111,12 @@ export async function deliverWebhooks(
     const attempt = async (event: OutboxEvent, now: Date): Promise<keyof typeof counts> => {
       const settle = (u: OutboxUpdate) => deps.outbox.settle(event, holder, u);
       const windowEnds = Date.parse(event.windowStart) + settings.retryForMs;
-      // 1. The body, fixed from the entry on the first attempt.
+      // 1. A storefront without an endpoint has nothing to send to: nothing more is read.
+      if (!endpoint) {
+        await settle({ status: 'skipped', attempts: event.attempts, lastResult: 'no webhook endpoint is set' });
+        return 'dropped';
+      }
+      // 2. The body, fixed from the entry on the first attempt.
       let { eventId, payload } = event;
       if (eventId === undefined || payload === undefined) {
         const all = await entriesOf(event.claimId);
@@ -135,13 +140,8 @@ export async function deliverWebhooks(
         payload = JSON.stringify(body);
       }
       const fixed = { eventId, payload };
-      // 2. Where to: no endpoint means nothing to send; a disabled one keeps the event for
-      // redelivery; an endpoint whose secret is not there yet (it is set apart, in the secrets
-      // document) waits for it, within the retry window.
-      if (!endpoint) {
-        await settle({ status: 'skipped', attempts: event.attempts, ...fixed, lastResult: 'no webhook endpoint is set' });
-        return 'dropped';
-      }
+      // 3. A disabled endpoint keeps the event for redelivery; an endpoint whose secret is not
+      // there yet (it is set apart, in the secrets document) waits for it, within the retry window.
       if (!secret) {
         const gone = now.getTime() > windowEnds;
         await settle({
@@ -164,7 +164,7 @@ export async function deliverWebhooks(
         });
         return 'failed';
       }
-      // 3. The attempt.
+      // 4. The attempt.
       const attempts = event.attempts + 1;
       const sent = await deps.webhookSender.send({
         url: endpoint.url,
