@@ -1,5 +1,47 @@
+import type { Issue } from '#domain/errors.ts';
+
 /** One area of the `makegood` command (`policy`, `ledger`, …). */
 export interface Command {
   /** Runs with the arguments after the area's name; resolves to the exit code. */
   run(argv: string[]): Promise<number>;
+}
+
+/** A mistake in the command line: the command prints it with its usage and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A failure the command reports in one sentence (and the problems by path), with exit code 1. */
+export class Refused extends Error {
+  override readonly name = 'Refused';
+  constructor(
+    message: string,
+    readonly issues: readonly Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A command from its body: a {@link UsageError} is printed with `usage` and exits 2, a
+ * {@link Refused} is printed with its problems and exits 1; anything else propagates.
+ */
+export function commandOf(run: (argv: string[]) => Promise<number>, usage: string, io: { err(text: string): void }): Command {
+  return {
+    async run(argv) {
+      try {
+        return await run(argv);
+      } catch (err) {
+        if (err instanceof UsageError) {
+          io.err(`${err.message}\n${usage}`);
+          return 2;
+        }
+        if (err instanceof Refused) {
+          io.err(`${err.message}\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
+          return 1;
+        }
+        throw err;
+      }
+    },
+  };
 }

@@ -26,10 +26,9 @@ export function parseWindow(from: string | undefined, to: string | undefined, no
   return { from: start, to: end };
 }
 
-/** A mistake in the command line: the command prints it with its usage and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './command.ts';
+
+export { UsageError };
 
 /** Formats minor units as `1234.56 EUR` (two decimals; the ledger's currencies all use two). */
 export function formatAmount(minor: number, currency: string): string {

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { formatPath, type Issue, toIssues } from '#domain/errors.ts';
 import { type Policy, type PolicyVersion, policySchema } from '#domain/policy.ts';
 import type { StateStore } from '#ports';
-import type { Command } from './command.ts';
+import { type Command, commandOf, Refused, UsageError } from './command.ts';
 import { connect } from './connect.ts';
 
 /** Where the command writes, and how it reaches a stack: replaced by tests. */
@@ -43,40 +43,9 @@ or for put the document's storefrontId)
 /** The storefront the embedded stack seeds. */
 const DEFAULT_STOREFRONT = 'demo';
 
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** A failure the command reports in one sentence, with exit code 1. */
-class Refused extends Error {
-  override readonly name = 'Refused';
-  constructor(
-    message: string,
-    readonly issues: readonly Issue[] = [],
-  ) {
-    super(message);
-  }
-}
-
 /** The `policy` command, writing through `io`. */
 export function policyCommand(io: PolicyIo): Command {
-  return {
-    async run(argv) {
-      try {
-        return await runPolicy(argv, io);
-      } catch (err) {
-        if (err instanceof UsageError) {
-          io.err(`${err.message}\n${USAGE}`);
-          return 2;
-        }
-        if (err instanceof Refused) {
-          io.err(`${err.message}\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
-          return 1;
-        }
-        throw err;
-      }
-    },
-  };
+  return commandOf((argv) => runPolicy(argv, io), USAGE, io);
 }
 
 async function runPolicy(argv: string[], io: PolicyIo): Promise<number> {

@@ -3,26 +3,16 @@
  * failed events per storefront, one claim's events, finding an event by its id, redelivering, and
  * setting a storefront's endpoint again. Each function takes the few ports it uses.
  */
-import { InvalidRequestError, type Issue } from '#domain/errors.ts';
+import { InvalidRequestError } from '#domain/errors.ts';
 import { parseWebhookEventId } from '#domain/webhook-events.ts';
 import type { LedgerStore, Outbox, OutboxEvent, StateStore, Storefront, WebhookEndpoint } from '#ports';
+import { Refused } from './command.ts';
 
 /** The ports the command uses: an operator's tool reads the outbox, redelivers and sets endpoints. */
 export interface WebhooksDeps {
   readonly outbox: Pick<Outbox, 'list' | 'claimEvents' | 'redeliver'>;
   readonly state: Pick<StateStore, 'storefronts' | 'storefront' | 'putStorefront'>;
   readonly ledger: Pick<LedgerStore, 'entries'>;
-}
-
-/** A failure the command reports in one sentence (and the problems by path), with exit code 1. */
-export class Refused extends Error {
-  override readonly name = 'Refused';
-  constructor(
-    message: string,
-    readonly issues: readonly Issue[] = [],
-  ) {
-    super(message);
-  }
 }
 
 /** Some of a storefront's events in one state, oldest first; `more` when the limit cut the list. */

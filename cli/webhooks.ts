@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import { parseWebhookEventId } from '#domain/webhook-events.ts';
 import { functionSpecs } from '#handlers/registry.ts';
-import type { Command } from './command.ts';
+import { type Command, commandOf, Refused, UsageError } from './command.ts';
 import {
   claimEventsJson,
   eventName,
@@ -29,7 +29,6 @@ import {
 import {
   describeEndpoint,
   eventsOfClaim,
-  Refused,
   redeliverEvent,
   redeliverFailed,
   setEndpoint,
@@ -92,10 +91,6 @@ MAKEGOOD_STATE_TABLE in the environment (with AWS credentials) use a deployed st
 exit codes: 0 done, 1 refused (unknown event, claim or storefront; endpoint unset or disabled; URL
 not allowed; failed events left; no stack), 2 usage.
 `;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /** What the command line asks for. */
 export type WebhooksRequest =
@@ -227,23 +222,7 @@ function limitOf(text: string): number {
 
 /** The `webhooks` command, writing through `io`. */
 export function webhooksCommand(io: WebhooksIo): Command {
-  return {
-    async run(argv) {
-      try {
-        return await runWebhooks(argv, io);
-      } catch (err) {
-        if (err instanceof UsageError) {
-          io.err(`${err.message}\n${USAGE}`);
-          return 2;
-        }
-        if (err instanceof Refused) {
-          io.err(`${err.message}\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
-          return 1;
-        }
-        throw err;
-      }
-    },
-  };
+  return commandOf((argv) => runWebhooks(argv, io), USAGE, io);
 }
 
 async function runWebhooks(argv: string[], io: WebhooksIo): Promise<number> {
