@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { stateTableSchema } from '#adapters/table-schema.ts';
 import { signatureHeader } from '#domain/signature.ts';
 import { type RunningStack, repoRoot, type StackOptions, startStack } from '#local/stack.ts';
 
@@ -174,13 +175,42 @@ export async function waitForMail(mailUrl: string, match: (m: Mail) => boolean, 
   throw new Error('Expected email never arrived');
 }
 
-/** Counts every item in the stack's tables: proof that a request wrote nothing. */
-export async function countItems(stack: RunningStack): Promise<number> {
-  const client = new DynamoDBClient({
+function dynamoOf(stack: RunningStack): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint: stack.env.MAKEGOOD_DYNAMODB_ENDPOINT,
     region: 'eu-west-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
+}
+
+/**
+ * Waits until the stack does nothing more on its own: no workflow running, and no webhook event
+ * due that the dispatcher has yet to take (its first event for a storefront writes the lane item).
+ */
+export async function quiet(stack: RunningStack, timeoutMs = 10_000): Promise<void> {
+  await stack.engine.idle(timeoutMs);
+  const client = dynamoOf(stack);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await client.send(
+      new ScanCommand({
+        TableName: stack.env.MAKEGOOD_STATE_TABLE,
+        Select: 'COUNT',
+        FilterExpression: 'begins_with(#q, :pending) AND dueAt <= :now',
+        ExpressionAttributeNames: { '#q': stateTableSchema.indexes.byOutboxQueue.partitionKey },
+        ExpressionAttributeValues: { ':pending': { S: 'pending#' }, ':now': { S: new Date().toISOString() } },
+      }),
+    );
+    if ((out.Count ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${out.Count} webhook events are still due after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Counts every item in the stack's tables, once it is quiet: proof that a request wrote nothing. */
+export async function countItems(stack: RunningStack): Promise<number> {
+  await quiet(stack);
+  const client = dynamoOf(stack);
   let total = 0;
   for (const table of [stack.env.MAKEGOOD_LEDGER_TABLE, stack.env.MAKEGOOD_STATE_TABLE]) {
     const out = await client.send(new ScanCommand({ TableName: table, Select: 'COUNT' }));
