@@ -47,6 +47,46 @@ export interface Units {
   readonly quantity: number;
 }
 
+/** What the shop must do: pay a refund, issue store credit, ship a replacement. */
+export type ActionType = 'refund' | 'store_credit' | 'replacement';
+
+/** What the shop answered for an action (its first answer; an action has one). */
+export interface ActionResult {
+  readonly status: 'succeeded' | 'failed' | 'cancelled';
+  readonly at: string;
+  readonly by: string;
+  readonly provider?: string;
+  readonly reference?: string;
+  readonly amount?: Money;
+  readonly creditCode?: string;
+  readonly tracking?: string;
+  readonly failureReason?: string;
+}
+
+/** One thing the shop must do for a claim, and its answer. Report its result with `reportAction`. */
+export interface Action {
+  readonly actionId: string;
+  readonly claimId: string;
+  readonly orderId: string;
+  readonly type: ActionType;
+  readonly status: 'requested' | 'succeeded' | 'failed' | 'cancelled';
+  /** Cash to refund or credit to issue; zero for a replacement. */
+  readonly amount: Money;
+  /** For store credit: the part that is a bonus. */
+  readonly goodwill?: Money;
+  readonly items: readonly Units[];
+  readonly requestedAt: string;
+  readonly reference: string | null;
+  /** A refund given instead of this store-credit action. */
+  readonly replaces?: string;
+  /** Void this credit code before paying the refund. */
+  readonly revokeCreditCode?: string;
+  /** The failed refund this store credit recovers. */
+  readonly recovers?: string;
+  readonly followedBy?: string;
+  readonly result?: ActionResult;
+}
+
 /** One line of the order, as the shop sold it. */
 export interface OrderItem {
   readonly sku: string;

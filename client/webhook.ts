@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { WebhookVerificationError } from './errors.ts';
-import type { ClaimStatus, Money, Outcome, Role, Units } from './types.ts';
+import type { Action, ClaimStatus, Money, Outcome, Role, Units } from './types.ts';
 
 /** What every event's `data` carries. */
 export interface WebhookEventBase {
@@ -34,6 +34,9 @@ export interface WebhookEventDataByType {
   'claim.settled': { readonly decision: DecisionSummary };
   'claim.closed': { readonly reason: string };
   'claim.failed': { readonly error: string };
+  'refund.requested': { readonly action: Action };
+  'store_credit.requested': { readonly action: Action };
+  'replacement.requested': { readonly action: Action };
 }
 
 /** An event type makegood sends. New types may be added: ignore the ones you do not know. */

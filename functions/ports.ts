@@ -1,3 +1,4 @@
+import type { Action } from '#domain/actions.ts';
 import type { OrderFacts } from '#domain/claim.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
 import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
@@ -224,6 +225,19 @@ export interface StateStore {
   useApproval(use: ApprovalUse): Promise<{ first: true } | { first: false; existing: ApprovalUse }>;
   /** Reads a recorded approval use. */
   approvalUse(claimId: string, round: number): Promise<ApprovalUse | undefined>;
+  /**
+   * Keeps the index of a claim's action current: the action as its entries now describe it, under
+   * `revision` (how many of its entries it reflects: asked, answered, followed). A put with an
+   * older revision than the stored one changes nothing, so a late writer cannot undo a newer
+   * state. Only `requested` actions are in the storefront's queue.
+   */
+  putAction(action: Action, revision: number): Promise<void>;
+  /**
+   * A page of a storefront's actions still `requested`, oldest first (by a sparse index, never a
+   * scan; the index may trail the ledger by a moment). Throws InvalidRequestError for a cursor it
+   * did not issue.
+   */
+  requestedActions(storefrontId: string, args: { cursor?: string; limit: number }): Promise<{ actions: Action[]; next: string | null }>;
   /** A cheap read that proves the table answers. */
   ping(): Promise<void>;
 }

@@ -82,11 +82,25 @@ const deadline = '2026-12-23T12:00:00Z';
 /** The demo storefront's return address, as its settings hold it (several lines). */
 export const RETURN_ADDRESS = 'Demo Shop Returns\nUnit 4, Harbour Road\nDublin D02 X285\nIreland';
 
+/** The code a storefront reports for the demo's store credit. */
+export const CREDIT_CODE = 'MG-7QM2-X9KD';
+/** The tracking number a storefront reports for the demo's replacement parcel. */
+export const TRACKING = 'JJD000390007788';
+
+/** The demo's store-credit decision: the kettle's €89.00 plus the 10 % bonus for choosing credit. */
+const creditDecision = () =>
+  decisionOf(
+    'store_credit',
+    { credit: 9790, goodwill: 890 },
+    { returnRequired: true, rules: [rule('store-credit-bonus', 'Choosing store credit over cash adds a 10 % bonus of €8.90')] },
+  );
+
 /** One sample per cell in `locale`, each from a claim and decision like the ones the policy makes. */
 export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailSample[] {
   const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9' };
   const c = (reason: Reason, desired: ClaimRequest['complaint']['desiredOutcome'] = 'refund') => claimOf(locale, reason, desired, name);
   const returnAndRefund = decisionOf('return_and_refund', { cash: 9399 }, { returnRequired: true });
+  const refund = decisionOf('refund_without_return', { cash: 2750 });
   const samples: Array<Omit<EmailSample, 'cell'>> = [
     { kind: 'outcome', args: { ...base, claim: c('damaged'), decision: decisionOf('refund_without_return', { cash: 2750 }) } },
     {
@@ -122,15 +136,7 @@ export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailS
     { kind: 'outcome', args: { ...base, claim: c('wrong_item', 'replacement'), decision: decisionOf('replacement', {}) } },
     {
       kind: 'outcome',
-      args: {
-        ...base,
-        claim: c('changed_mind', 'store_credit'),
-        decision: decisionOf(
-          'store_credit',
-          { credit: 9790, goodwill: 890 },
-          { returnRequired: true, rules: [rule('store-credit-bonus', 'Choosing store credit over cash adds a 10 % bonus of €8.90')] },
-        ),
-      },
+      args: { ...base, claim: c('changed_mind', 'store_credit'), decision: creditDecision() },
     },
     {
       kind: 'outcome',
@@ -189,6 +195,39 @@ export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailS
         missingItems: [{ name: 'Electric kettle', quantity: 1 }],
       },
     },
+    // The shop's answers to the actions, and what follows them.
+    {
+      kind: 'credit_issued',
+      args: {
+        ...base,
+        claim: c('changed_mind', 'store_credit'),
+        decision: creditDecision(),
+        followUp: { credit: euro(9790), creditCode: CREDIT_CODE },
+      },
+    },
+    {
+      kind: 'replacement_shipped',
+      args: {
+        ...base,
+        claim: c('wrong_item', 'replacement'),
+        decision: decisionOf('replacement', {}),
+        followUp: { items: [{ name: 'Electric kettle', quantity: 1 }], tracking: TRACKING },
+      },
+    },
+    {
+      // The €27.50 refund failed: the demo policy's recovery gives it as store credit with a 10 % bonus.
+      kind: 'payout_failed',
+      args: {
+        ...base,
+        claim: c('damaged'),
+        decision: refund,
+        followUp: { cash: euro(2750), credit: euro(3025), bonus: euro(275), cashOnRequest: true },
+      },
+    },
+    {
+      kind: 'cash_again',
+      args: { ...base, claim: c('damaged'), decision: refund, followUp: { cash: euro(2750), revokedCode: CREDIT_CODE } },
+    },
   ];
   return samples.map((s) => ({
     ...s,
@@ -203,7 +242,9 @@ export interface EmailVariant extends EmailSample {
 
 /**
  * The same cells with the other facts they can carry: no return address and the customer paying
- * the postage, part of a return refunded and part still awaited or never arrived, an apology credit.
+ * the postage, part of a return refunded and part still awaited or never arrived, an apology credit;
+ * and the follow-ups without a code or tracking, with a tracking link, a failed refund without a
+ * bonus or a way back to the cash, and the cash asked for before the credit was issued.
  */
 export function emailVariants(locale: EmailLocale | string, name = 'Ann'): EmailVariant[] {
   const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9' };
@@ -273,6 +314,46 @@ export function emailVariants(locale: EmailLocale | string, name = 'Ann'): Email
         claim: claimOf(locale, 'damaged', 'apology', name),
         decision: decisionOf('goodwill', { credit: 500, goodwill: 500 }, { rules: [rule('apology-credit')] }),
       },
+    },
+    {
+      label: 'credit_issued (no code)',
+      kind: 'credit_issued',
+      args: { ...base, claim: credit, decision: creditDecision(), followUp: { credit: euro(9790) } },
+    },
+    {
+      label: 'replacement_shipped (tracking link)',
+      kind: 'replacement_shipped',
+      args: {
+        ...base,
+        claim: both,
+        decision: decisionOf('replacement', {}, { units: [{ sku: 'CUP-2', quantity: 2 }] }),
+        followUp: { items: [{ name: 'Tea cup', quantity: 2 }], tracking: `https://tracking.example/parcel/${TRACKING}` },
+      },
+    },
+    {
+      label: 'replacement_shipped (no tracking)',
+      kind: 'replacement_shipped',
+      args: {
+        ...base,
+        claim: claimOf(locale, 'defective', 'replacement', name),
+        decision: decisionOf('replacement', {}),
+        followUp: { items: [{ name: 'Electric kettle', quantity: 1 }] },
+      },
+    },
+    {
+      label: 'payout_failed (no bonus, no cash on request)',
+      kind: 'payout_failed',
+      args: {
+        ...base,
+        claim: both,
+        decision: authorised,
+        followUp: { cash: euro(11400), credit: euro(11400) },
+      },
+    },
+    {
+      label: 'cash_again (credit not issued yet)',
+      kind: 'cash_again',
+      args: { ...base, claim: both, decision: authorised, followUp: { cash: euro(11400) } },
     },
   ];
   return variants.map((v) => ({

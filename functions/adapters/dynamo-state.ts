@@ -8,9 +8,10 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Action } from '#domain/actions.ts';
 import type { OrderFacts } from '#domain/claim.ts';
 import { type EmailOverrides, parseEmailOverrides } from '#domain/email-templates.ts';
-import { CurrencyMismatchError, OverRefundError, TransientError } from '#domain/errors.ts';
+import { CurrencyMismatchError, InvalidRequestError, OverRefundError, TransientError } from '#domain/errors.ts';
 import { claimOfGrant } from '#domain/ledger.ts';
 import { type Money, money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy } from '#domain/policy.ts';
@@ -28,6 +29,34 @@ import type {
   WebhookEndpoint,
 } from '#ports';
 import { queryAll } from './query-all.ts';
+import { stateTableSchema } from './table-schema.ts';
+
+const { partitionKey: ACTION_QUEUE, sortKey: ACTION_AT } = stateTableSchema.indexes.byActionQueue;
+
+function actionQueueOf(storefrontId: string): string {
+  return `requested#${storefrontId}`;
+}
+
+/** A page position in a storefront's action queue, as the `next` cursor carries it. */
+function decodeActionCursor(storefrontId: string, cursor: string): Record<string, string> {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const names = ['pk', 'sk', ACTION_QUEUE, ACTION_AT];
+    if (
+      key !== null &&
+      typeof key === 'object' &&
+      Object.keys(key).length === names.length &&
+      names.every((n) => typeof key[n] === 'string') &&
+      key[ACTION_QUEUE] === actionQueueOf(storefrontId)
+    )
+      return key as Record<string, string>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidRequestError('The cursor is not one this API issued', [
+    { path: 'cursor', message: 'must be the `next` value of an earlier page of the same storefront' },
+  ]);
+}
 
 /** Idempotency keys are kept for a day, as Stripe does. */
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -456,6 +485,54 @@ export class DynamoState implements StateStore {
     if (!item) return undefined;
     const { pk: _p, sk: _s, ...rest } = item;
     return rest as unknown as ApprovalUse;
+  }
+
+  async putAction(action: Action, revision: number): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `ACTION#${action.claimId}`,
+            sk: action.actionId,
+            storefrontId: action.storefrontId,
+            status: action.status,
+            revision,
+            action: JSON.stringify(action),
+            ...(action.status === 'requested'
+              ? { [ACTION_QUEUE]: actionQueueOf(action.storefrontId), [ACTION_AT]: `${action.requestedAt}#${action.actionId}` }
+              : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
+          ExpressionAttributeValues: { ':revision': revision },
+        }),
+      );
+    } catch (err) {
+      // Stored already at this revision or a newer one.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async requestedActions(
+    storefrontId: string,
+    args: { cursor?: string; limit: number },
+  ): Promise<{ actions: Action[]; next: string | null }> {
+    const start = args.cursor === undefined ? undefined : decodeActionCursor(storefrontId, args.cursor);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byActionQueue',
+        KeyConditionExpression: '#q = :q',
+        ExpressionAttributeNames: { '#q': ACTION_QUEUE },
+        ExpressionAttributeValues: { ':q': actionQueueOf(storefrontId) },
+        Limit: args.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    return {
+      actions: (out.Items ?? []).map((i) => JSON.parse(String(i.action)) as Action),
+      next: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : null,
+    };
   }
 
   async ping(): Promise<void> {

@@ -8,8 +8,10 @@
  *
  * State table: operational items that do change (idempotency records, the per-order running
  * total, policy versions, storefront settings, callback tokens, approval-link use markers, the
- * webhook outbox). Its one index is sparse: only webhook events still pending or failed carry
- * its keys, so the dispatcher reads what is due, per storefront, without a scan.
+ * webhook outbox, the index of actions). Its two indexes are sparse: only webhook events still
+ * pending or failed carry the outbox index's keys, so the dispatcher reads what is due, per
+ * storefront, without a scan; only actions still waiting for the shop's answer carry the action
+ * index's, for `GET /v1/actions`.
  */
 export const ledgerTableSchema = {
   partitionKey: 'pk',
@@ -26,6 +28,7 @@ export const stateTableSchema = {
   sortKey: 'sk',
   indexes: {
     byOutboxQueue: { partitionKey: 'outboxQueue', sortKey: 'outboxDue' },
+    byActionQueue: { partitionKey: 'actionQueue', sortKey: 'actionAt' },
   },
   /** Epoch seconds; DynamoDB TTL removes expired idempotency records. */
   ttlAttribute: 'expiresAt',

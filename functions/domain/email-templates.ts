@@ -18,7 +18,11 @@ import { InvalidRequestError, toIssues } from './errors.ts';
 export const emailLocales = ['en', 'uk', 'ru', 'eo'] as const;
 export type EmailLocale = (typeof emailLocales)[number];
 
-/** One email per situation the customer can be in. */
+/**
+ * One email per situation the customer can be in: the decision's outcome and the return's steps,
+ * then the follow-ups once the shop has reported what it did (`credit_issued`,
+ * `replacement_shipped`) or could not do (`payout_failed`), and the cash asked for again (`cash_again`).
+ */
 export const emailCells = [
   'refund_without_return',
   'return_and_refund',
@@ -31,6 +35,10 @@ export const emailCells = [
   'rejection',
   'more_time',
   'return_not_received',
+  'credit_issued',
+  'replacement_shipped',
+  'payout_failed',
+  'cash_again',
 ] as const;
 export type EmailCell = (typeof emailCells)[number];
 
@@ -51,6 +59,10 @@ export type EmailCell = (typeof emailCells)[number];
  *   that come back used or damaged).
  * - A return closed at its deadline: `missing` (the units that never arrived are known),
  *   `refundedPart` (the units that did arrive were refunded).
+ * - After the shop reported an action's result: `creditCode` (the shop gave the credit's code),
+ *   `tracking` (the shop gave the replacement parcel's tracking), `revokedCode` (a credit code no
+ *   longer works because the customer asked for the cash instead), `cashOnRequest` (the customer
+ *   may ask for the cash again by replying).
  */
 export const emailFacts = [
   'fault',
@@ -75,6 +87,10 @@ export const emailFacts = [
   'conditionDeductions',
   'missing',
   'refundedPart',
+  'creditCode',
+  'tracking',
+  'revokedCode',
+  'cashOnRequest',
 ] as const;
 export type EmailFact = (typeof emailFacts)[number];
 
@@ -103,6 +119,9 @@ export const placeholderKinds = {
   apology: { kind: 'text', guard: 'fault' },
   reason: { kind: 'text' },
   alternative: { kind: 'text', guard: 'alternative' },
+  creditCode: { kind: 'user', guard: 'creditCode' },
+  tracking: { kind: 'user', guard: 'tracking' },
+  revokedCode: { kind: 'user', guard: 'revokedCode' },
 } as const satisfies Record<string, { kind: 'user' | 'address' | 'money' | 'date' | 'count' | 'text'; guard?: EmailFact }>;
 export type Placeholder = keyof typeof placeholderKinds;
 export type PlaceholderKind = (typeof placeholderKinds)[Placeholder]['kind'];
@@ -141,6 +160,11 @@ export const cellSpecs: Record<
   rejection: { allowed: ['reason', 'alternative'], required: ['reason', 'alternative'], holds: ['alternative'] },
   more_time: { allowed: [], required: [], holds: [] },
   return_not_received: { allowed: ['deadline', 'missingItems', 'refundedPart'], required: [], holds: [] },
+  // After an action's result: the amounts are the action's (`followUp`), not the decision's.
+  credit_issued: { allowed: ['credit', 'creditCode'], required: ['credit', 'creditCode'], holds: ['credit'] },
+  replacement_shipped: { allowed: ['tracking'], required: ['items', 'tracking'], holds: ['replacement'] },
+  payout_failed: { allowed: ['cash', 'credit', 'bonus'], required: ['cash', 'credit', 'bonus'], holds: ['cash', 'credit'] },
+  cash_again: { allowed: ['cash', 'revokedCode'], required: ['cash', 'revokedCode'], holds: ['cash'] },
 };
 
 /** A condition: a fact, or `!fact` for its absence. */

@@ -34,8 +34,33 @@ export interface EmailContent {
   readonly html: string;
 }
 
-/** Which customer email a step sends. */
-export type CustomerEmailKind = 'outcome' | 'return_instructions' | 'return_not_received' | 'needs_more_time';
+/**
+ * Which customer email a step sends: the decision's outcome and the return's steps, or a follow-up
+ * on an action's result (see {@link followUpKinds}).
+ */
+export type CustomerEmailKind =
+  | 'outcome'
+  | 'return_instructions'
+  | 'return_not_received'
+  | 'needs_more_time'
+  | 'credit_issued'
+  | 'replacement_shipped'
+  | 'payout_failed'
+  | 'cash_again';
+
+/** The kinds that follow an action's result: each is its own cell, and its amounts come from `followUp`. */
+export const followUpKinds = [
+  'credit_issued',
+  'replacement_shipped',
+  'payout_failed',
+  'cash_again',
+] as const satisfies readonly (CustomerEmailKind & EmailCell)[];
+export type FollowUpKind = (typeof followUpKinds)[number];
+
+/** Whether `kind` follows an action's result rather than the decision. */
+export function isFollowUp(kind: CustomerEmailKind): kind is FollowUpKind {
+  return (followUpKinds as readonly string[]).includes(kind);
+}
 
 /** The built-in wording of each native locale. */
 export const builtInWording: Readonly<Record<EmailLocale, LocaleWording>> = { en, uk, ru, eo };
@@ -114,6 +139,7 @@ export function emailCell(kind: CustomerEmailKind, decision: StoredDecision | un
   if (kind === 'return_instructions') return 'return_and_refund';
   if (kind === 'return_not_received') return 'return_not_received';
   if (kind === 'needs_more_time') return 'more_time';
+  if (isFollowUp(kind)) return kind;
   if (decision === undefined || decision.outcome === 'rejected') return 'rejection';
   if (decision.outcome === 'replacement') return 'replacement';
   const cash = decision.cash.amount > 0;
@@ -192,7 +218,33 @@ export interface CustomerEmailArgs {
   readonly missingItems?: readonly ReturnedItem[];
   /** Return not received: what was already refunded (cash and credit) for the units that did arrive. */
   readonly refundedPart?: Money;
+  /** What an email that follows an action's result is about (credit_issued, replacement_shipped, payout_failed, cash_again). */
+  readonly followUp?: {
+    /** credit_issued: the credit issued. payout_failed: the credit given instead of the failed refund, bonus included. */
+    readonly credit?: Money;
+    /** payout_failed: the bonus part of `credit`. */
+    readonly bonus?: Money;
+    /** credit_issued: the code the customer uses, when the shop gave one. */
+    readonly creditCode?: string;
+    /** replacement_shipped: the units shipped (by their order-line name), and the parcel's tracking when the shop gave it. */
+    readonly items?: readonly ReturnedItem[];
+    readonly tracking?: string;
+    /** payout_failed: the refund that did not go through. cash_again: the refund asked for again. */
+    readonly cash?: Money;
+    /** payout_failed: the customer may ask for the cash again by replying. */
+    readonly cashOnRequest?: boolean;
+    /** cash_again: the credit code that no longer works (the credit had been issued already). */
+    readonly revokedCode?: string;
+  };
 }
+
+/** What each follow-up email cannot be written without: the amounts it states in every case. */
+const followUpNeeds: Record<FollowUpKind, readonly ('cash' | 'credit')[]> = {
+  credit_issued: ['credit'],
+  replacement_shipped: [],
+  payout_failed: ['cash', 'credit'],
+  cash_again: ['cash'],
+};
 
 /** Units of one order line, by the name the order gives it. */
 export interface ReturnedItem {
@@ -206,9 +258,19 @@ export interface ReturnedItem {
  * rules: thank the customer, apologise when the shop was at fault, say exactly what happens and
  * what to do next, promise only what the decision grants, never blame, and always offer an
  * alternative with a no.
+ *
+ * A follow-up kind ({@link followUpKinds}) states the amounts, items, code and tracking of
+ * `args.followUp`, the action's own, and none of the decision's; it throws a RangeError when an
+ * amount its email always states is missing (`payout_failed` without `followUp.cash`), rather than
+ * send an email with a gap where the money should be.
  */
 export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs): EmailContent {
   const { claim, decision } = args;
+  const followUp = isFollowUp(kind) ? (args.followUp ?? {}) : undefined;
+  if (isFollowUp(kind)) {
+    const missing = followUpNeeds[kind].filter((k) => followUp?.[k] === undefined);
+    if (missing.length > 0) throw new RangeError(`a ${kind} email needs followUp.${missing.join(' and followUp.')}`);
+  }
   const { language, intl } = emailLocale(claim.customer.locale);
   const wording = withOverrides(builtInWording[language], language, args.overrides);
   const returned = kind === 'outcome' && cameBack(decision, args.graded);
@@ -217,12 +279,17 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
 
   const reason = claim.complaint.reason;
   const fault = (faultReasons as readonly string[]).includes(reason);
-  const granted = decision !== undefined && decision.outcome !== 'rejected';
-  const cash = granted ? decision.cash : undefined;
-  const credit = granted ? decision.storeCredit : undefined;
-  const bonus = granted ? decision.goodwill : undefined;
-  // Store credit given instead of cash: the credit less its goodwill.
-  const refundCredit = credit && bonus ? subtract(credit, bonus) : undefined;
+  // A follow-up is about the action, not the decision: none of the decision's facts apply to it.
+  const granted = followUp === undefined && decision !== undefined && decision.outcome !== 'rejected';
+  const cash = followUp ? followUp.cash : granted ? decision.cash : undefined;
+  const credit = followUp ? followUp.credit : granted ? decision.storeCredit : undefined;
+  const bonus = followUp ? followUp.bonus : granted ? decision.goodwill : undefined;
+  // Store credit given instead of cash: the credit less its goodwill (a follow-up names its parts itself).
+  const refundCredit = granted && credit && bonus ? subtract(credit, bonus) : undefined;
+  const creditCode = plainText(followUp?.creditCode ?? '');
+  const tracking = plainText(followUp?.tracking ?? '');
+  const revokedCode = plainText(followUp?.revokedCode ?? '');
+  const shipped = followUp?.items?.filter((i) => i.quantity > 0) ?? [];
   const kept = args.graded?.kept;
   const deadline = args.deadline === undefined ? undefined : formatDate(args.deadline, intl, wording.datePattern);
   const returnAddress = args.returnAddress === undefined ? '' : addressOf(args.returnAddress);
@@ -232,7 +299,7 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   const alternative: AlternativeId | undefined =
     cell === 'rejection'
       ? rejectionAlternative(decision)
-      : (alternativeIds as readonly string[]).includes(decision?.alternative?.id ?? '')
+      : granted && (alternativeIds as readonly string[]).includes(decision?.alternative?.id ?? '')
         ? (decision?.alternative?.id as AlternativeId)
         : undefined;
 
@@ -243,8 +310,8 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   if (credit && credit.amount > 0) {
     facts.add('credit');
     if (refundCredit && refundCredit.amount > 0) facts.add('refundCredit');
-    if (bonus && bonus.amount > 0) {
-      facts.add('bonus');
+    if (bonus && bonus.amount > 0) facts.add('bonus');
+    if (granted && bonus && bonus.amount > 0) {
       const kinds = goodwillKinds(decision as StoredDecision, reason);
       // Name what the goodwill is only when it is one thing; a mix is worded as goodwill in general.
       const [only] = kinds;
@@ -255,7 +322,7 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   if (returned && kept && kept.amount > 0) facts.add('kept');
   if (returned && awaited.length > 0) facts.add('awaited');
   if (granted && !decision.returnRequired && !returned) facts.add('keep');
-  if (granted && decision.outcome === 'replacement') facts.add('replacement');
+  if ((granted && decision.outcome === 'replacement') || kind === 'replacement_shipped') facts.add('replacement');
   if (deadline !== undefined) facts.add('deadline');
   if (alternative !== undefined) facts.add('alternative');
   if (returnAddress !== '') facts.add('returnAddress');
@@ -264,6 +331,10 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   if (args.conditionDeductions === true) facts.add('conditionDeductions');
   if (missing.length > 0) facts.add('missing');
   if (refundedPart) facts.add('refundedPart');
+  if (creditCode !== '') facts.add('creditCode');
+  if (tracking !== '') facts.add('tracking');
+  if (revokedCode !== '') facts.add('revokedCode');
+  if (followUp?.cashOnRequest === true) facts.add('cashOnRequest');
 
   const fmt = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m, intl));
   const values: Partial<Record<Placeholder, string>> = {
@@ -271,7 +342,8 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
     shop: plainText(args.shopName),
     order: plainText(claim.order.id),
     claimId: plainText(args.claimId),
-    items: itemsOf(claim, decision, intl),
+    // The units shipped when the shop named them; else the ones the decision covers.
+    items: shipped.length > 0 ? listOf(shipped, intl) : itemsOf(claim, decision, intl),
     cash: fmt(cash),
     credit: fmt(credit),
     bonus: fmt(bonus),
@@ -291,6 +363,9 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
             .join(' ')
         : undefined,
     alternative: alternative === undefined ? undefined : wording.alternatives[alternative],
+    creditCode,
+    tracking,
+    revokedCode,
   };
 
   const subject = plainText(

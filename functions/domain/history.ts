@@ -73,8 +73,9 @@ export function customerHistory(args: {
     }
   } else {
     for (const e of entries) {
-      if (e.type !== 'credit_issued' || Date.parse(e.at) < since(budgetDays) || e.currency !== currency) continue;
-      goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit, 0);
+      if (Date.parse(e.at) < since(budgetDays) || e.currency !== currency) continue;
+      // Credited back when cash replaced a recovery credit's bonus.
+      goodwill += e.postings.filter((p) => p.account === 'goodwill_expense').reduce((a, p) => a + p.debit - p.credit, 0);
     }
   }
   const covered: Record<string, CoveredBy> = {};

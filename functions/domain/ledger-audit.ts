@@ -26,9 +26,20 @@ export interface StoredOrderTotal {
 /** The entry types that move money onto an order's running total. */
 export const moneyEntryTypes = ['refund_settled', 'credit_issued'] as const;
 
+/** Whether a money entry converts an earlier grant (a recovery credit, cash asked for again) rather than granting. */
+export function isConversion(entry: LedgerEntry): boolean {
+  return (
+    (entry.type === 'credit_issued' && entry.data.recovers !== undefined) ||
+    (entry.type === 'refund_settled' && entry.data.replaces !== undefined)
+  );
+}
+
 /** The refund value a `refund_settled` or `credit_issued` entry granted (minor units, goodwill left out), else 0. */
 export function grantedBy(entry: LedgerEntry): number {
   if (entry.type !== 'refund_settled' && entry.type !== 'credit_issued') return 0;
+  // A failed refund recovered as credit, or that credit paid in cash after all, changes the form
+  // of a grant already counted, never its value.
+  if (isConversion(entry)) return 0;
   const data = entry.data as { amount?: { amount?: unknown }; goodwill?: { amount?: unknown } } | undefined;
   const amount = data?.amount?.amount;
   // Goodwill (bonus, compensation, apology) is outside the order's refund cap: the running total

@@ -1,5 +1,5 @@
 import { type CsvCell, csvRow, UTF8_BOM } from './csv.ts';
-import { type Account, accounts, type LedgerEntry } from './ledger.ts';
+import { type Account, accounts, actorLabel, type LedgerEntry } from './ledger.ts';
 
 /**
  * The ledger as CSV: one row per entry, with fixed columns.
@@ -29,18 +29,6 @@ export const ledgerCsvColumns = [
   'prev_hash',
   'hash',
 ] as const;
-
-/** Who made an entry, as one cell: `system`, `storefront:<id>` or `<role>:<email>`. */
-export function actorLabel(actor: LedgerEntry['actor']): string {
-  switch (actor.kind) {
-    case 'system':
-      return 'system';
-    case 'storefront':
-      return `storefront:${actor.id}`;
-    case 'approver':
-      return `${actor.role}:${actor.email}`;
-  }
-}
 
 function postingTotals(entry: LedgerEntry): Record<Account, { debit: number; credit: number }> {
   const totals = Object.fromEntries(accounts.map((a) => [a, { debit: 0, credit: 0 }])) as Record<

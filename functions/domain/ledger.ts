@@ -17,6 +17,10 @@ export const entryTypes = [
   'return_received',
   'refund_settled',
   'credit_issued',
+  'replacement_requested',
+  'action_succeeded',
+  'action_failed',
+  'action_cancelled',
   'email_sent',
   'closed',
   'failed',
@@ -36,8 +40,11 @@ export const claimStatuses = [
 ] as const;
 export type ClaimStatus = (typeof claimStatuses)[number];
 
-/** The accounts money moves between. */
-export const accounts = ['refunds_payable', 'store_credit_liability', 'goodwill_expense', 'revenue_reversal'] as const;
+/**
+ * The accounts money moves between. `refunds_payable` is cash owed to customers; `cash` is cash
+ * that actually left, when the storefront reports a refund paid.
+ */
+export const accounts = ['refunds_payable', 'store_credit_liability', 'goodwill_expense', 'revenue_reversal', 'cash'] as const;
 export type Account = (typeof accounts)[number];
 
 /** One line of a double-entry posting, in the entry's currency. One of debit/credit is zero. */
@@ -51,7 +58,23 @@ export interface Posting {
 export type Actor =
   | { readonly kind: 'system' }
   | { readonly kind: 'storefront'; readonly id: string }
-  | { readonly kind: 'approver'; readonly email: string; readonly role: Role; readonly ip: string; readonly userAgent: string };
+  | { readonly kind: 'approver'; readonly email: string; readonly role: Role; readonly ip: string; readonly userAgent: string }
+  /** A person working the ledger by command (`makegood actions succeed`), by the name they gave. */
+  | { readonly kind: 'operator'; readonly name: string };
+
+/** Who made an entry, in a few words: `system`, `storefront:<id>`, `<role>:<email>` or `operator:<name>`. */
+export function actorLabel(actor: Actor): string {
+  switch (actor.kind) {
+    case 'system':
+      return 'system';
+    case 'storefront':
+      return `storefront:${actor.id}`;
+    case 'approver':
+      return `${actor.role}:${actor.email}`;
+    case 'operator':
+      return `operator:${actor.name}`;
+  }
+}
 
 /** JSON values as stored in an entry's data. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -72,6 +95,14 @@ interface Proposal {
 interface UnitLine {
   readonly sku: string;
   readonly quantity: number;
+}
+
+/** What every report of an action's result records. */
+interface ActionResultData {
+  readonly actionId: string;
+  readonly provider: string;
+  readonly reference: string;
+  readonly amount: StoredMoney;
 }
 
 /**
@@ -114,8 +145,44 @@ export interface EntryDataByType {
     readonly condition?: ReturnedLine['condition'];
     readonly tracking?: string;
   };
-  refund_settled: { readonly amount: StoredMoney; readonly method: 'original_payment' };
-  credit_issued: { readonly amount: StoredMoney; readonly goodwill: StoredMoney };
+  /**
+   * A cash refund granted and asked of the shop: the `refund` action (its id is this entry's).
+   * `items`: the units it refunds (older entries lack it: the decision's units). `replaces`: the
+   * store-credit action this cash is given instead of, when the customer asked for cash again;
+   * `revokeCreditCode`: that credit's code, which the shop must void, when it was issued already.
+   */
+  refund_settled: {
+    readonly amount: StoredMoney;
+    readonly method: 'original_payment';
+    readonly items?: readonly UnitLine[];
+    readonly replaces?: string;
+    readonly revokeCreditCode?: string;
+  };
+  /**
+   * Store credit granted and asked of the shop: the `store_credit` action. `goodwill` is the part
+   * that is not refund value. `recovers`: the failed refund action this credit is given instead of.
+   */
+  credit_issued: {
+    readonly amount: StoredMoney;
+    readonly goodwill: StoredMoney;
+    readonly items?: readonly UnitLine[];
+    readonly recovers?: string;
+  };
+  /** A replacement asked of the shop: the `replacement` action. */
+  replacement_requested: { readonly items: readonly UnitLine[] };
+  /**
+   * The shop did what an action asked. `amount` is what it reports; `expected`, only when a person
+   * recorded another amount than the action's (`makegood actions succeed --amount`), is the action's.
+   */
+  action_succeeded: ActionResultData & {
+    readonly creditCode?: string;
+    readonly tracking?: string;
+    readonly expected?: StoredMoney;
+  };
+  /** The shop could not do what an action asked. */
+  action_failed: ActionResultData & { readonly failureReason: string };
+  /** An action withdrawn before the shop answered it: the customer asked for cash instead of the credit. */
+  action_cancelled: { readonly actionId: string; readonly reason: 'cash_requested' };
   email_sent: { readonly kind: string; readonly to: string; readonly subject: string; readonly messageId: string };
   closed: { readonly reason: 'return_not_received'; readonly items?: readonly UnitLine[] };
   failed: { readonly error: string; readonly cause: string };

@@ -291,6 +291,22 @@ export const policySchema = z
      * @default {}
      */
     returnShippingPaidBy: z.partialRecord(reason, z.enum(['shop', 'customer'])).default({}),
+    /**
+     * What happens when the storefront reports that a cash refund failed (the card was closed, the
+     * payout bounced). `store_credit`: the same value is given as store credit at once, plus
+     * `bonusPercent` of it (rounded up; goodwill, within the customer's goodwill budget), and the
+     * customer is told; with `cashOnRequest` the customer may ask for the cash again by reply.
+     * `none`: nothing is done automatically; `ledger verify` lists the failed refund until a
+     * person settles it.
+     * @default { offer: 'none' }
+     */
+    onPayoutFailure: z
+      .strictObject({
+        offer: z.enum(['store_credit', 'none']),
+        bonusPercent: percent.default(0),
+        cashOnRequest: z.boolean().default(false),
+      })
+      .default({ offer: 'none', bonusPercent: 0, cashOnRequest: false }),
   })
   .superRefine(
     (policy, ctx) => {

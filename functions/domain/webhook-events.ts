@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { actionsOf } from './actions.ts';
+import { actionSchema, actionView } from './api/action.ts';
 import { type Outcome, outcomes } from './decide.ts';
 import { InvalidRequestError } from './errors.ts';
 import { claimStatuses, currentDecision, type EntryDraft, type LedgerEntry } from './ledger.ts';
@@ -20,6 +22,9 @@ export const webhookEventTypes = [
   'claim.settled',
   'claim.closed',
   'claim.failed',
+  'refund.requested',
+  'store_credit.requested',
+  'replacement.requested',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -47,6 +52,12 @@ export function webhookEventTypeOf(draft: Pick<EntryDraft, 'type' | 'status' | '
       return 'claim.closed';
     case 'failed':
       return 'claim.failed';
+    case 'refund_settled':
+      return 'refund.requested';
+    case 'credit_issued':
+      return 'store_credit.requested';
+    case 'replacement_requested':
+      return 'replacement.requested';
     case 'escalated':
       // No tier left above: the claim fails here, with no `failed` entry of its own.
       return draft.status === 'failed' ? 'claim.failed' : undefined;
@@ -115,6 +126,9 @@ const eventDataSchemas = {
   'claim.settled': z.object({ ...baseData, decision: decisionSummarySchema }),
   'claim.closed': z.object({ ...baseData, reason: z.string() }),
   'claim.failed': z.object({ ...baseData, error: z.string() }),
+  'refund.requested': z.object({ ...baseData, action: actionSchema }),
+  'store_credit.requested': z.object({ ...baseData, action: actionSchema }),
+  'replacement.requested': z.object({ ...baseData, action: actionSchema }),
 } satisfies Record<WebhookEventType, z.ZodType>;
 
 /** The body of each event type, for the OpenAPI `webhooks` section and for receivers to validate. */
@@ -185,6 +199,13 @@ export function webhookEventOf(entry: LedgerEntry, entries: readonly LedgerEntry
       return body({ reason: entry.data.reason }) as WebhookEvent;
     case 'failed':
       return body({ error: entry.data.error }) as WebhookEvent;
+    case 'refund_settled':
+    case 'credit_issued':
+    case 'replacement_requested': {
+      // As asked: built from the entries up to this one, so it never carries a later answer.
+      const action = actionsOf(upTo).find((a) => a.seq === entry.seq);
+      return action ? (body({ action: actionView(action) }) as WebhookEvent) : undefined;
+    }
     case 'escalated':
       return body({ error: `the approval timed out at the ${entry.data.from} tier, the highest` }) as WebhookEvent;
     default:

@@ -67,6 +67,21 @@ export const functionSpecs: readonly FunctionSpec[] = [
     access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
   },
   {
+    id: 'ActionList',
+    entry: 'functions/handlers/actions.ts',
+    routes: [{ method: 'GET', path: '/v1/actions' }],
+    access: { ledger: 'none', state: 'read', mail: false, workflow: [], secrets: true },
+  },
+  {
+    id: 'ActionReport',
+    entry: 'functions/handlers/action-report.ts',
+    routes: [
+      { method: 'POST', path: '/v1/claims/{claimId}/actions/{actionId}' },
+      { method: 'POST', path: '/v1/claims/{claimId}/actions/{actionId}/cash' },
+    ],
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+  },
+  {
     id: 'ApprovalPage',
     entry: 'functions/handlers/approval-page.ts',
     routes: [

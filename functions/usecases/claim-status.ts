@@ -1,19 +1,9 @@
+import { actionsOf } from '#domain/actions.ts';
+import { actionView } from '#domain/api/action.ts';
 import type { ApprovalRound, ClaimStatusView } from '#domain/api/responses.ts';
 import { NotFoundError } from '#domain/errors.ts';
-import { currentDecision, type LedgerEntry, statusOf } from '#domain/ledger.ts';
+import { actorLabel, currentDecision, type LedgerEntry, statusOf } from '#domain/ledger.ts';
 import type { Deps } from '#ports';
-
-/** Who did an entry, in a few words. */
-function actorLabel(e: LedgerEntry): string {
-  switch (e.actor.kind) {
-    case 'system':
-      return 'system';
-    case 'storefront':
-      return `storefront:${e.actor.id}`;
-    case 'approver':
-      return `${e.actor.role}:${e.actor.email}`;
-  }
-}
 
 /** The approval rounds of a claim, from its entries. */
 export function approvalRounds(entries: readonly LedgerEntry[]): ApprovalRound[] {
@@ -36,7 +26,7 @@ export function approvalRounds(entries: readonly LedgerEntry[]): ApprovalRound[]
     if (!r) continue;
     if (e.type === 'approved' || e.type === 'rejected') {
       r.result = e.type;
-      r.decidedBy = e.actor.kind === 'approver' ? e.actor.email : actorLabel(e);
+      r.decidedBy = e.actor.kind === 'approver' ? e.actor.email : actorLabel(e.actor);
       r.decidedAt = e.at;
       r.note = e.data.note ?? '';
       if (e.type === 'approved') r.approved = e.data.approved ?? null;
@@ -70,6 +60,7 @@ export async function claimStatus(input: { storefrontId: string; claimId: string
     updatedAt: entries.at(-1)?.at ?? first.at,
     decision: decision ?? null,
     approvals: approvalRounds(entries),
-    timeline: entries.map((e) => ({ seq: e.seq, at: e.at, type: e.type, status: e.status, actor: actorLabel(e) })),
+    actions: actionsOf(entries).map(actionView),
+    timeline: entries.map((e) => ({ seq: e.seq, at: e.at, type: e.type, status: e.status, actor: actorLabel(e.actor) })),
   };
 }

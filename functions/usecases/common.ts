@@ -4,7 +4,9 @@ import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
 import { ClaimNotFoundError } from '#domain/errors.ts';
 import { allReturned, type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry, unitsBySku } from '#domain/ledger.ts';
+import type { Money } from '#domain/money.ts';
 import type { Role } from '#domain/policy.ts';
+import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
 
 /** The workflow's state between steps: small, and the same shape on AWS and embedded. */
@@ -46,7 +48,11 @@ export function refOf(claimId: string, storefrontId: string, claim: ClaimRequest
 
 /** Reads a claim's entries; throws {@link ClaimNotFoundError} when the ledger has none. */
 export async function loadClaim(deps: Pick<Deps, 'ledger'>, claimId: string): Promise<LoadedClaim> {
-  const entries = await deps.ledger.entries(claimId);
+  return loadedClaim(claimId, await deps.ledger.entries(claimId));
+}
+
+/** A claim from entries already read; throws {@link ClaimNotFoundError} when there are none. */
+export function loadedClaim(claimId: string, entries: LedgerEntry[]): LoadedClaim {
   const claim = claimOf(entries);
   const first = entries[0];
   if (!claim || !first) throw new ClaimNotFoundError(`Claim ${claimId} is not in the ledger`);
@@ -109,7 +115,7 @@ export async function sendOnce(
   loaded: LoadedClaim,
   args: {
     step: string;
-    kind: CustomerEmailKind | 'approval_request' | 'approval_reminder' | 'needs_more_time';
+    kind: CustomerEmailKind | 'approval_request' | 'approval_reminder';
     to: string;
     content: EmailContent;
     status: ClaimStatus;
@@ -133,6 +139,31 @@ export async function sendOnce(
     actor: { kind: 'system' },
     policyVersion: args.policyVersion,
     data: { kind: args.kind, to: args.to, subject: args.content.subject, messageId },
+  });
+}
+
+/**
+ * Records a grant of goodwill against the customer's rolling budget, under the budget of the
+ * policy version that decided the claim, in the order's currency. Throws OverRefundError when
+ * the budget would be passed.
+ */
+export async function recordGoodwill(
+  deps: Pick<Deps, 'state' | 'clock'>,
+  loaded: LoadedClaim,
+  policyVersion: number,
+  grantId: string,
+  amount: Money,
+): Promise<void> {
+  const policy = await deps.state.policyVersion(loaded.ref.storefrontId, policyVersion);
+  const budget = policy ? goodwillBudgetFor(policy.policy, loaded.ref.currency) : undefined;
+  await deps.state.grantGoodwill({
+    storefrontId: loaded.ref.storefrontId,
+    customerId: loaded.ref.customerId,
+    grantId,
+    amount,
+    at: deps.clock.now(),
+    windowDays: budget?.days ?? 365,
+    budget: budget?.amount,
   });
 }
 

@@ -1,10 +1,18 @@
-import { type Decision, refundValue } from '#domain/decide.ts';
+import { refundValue } from '#domain/decide.ts';
 import { customerEmail } from '#domain/email.ts';
 import { OverRefundError } from '#domain/errors.ts';
-import { currentDecision, entriesOf, grantIdOf, outstandingUnits, returnDeadline, settlementPostings } from '#domain/ledger.ts';
+import {
+  currentDecision,
+  entriesOf,
+  grantIdOf,
+  type LedgerEntry,
+  outstandingUnits,
+  returnDeadline,
+  settlementPostings,
+} from '#domain/ledger.ts';
 import { add, type Money, max, money, subtract, zero } from '#domain/money.ts';
-import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
+import { indexActions } from './actions.ts';
 import {
   emailShop,
   type FlowState,
@@ -12,6 +20,7 @@ import {
   loadClaim,
   pinnedClaim,
   record,
+  recordGoodwill,
   releaseUnits,
   sendOnce,
   type TaskInput,
@@ -31,7 +40,10 @@ import {
  *    running total, each by a conditional write that refuses to pass its bound (the pinned
  *    `paid`, the budget). When one would, `settlement_refused` is appended and OverRefundError
  *    thrown: the workflow sends the claim back to Assess, which decides again with what is left.
- * 3. `refund_settled` and `credit_issued` are appended with balanced postings.
+ * 3. What the shop must do is appended, each entry an action it answers later: `refund_settled`
+ *    (pay the cash), `credit_issued` (issue the credit), each with balanced postings, and
+ *    `replacement_requested` (ship the units again). The actions are indexed for
+ *    `GET /v1/actions`, and the outbox sends each as a webhook event.
  * 4. The outcome email is sent and recorded.
  * 5. With authorised units still outstanding, the claim goes back to waiting for them until the
  *    same deadline; otherwise it is done.
@@ -72,7 +84,7 @@ export async function conclude(
     await releaseUnits(deps, loaded);
     // A refused settlement may have recorded goodwill for this round: nothing of it is granted now.
     if (loaded.entries.some((e) => e.type === 'settlement_refused'))
-      await recordGoodwill(deps, loaded, decision, grantId, zero(loaded.ref.currency));
+      await recordGoodwill(deps, loaded, decision.policyVersion, grantId, zero(loaded.ref.currency));
     await sendOnce(deps, loaded, {
       step: outcomeEmail,
       kind: 'outcome',
@@ -90,7 +102,7 @@ export async function conclude(
     try {
       // After a refused settlement the round's earlier goodwill grant is replaced, even by nothing.
       if (decision.goodwill.amount > 0 || loaded.entries.some((e) => e.type === 'settlement_refused')) {
-        await recordGoodwill(deps, loaded, decision, grantId, decision.goodwill);
+        await recordGoodwill(deps, loaded, decision.policyVersion, grantId, decision.goodwill);
       }
       if (refund.amount > 0) {
         const claim = await pinnedClaim(deps, loaded);
@@ -116,29 +128,56 @@ export async function conclude(
       throw err;
     }
   }
-  const postings = settlementPostings(decision.cash, subtract(decision.storeCredit, decision.goodwill), decision.goodwill);
+  // What the shop is asked to do: each entry below is an action (a webhook event, and a line of
+  // `GET /v1/actions`) that the shop answers once it is done.
+  const refundCredit = subtract(decision.storeCredit, decision.goodwill);
+  const postings = settlementPostings(decision.cash, refundCredit, decision.goodwill);
+  const units = decision.units.map((u) => ({ sku: u.sku, quantity: u.quantity }));
+  const asked: LedgerEntry[] = [];
   if (decision.cash.amount > 0) {
-    await record(deps, loaded, {
-      type: 'refund_settled',
-      step: `refund-settled${suffix}`,
-      status: 'assessing',
-      actor: { kind: 'system' },
-      policyVersion: pv,
-      data: { amount: { ...decision.cash }, method: 'original_payment' },
-      postings: postings.refund,
-    });
+    asked.push(
+      await record(deps, loaded, {
+        type: 'refund_settled',
+        step: `refund-settled${suffix}`,
+        status: 'assessing',
+        actor: { kind: 'system' },
+        policyVersion: pv,
+        data: { amount: { ...decision.cash }, method: 'original_payment', items: units },
+        postings: postings.refund,
+      }),
+    );
   }
   if (decision.storeCredit.amount > 0) {
-    await record(deps, loaded, {
-      type: 'credit_issued',
-      step: `credit-issued${suffix}`,
-      status: 'assessing',
-      actor: { kind: 'system' },
-      policyVersion: pv,
-      data: { amount: { ...decision.storeCredit }, goodwill: { ...decision.goodwill } },
-      postings: postings.credit,
-    });
+    asked.push(
+      await record(deps, loaded, {
+        type: 'credit_issued',
+        step: `credit-issued${suffix}`,
+        status: 'assessing',
+        actor: { kind: 'system' },
+        policyVersion: pv,
+        // Credit that is goodwill only (a late delivery, an apology) is for no goods.
+        data: { amount: { ...decision.storeCredit }, goodwill: { ...decision.goodwill }, items: refundCredit.amount > 0 ? units : [] },
+        postings: postings.credit,
+      }),
+    );
   }
+  if (decision.outcome === 'replacement' && units.length > 0) {
+    asked.push(
+      await record(deps, loaded, {
+        type: 'replacement_requested',
+        step: `replacement-requested${suffix}`,
+        status: 'assessing',
+        actor: { kind: 'system' },
+        policyVersion: pv,
+        data: { items: units },
+      }),
+    );
+  }
+  await indexActions(
+    deps,
+    loaded.entries,
+    asked.map((e) => e.seq),
+  );
   const outstanding = outstandingUnits(loaded.entries);
   const gradedRound = entriesOf(loaded.entries, 'decided').at(-1)?.data.ungraded;
   const deadline = returnDeadline(loaded.entries);
@@ -172,27 +211,6 @@ export async function conclude(
     return { ...base, next: 'return', returnWaitSeconds: left, status: 'awaiting_return' };
   }
   return { ...base, next: 'done', status: 'settled' };
-}
-
-/** Records a round's goodwill against the customer's rolling budget (the policy version's, in the order's currency). */
-async function recordGoodwill(
-  deps: Pick<Deps, 'state' | 'clock'>,
-  loaded: LoadedClaim,
-  decision: Decision,
-  grantId: string,
-  amount: Money,
-): Promise<void> {
-  const policy = await deps.state.policyVersion(loaded.ref.storefrontId, decision.policyVersion);
-  const budget = policy ? goodwillBudgetFor(policy.policy, loaded.ref.currency) : undefined;
-  await deps.state.grantGoodwill({
-    storefrontId: loaded.ref.storefrontId,
-    customerId: loaded.ref.customerId,
-    grantId,
-    amount,
-    at: deps.clock.now(),
-    windowDays: budget?.days ?? 365,
-    budget: budget?.amount,
-  });
 }
 
 /**

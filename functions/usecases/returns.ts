@@ -15,6 +15,7 @@ import {
   returnedLinesOf,
   statusOf,
 } from '#domain/ledger.ts';
+import { grantedBy } from '#domain/ledger-audit.ts';
 import { money } from '#domain/money.ts';
 import { returnGrade, returnPostagePaidBy } from '#domain/policy.ts';
 import type { Deps } from '#ports';
@@ -219,9 +220,7 @@ export async function closeUnreturned(
   const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);
   const missing = outstandingUnits(loaded.entries);
   // Refund value only: a bonus or apology credit is not a refund for the items that arrived.
-  const refunded =
-    entriesOf(loaded.entries, 'refund_settled').reduce((a, e) => a + e.data.amount.amount, 0) +
-    entriesOf(loaded.entries, 'credit_issued').reduce((a, e) => a + e.data.amount.amount - e.data.goodwill.amount, 0);
+  const refunded = loaded.entries.reduce((a, e) => a + grantedBy(e), 0);
   const status = refunded > 0 ? 'settled' : 'closed';
   await releaseUnits(deps, loaded);
   await record(deps, loaded, {

@@ -261,6 +261,46 @@ describe('storefront routes, by the document', () => {
     claims.push(waiting.claimId);
   });
 
+  it('actions: listed, reported, refused as documented, recovered and paid in cash instead', async () => {
+    // arrange: a crushed box refunded without return, settled automatically
+    const { result: claim } = await conforming(async () => {
+      const { json } = await postClaim(stack.apiUrl, claimBody());
+      return waitForClaim(stack.apiUrl, json.claimId, (c) => c.status === 'settled');
+    });
+    const read = await oneConforming(() => signedFetch(stack.apiUrl, 'GET', `/v1/claims/${claim.claimId}`));
+    const refund = (JSON.parse(read.response.body) as { actions: { actionId: string; amount: { amount: number; currency: string } }[] })
+      .actions[0];
+    if (!refund) throw new Error('the settled claim lists no action');
+    const path = `/v1/claims/${claim.claimId}/actions/${refund.actionId}`;
+    const failed = { status: 'failed', provider: 'stripe', reference: 're_1', amount: refund.amount, failureReason: 'card closed' };
+
+    // act and assert: the list, and refusals
+    const list = await oneConforming(() => signedFetch(stack.apiUrl, 'GET', '/v1/actions?status=requested&limit=2'));
+    const badQuery = await refusedAsDocumented('query limit must be >= 1', () => signedFetch(stack.apiUrl, 'GET', '/v1/actions?limit=0'));
+    const schema = await refusedAsDocumented("must have required property 'reference'", () =>
+      signedFetch(stack.apiUrl, 'POST', path, { status: 'succeeded', provider: 'stripe' }),
+    );
+    const amount = await oneConforming(() =>
+      signedFetch(stack.apiUrl, 'POST', path, { ...failed, amount: { amount: 1, currency: 'EUR' } }),
+    );
+    const unknown = await oneConforming(() => signedFetch(stack.apiUrl, 'POST', `${path}0`, failed));
+    const notCredit = await oneConforming(() => signedFetch(stack.apiUrl, 'POST', `${path}/cash`, {}));
+    expect([list, badQuery, schema, amount, unknown, notCredit].map((e) => e.response.status)).toEqual([200, 400, 400, 422, 404, 422]);
+
+    // act: the refund fails, is recovered as credit, and the cash is asked for again
+    const recovered = await oneConforming(() => signedFetch(stack.apiUrl, 'POST', path, failed));
+    const again = await oneConforming(() => signedFetch(stack.apiUrl, 'POST', path, failed));
+    const credit = (JSON.parse(recovered.response.body) as { created: { actionId: string }[] }).created[0];
+    const cash = await oneConforming(() =>
+      signedFetch(stack.apiUrl, 'POST', `/v1/claims/${claim.claimId}/actions/${credit?.actionId}/cash`, {}),
+    );
+    const second = await oneConforming(() => signedFetch(stack.apiUrl, 'POST', path, { ...failed, reference: 're_2' }));
+
+    // assert
+    expect([recovered, again, cash, second].map((e) => e.response.status)).toEqual([200, 200, 200, 409]);
+    claims.push(claim.claimId);
+  });
+
   it('GET /v1/claims/{claimId} for a claim that does not exist, and unsigned', async () => {
     // act
     const missing = await oneConforming(() => signedFetch(stack.apiUrl, 'GET', '/v1/claims/clm_doesnotexist'));

@@ -60,7 +60,7 @@ describe('a claim nobody approves', () => {
     }
     const toCustomer = mails.filter((m) => m.destination.to.includes(body.customer.email));
     // The demo customer writes in Ukrainian.
-    expect(toCustomer.map((m) => m.subject)).toEqual([`Розгляд звернення за замовленням ${body.order.id} потребує трохи більше часу`]);
+    expect(toCustomer.map((m) => m.subject)).toEqual([`Розгляд звернення щодо замовлення ${body.order.id} потребує трохи більше часу`]);
     expect(settled.status).toBe('SUCCEEDED');
   });
 });

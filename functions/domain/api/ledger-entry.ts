@@ -15,6 +15,14 @@ const unitLine = z.object({ sku: z.string(), quantity: z.number().int().min(1) }
 const returnedLine = z.object({ sku: z.string(), quantity: z.number().int().min(1), condition: z.enum(returnConditions) });
 
 /** What each type of entry records in its `data`. */
+/** What every report of an action's result records. */
+const actionResultFields = {
+  actionId: z.string(),
+  provider: z.string(),
+  reference: z.string(),
+  amount: moneySchema,
+};
+
 const entryDataSchemas = {
   received: z.object({ claim: claimRequestSchema, idempotencyKey: z.string() }),
   decided: z.object({
@@ -52,8 +60,28 @@ const entryDataSchemas = {
     condition: z.enum(returnConditions).optional().meta({ description: 'Older reports gave one condition for every item' }),
     tracking: z.string().optional(),
   }),
-  refund_settled: z.object({ amount: moneySchema, method: z.literal('original_payment') }),
-  credit_issued: z.object({ amount: moneySchema, goodwill: moneySchema }),
+  refund_settled: z.object({
+    amount: moneySchema,
+    method: z.literal('original_payment'),
+    items: z.array(unitLine).optional().meta({ description: 'The units refunded (older entries: the decision’s)' }),
+    replaces: z.string().optional().meta({ description: 'The store-credit action this cash is given instead of' }),
+    revokeCreditCode: z.string().optional().meta({ description: 'The credit code the shop voids before paying' }),
+  }),
+  credit_issued: z.object({
+    amount: moneySchema,
+    goodwill: moneySchema,
+    items: z.array(unitLine).optional(),
+    recovers: z.string().optional().meta({ description: 'The failed refund action this credit is given instead of' }),
+  }),
+  replacement_requested: z.object({ items: z.array(unitLine) }),
+  action_succeeded: z.object({
+    ...actionResultFields,
+    creditCode: z.string().optional(),
+    tracking: z.string().optional(),
+    expected: moneySchema.optional().meta({ description: 'The action’s amount, when a person recorded another' }),
+  }),
+  action_failed: z.object({ ...actionResultFields, failureReason: z.string() }),
+  action_cancelled: z.object({ actionId: z.string(), reason: z.literal('cash_requested') }),
   email_sent: z.object({ kind: z.string(), to: z.string(), subject: z.string(), messageId: z.string() }),
   closed: z.object({ reason: z.literal('return_not_received'), items: z.array(unitLine).optional() }),
   failed: z.object({ error: z.string(), cause: z.string() }),
@@ -64,6 +92,7 @@ const actorSchema = z
     z.object({ kind: z.literal('system') }),
     z.object({ kind: z.literal('storefront'), id: z.string() }),
     z.object({ kind: z.literal('approver'), email: z.string(), role: z.enum(roles), ip: z.string(), userAgent: z.string() }),
+    z.object({ kind: z.literal('operator'), name: z.string() }),
   ])
   .meta({ id: 'Actor', description: 'Who caused the entry.' });
 

@@ -20,9 +20,17 @@ import { ledgerCsvColumns } from '../ledger-csv.ts';
 import { MAX_PAGE_SIZE } from '../ledger-query.ts';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../signature.ts';
 import { type WebhookEventType, webhookEventSchemas, webhookEventTypes } from '../webhook-events.ts';
+import { actionPageSchema, actionReceiptSchema, actionReportSchema } from './action.ts';
 import { type ApiErrorCode, apiErrorCodes, apiErrorOf } from './errors.ts';
 import { ledgerPageSchema } from './ledger-entry.ts';
-import { claimIdSchema, idempotencyKeySchema, ledgerQueryParamSchemas, returnReportSchema } from './requests.ts';
+import {
+  actionIdSchema,
+  actionQuerySchema,
+  claimIdSchema,
+  idempotencyKeySchema,
+  ledgerQueryParamSchemas,
+  returnReportSchema,
+} from './requests.ts';
 import { claimAcceptedSchema, claimStatusSchema, healthySchema, returnReceiptSchema, unhealthySchema } from './responses.ts';
 
 /** The OpenAPI document, as served at `GET /openapi.json`. */
@@ -204,6 +212,97 @@ const nextPageHeaders = {
   Link: z.string().optional().meta({ description: 'RFC 8288 `<…>; rel="next"` link to the next page; absent on the last page' }),
 };
 
+const actionPath = z.object({ claimId: claimIdSchema, actionId: actionIdSchema });
+const replayedHeader = z.object({
+  'Idempotent-Replayed': z.literal('true').optional().meta({ description: 'Present when this answer was recorded before' }),
+});
+
+const listActions: ZodOpenApiOperationObject = {
+  operationId: 'listActions',
+  tags: ['Actions'],
+  summary: 'List the actions waiting for the shop',
+  description: [
+    'What the shop is asked to do and has not answered yet (refunds to pay, store credit to issue, replacements to',
+    'ship), oldest first, a page at a time: page with `cursor` = the previous page’s `next`. For a shop without a',
+    'webhook, this is how it learns of them; with one, it is the same list as the `*.requested` events. The list is',
+    'read from an index that may trail an answer by a moment.',
+  ].join('\n'),
+  security: storefrontSecurity,
+  requestParams: { query: actionQuerySchema },
+  responses: {
+    200: {
+      description: 'A page of actions',
+      headers: z.object({ 'X-Makegood-Next-Cursor': nextPageHeaders['X-Makegood-Next-Cursor'] }),
+      content: { 'application/json': { schema: actionPageSchema } },
+    },
+    ...errorResponses(['invalid_request', 'unauthorized', ...serverErrors]),
+  },
+};
+
+const reportActionResult: ZodOpenApiOperationObject = {
+  operationId: 'reportActionResult',
+  tags: ['Actions'],
+  summary: 'Report what the shop did about an action',
+  description: [
+    'The shop reports that it paid the refund, issued the credit (with the `creditCode` the customer uses) or shipped',
+    'the replacement (with its `tracking`), or that it could not (`failed`, with `failureReason`). makegood records it',
+    'on the ledger: a paid refund moves its amount from `refunds_payable` to `cash`. The customer is emailed the code',
+    'or the tracking. A failed refund runs the policy’s `onPayoutFailure` (the demo policy gives the same value as',
+    'store credit with a 10 % bonus, and the customer may ask for the cash again): the recovery is in `created`.',
+    '',
+    'An action has one answer. The same report again (same `status` and `reference`) answers the first result with',
+    '`Idempotent-Replayed: true`. Refused, writing nothing: a claim or action that does not exist (404); a claim with',
+    'nothing asked of the shop yet, or an action that already has another answer (409); another `amount` than the',
+    'action’s, a `creditCode` for anything but store credit, `tracking` for anything but a replacement (422). While',
+    'the claim is still settling, a report answers 503: send it again.',
+  ].join('\n'),
+  security: storefrontSecurity,
+  requestParams: { path: actionPath },
+  requestBody: { required: true, content: { 'application/json': { schema: actionReportSchema } } },
+  responses: {
+    200: {
+      description: 'Recorded (or was, the same, before)',
+      headers: replayedHeader,
+      content: { 'application/json': { schema: actionReceiptSchema } },
+    },
+    ...errorResponses([
+      'invalid_request',
+      'unauthorized',
+      'not_found',
+      'conflict',
+      'payload_too_large',
+      'unsupported_media_type',
+      'unprocessable',
+      ...serverErrors,
+    ]),
+  },
+};
+
+const requestCash: ZodOpenApiOperationObject = {
+  operationId: 'requestCashInstead',
+  tags: ['Actions'],
+  summary: 'Pay cash instead of a recovery credit',
+  description: [
+    'The customer, given store credit because their refund failed, asks for the cash after all (by replying to the',
+    'email). Allowed for the store credit that recovered a failed refund, when the policy sets',
+    '`onPayoutFailure.cashOnRequest`. The credit is cancelled if the shop has not issued it yet; if it has, the new',
+    'refund action carries `revokeCreditCode`, to void before paying. The bonus is taken back. The new `refund` action',
+    'is in `created`, and the customer is told. Asked again, it answers the same with `Idempotent-Replayed: true`.',
+    'The body is `{}`.',
+  ].join('\n'),
+  security: storefrontSecurity,
+  requestParams: { path: actionPath },
+  requestBody: { required: true, content: { 'application/json': { schema: z.strictObject({}) } } },
+  responses: {
+    200: {
+      description: 'The refund is asked of the shop',
+      headers: replayedHeader,
+      content: { 'application/json': { schema: actionReceiptSchema } },
+    },
+    ...errorResponses(['unauthorized', 'not_found', 'unsupported_media_type', 'unprocessable', ...serverErrors]),
+  },
+};
+
 const readLedger: ZodOpenApiOperationObject = {
   operationId: 'readLedger',
   tags: ['Finance'],
@@ -301,6 +400,12 @@ const webhookMeaning = {
   'claim.settled': 'The money or credit is granted and the customer told.',
   'claim.closed': 'The claim ended without payment for another reason (`return_not_received`).',
   'claim.failed': 'A step failed for good; an operator must look.',
+  'refund.requested':
+    'Pay `action.amount` back to the original payment method, then report it at `POST /v1/claims/{claimId}/actions/{actionId}`. ' +
+    'With `action.revokeCreditCode`, void that credit code first: the customer asked for cash instead of it.',
+  'store_credit.requested':
+    'Issue `action.amount` of store credit (or a gift card), then report it with the `creditCode` the customer uses: makegood emails it.',
+  'replacement.requested': 'Ship `action.items` again at no cost, then report it with the `tracking`: makegood emails it to the customer.',
 } satisfies Record<WebhookEventType, string>;
 
 const webhookHeaders = z.object({
@@ -375,6 +480,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     info: { title: 'makegood HTTP API', version: '1.0.0', description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
     tags: [
       { name: 'Claims', description: 'Storefront requests, signed with the storefront’s secret' },
+      { name: 'Actions', description: 'What the shop must do for a claim, and its answers, signed like claims' },
       { name: 'Finance', description: 'The ledger, for finance, with the finance key' },
       { name: 'Operations', description: 'Health and this contract' },
       { name: 'Webhooks', description: 'Events sent to a storefront’s webhook URL (Standard Webhooks)' },
@@ -383,6 +489,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       '/v1/claims': { post: fileClaim },
       '/v1/claims/{claimId}': { get: readClaim },
       '/v1/claims/{claimId}/returns': { post: reportReturn },
+      '/v1/claims/{claimId}/actions/{actionId}': { post: reportActionResult },
+      '/v1/claims/{claimId}/actions/{actionId}/cash': { post: requestCash },
+      '/v1/actions': { get: listActions },
       '/v1/ledger': { get: readLedger },
       '/health': { get: health },
       '/openapi.json': { get: openApiJson },

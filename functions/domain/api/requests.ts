@@ -3,6 +3,7 @@ import { InvalidRequestError, toIssues } from '../errors.ts';
 import { returnConditions } from '../grade-return.ts';
 import { entryTypes } from '../ledger.ts';
 import { DEFAULT_PAGE_SIZE, ledgerFormats, type ledgerQueryParams, MAX_PAGE_SIZE, MAX_RANGE_DAYS } from '../ledger-query.ts';
+import { type ActionReport, actionReportSchema } from './action.ts';
 
 /**
  * The schemas of what a storefront or finance sends: the handlers validate with them, and the
@@ -135,3 +136,51 @@ export const ledgerQueryParamSchemas = {
     }),
   format: z.enum(ledgerFormats).optional().meta({ description: '`json` (default) or `csv` (a header row, then one row per entry)' }),
 } satisfies Record<(typeof ledgerQueryParams)[number], z.ZodType>;
+
+/** An action id in a path, as the claim's `actions` and the webhook events name it. */
+export const actionIdSchema = z
+  .string()
+  .min(1)
+  .meta({ description: 'The `actionId` of one of the claim’s actions', examples: ['act_clm_3f2a9c0d6b1e4f7a8c5d2e9b0a1f3c4d_3'] });
+
+/** Parses a report of an action's result; throws {@link InvalidRequestError} (400) listing every problem by path. */
+export function parseActionReport(body: unknown): ActionReport {
+  const parsed = actionReportSchema.safeParse(body);
+  if (!parsed.success) throw new InvalidRequestError('The action report does not match the schema', toIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** Actions per page of `GET /v1/actions` at most, and by default. */
+export const MAX_ACTIONS_PAGE = 100;
+export const DEFAULT_ACTIONS_PAGE = 50;
+
+/** The query of `GET /v1/actions`. */
+export const actionQuerySchema = z.strictObject({
+  status: z
+    .literal('requested')
+    .default('requested')
+    .meta({ description: 'Only `requested`: the actions still waiting for the shop’s answer (the default)' }),
+  cursor: z.string().min(1).max(4096).optional().meta({ description: 'The `next` of the previous page' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_ACTIONS_PAGE)
+    .default(DEFAULT_ACTIONS_PAGE)
+    .meta({ description: `Actions per page at most (default ${DEFAULT_ACTIONS_PAGE})` }),
+});
+export type ActionQuery = z.infer<typeof actionQuerySchema>;
+
+/** Parses the query of `GET /v1/actions` (each parameter once); throws {@link InvalidRequestError} (400) naming each problem. */
+export function parseActionQuery(query: URLSearchParams): ActionQuery {
+  const issues: { path: string; message: string }[] = [];
+  const values: Record<string, string> = {};
+  for (const key of new Set(query.keys())) {
+    if (query.getAll(key).length > 1) issues.push({ path: key, message: 'must be given once' });
+    values[key] = query.get(key) ?? '';
+  }
+  const parsed = actionQuerySchema.safeParse(values);
+  if (!parsed.success) issues.push(...toIssues(parsed.error.issues));
+  if (issues.length > 0 || !parsed.success) throw new InvalidRequestError('The query is not one this route takes', issues);
+  return parsed.data;
+}

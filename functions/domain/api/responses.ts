@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { claimStatuses, entryTypes } from '../ledger.ts';
 import { roles } from '../policy.ts';
+import { actionSchema } from './action.ts';
 import type { Answer } from './answer.ts';
 import { approvedAmountsSchema, decisionSchema, proposalSchema } from './decision.ts';
 
@@ -71,6 +72,7 @@ export const claimStatusSchema = z
     updatedAt: z.string(),
     decision: decisionSchema.nullable().meta({ description: "The claim's current decision; `null` until it is decided" }),
     approvals: z.array(approvalRoundSchema),
+    actions: z.array(actionSchema).meta({ description: 'What the shop is asked to do, oldest first, each with its answer' }),
     timeline: z.array(timelineStepSchema).meta({ description: 'Every ledger entry of the claim, oldest first' }),
   })
   .meta({ id: 'ClaimStatusView', description: 'A claim as its storefront reads it, rebuilt from the ledger on every read.' });

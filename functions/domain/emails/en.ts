@@ -3,8 +3,10 @@ import type { LocaleWording } from '../email-templates.ts';
 const reply = 'If anything is unclear, just reply to this email and a person from our team will answer.';
 const thanks = 'Thank you for letting us know about order {order}.';
 const apology = { if: 'fault', text: '{apology}' } as const;
-const refundNow =
-  'We are refunding {cash} to the payment method you used for the order today. Depending on your bank, it reaches your account within 5–10 business days.';
+const bankDays = 'Depending on your bank, it reaches your account within 5–10 business days.';
+const refundNow = `We are refunding {cash} to the payment method you used for this order. ${bankDays}`;
+/** Store credit is asked of the shop at decision time: say so, and that an email follows once it can be used. */
+const creditReady = 'We will email you as soon as it is ready to use.';
 /** Thanks for goods that came back: all of them, or part while the rest is on its way. */
 const returned = [
   { if: ['returned', '!awaited'], text: 'Thank you for sending the items back: they have arrived.' },
@@ -107,8 +109,8 @@ export const en: LocaleWording = {
         'Put a note with your reference {claimId} inside the parcel, so that we can match it to your claim quickly.',
         [
           { if: 'cash', text: 'As soon as the parcel reaches us, we refund {cash} to the payment method you used.' },
-          { if: ['credit', '!cash'], text: 'As soon as the parcel reaches us, we add {credit} of store credit to your account.' },
-          { if: ['credit', 'cash'], text: 'We also add {credit} of store credit to your account.' },
+          { if: ['credit', '!cash'], text: 'As soon as the parcel reaches us, we issue {credit} of store credit for you.' },
+          { if: ['credit', 'cash'], text: 'We also issue {credit} of store credit for you.' },
           { if: 'replacement', text: 'As soon as the parcel reaches us, we send you a replacement.' },
           {
             if: 'conditionDeductions',
@@ -138,7 +140,11 @@ export const en: LocaleWording = {
         [thanks, apology],
         'We are sending you a replacement at no cost: {items}. We will let you know as soon as it ships.',
         returned,
-        [{ if: 'credit', text: 'We have also added {credit} of store credit to your account.' }, ...goodwillOnly],
+        [
+          { if: 'credit', text: 'We are also issuing {credit} of store credit for you.' },
+          ...goodwillOnly,
+          { if: 'credit', text: creditReady },
+        ],
         awaited,
         reply,
       ],
@@ -147,9 +153,9 @@ export const en: LocaleWording = {
       subject: '{credit} of store credit for order {order}',
       body: [
         [thanks, apology],
-        ['As you asked, we have added {credit} of store credit to your account.', ...creditParts, ...goodwillOnly],
+        ['As you asked, we are issuing {credit} of store credit for you.', ...creditParts, ...goodwillOnly],
         kept,
-        'You can use the credit on your next order.',
+        'We will email you as soon as it is ready to use on your next order.',
         returned,
         awaited,
         keep,
@@ -160,7 +166,11 @@ export const en: LocaleWording = {
       subject: '{credit} of store credit from us for order {order}',
       body: [
         [thanks, apology],
-        ['We have added {credit} of store credit to your account.', ...goodwillOnly, 'You can use the credit on your next order.'],
+        [
+          'We are issuing {credit} of store credit for you.',
+          ...goodwillOnly,
+          'We will email you as soon as it is ready to use on your next order.',
+        ],
         'Your order is yours to keep; there is nothing to send back.',
         reply,
       ],
@@ -178,7 +188,7 @@ export const en: LocaleWording = {
       body: [
         [thanks, apology],
         [refundNow, ...kept],
-        ['We have also added {credit} of store credit to your account.', ...creditParts, ...goodwillOnly],
+        ['We are also issuing {credit} of store credit for you.', ...creditParts, ...goodwillOnly, creditReady],
         returned,
         awaited,
         keep,
@@ -233,6 +243,55 @@ export const en: LocaleWording = {
           },
         ],
         'If you have already sent the parcel, reply to this email with its tracking number and a person from our team will look into it straight away.',
+      ],
+    },
+    credit_issued: {
+      subject: 'Your store credit of {credit} for order {order} is ready',
+      body: [
+        [
+          'Good news about order {order}: your store credit of {credit} is ready.',
+          { if: 'creditCode', text: 'Your code is {creditCode}. Enter it at checkout on your next order.' },
+          { if: '!creditCode', text: 'You can use it on your next order.' },
+        ],
+        'Thank you for your patience, and for shopping with us.',
+        reply,
+      ],
+    },
+    replacement_shipped: {
+      subject: 'Your replacement for order {order} is on its way',
+      body: [
+        ['Thank you for your patience with order {order}.', apology],
+        ['Your replacement is on its way: {items}.', { if: 'tracking', text: 'The tracking details for the parcel: {tracking}.' }],
+        reply,
+      ],
+    },
+    payout_failed: {
+      subject: 'About your refund of {cash} for order {order}',
+      body: [
+        'We tried to refund {cash} to the payment method you used for order {order}, but the payment did not go through.',
+        [
+          'So that you are not left waiting, we are issuing {credit} of store credit for you instead.',
+          { if: 'bonus', text: 'That is {cash} plus a {bonus} bonus.' },
+          creditReady,
+        ],
+        {
+          if: 'cashOnRequest',
+          text: 'If you would rather have the money, just reply to this email and we will refund {cash} instead of the credit.',
+        },
+        'We are sorry for the trouble. Thank you for your patience.',
+        { if: '!cashOnRequest', text: reply },
+      ],
+    },
+    cash_again: {
+      subject: 'Your refund of {cash} for order {order}',
+      body: [
+        [
+          'Thank you for letting us know.',
+          'As you asked, we are refunding {cash} to the payment method you used for order {order}, instead of the store credit.',
+          bankDays,
+        ],
+        { if: 'revokedCode', text: 'This means that the credit code {revokedCode} no longer works.' },
+        reply,
       ],
     },
   },

@@ -1,10 +1,12 @@
 import type { LocaleWording } from '../email-templates.ts';
 
-const reply = 'Se io estas neklara, simple respondu al ĉi tiu retletero, kaj homo el nia teamo respondos al vi.';
+const reply = 'Se io estas neklara, simple respondu al ĉi tiu retletero, kaj iu el nia teamo respondos al vi.';
 const thanks = 'Dankon, ke vi informis nin pri la mendo {order}.';
 const apology = { if: 'fault', text: '{apology}' } as const;
-const refundNow =
-  'Hodiaŭ ni repagas {cash} per la sama pagmaniero, kiun vi uzis por la mendo. Depende de via banko, la mono alvenos dum 5–10 labortagoj.';
+const bankDays = 'Depende de via banko, la mono alvenos dum 5–10 labortagoj.';
+const refundNow = `Ni repagas {cash} per la sama pagmaniero, kiun vi uzis por ĉi tiu mendo. ${bankDays}`;
+/** La vendejo eldonas la krediton post la decido: ni diras, ke ni skribos, tuj kiam ĝi estos uzebla. */
+const creditReady = 'Ni skribos al vi, tuj kiam la kredito estos uzebla.';
 /** Thanks for goods that came back: all of them, or part while the rest is on its way. */
 const returned = [
   { if: ['returned', '!awaited'], text: 'Dankon, ke vi resendis la varojn: la pakaĵo jam alvenis.' },
@@ -67,9 +69,9 @@ export const eo: LocaleWording = {
     not_received: 'Ni bedaŭras, ke via mendo neniam atingis vin.',
   },
   reasons: {
-    'final-sale': 'Ĉi tiuj varoj estas venditaj sen rajto de resendo, kaj niaj reguloj ne akceptas ilin reen pro tia kialo.',
+    'final-sale': 'Ĉi tiuj varoj estas venditaj sen rajto de resendo, kaj laŭ niaj reguloj ni ne reprenas ilin pro tia kialo.',
     'return-window': 'La resenda periodo por ĉi tiuj varoj jam finiĝis, kiam via reklamacio atingis nin.',
-    'perishable-no-return': 'Ĉi tiuj varoj rapide difektiĝas, do pro tia kialo ni ne povas akcepti ilin reen.',
+    'perishable-no-return': 'Ĉi tiuj varoj rapide difektiĝas, do pro tia kialo ni ne povas repreni ilin.',
     'late-delivery-no-compensation': 'Niaj reguloj ne antaŭvidas kompenson por malfrua livero.',
     'order-fully-refunded': 'La mono por ĉi tiu mendo jam estas plene repagita.',
     'goodwill-budget': 'Vi jam ricevis la plej grandan bonvolan krediton, kiun niaj reguloj permesas por ĉi tiu periodo.',
@@ -78,9 +80,9 @@ export const eo: LocaleWording = {
     other: 'Niaj resendaj reguloj ne kovras ĉi tiun kazon.',
   },
   alternatives: {
-    'alternative-contact': 'Ni tamen volas helpi: homo el nia teamo kontaktos vin por trovi alian solvon.',
+    'alternative-contact': 'Ni tamen volas helpi: iu el nia teamo kontaktos vin por trovi alian solvon.',
     'alternative-repair':
-      'Ni tamen povas helpi: la varo povas esti riparita laŭ la leĝa garantio, kaj homo el nia teamo kontaktos vin por aranĝi tion.',
+      'Ni tamen povas helpi: la varo povas esti riparita laŭ la leĝa garantio, kaj iu el nia teamo kontaktos vin por aranĝi tion.',
     'alternative-refund': 'Anstataŭaĵo ne eblas por tia problemo, do ni anstataŭe repagas la monon.',
   },
   cells: {
@@ -111,8 +113,8 @@ export const eo: LocaleWording = {
         'Metu en la pakaĵon noton kun via referenca numero {claimId}, por ke ni rapide trovu vian reklamacion.',
         [
           { if: 'cash', text: 'Tuj kiam la pakaĵo alvenos, ni repagos {cash} per la sama pagmaniero, kiun vi uzis.' },
-          { if: ['credit', '!cash'], text: 'Tuj kiam la pakaĵo alvenos, ni aldonos {credit} al via konto en nia vendejo.' },
-          { if: ['credit', 'cash'], text: 'Ni ankaŭ aldonos {credit} al via konto en nia vendejo.' },
+          { if: ['credit', '!cash'], text: 'Tuj kiam la pakaĵo alvenos, ni eldonos por vi vendejan krediton de {credit}.' },
+          { if: ['credit', 'cash'], text: 'Ni ankaŭ eldonos por vi vendejan krediton de {credit}.' },
           { if: 'replacement', text: 'Tuj kiam la pakaĵo alvenos, ni sendos al vi anstataŭaĵon.' },
           {
             if: 'conditionDeductions',
@@ -142,18 +144,22 @@ export const eo: LocaleWording = {
         [thanks, apology],
         'Ni senpage sendos al vi anstataŭaĵon: {items}. Ni sciigos vin, tuj kiam ĝi estos ekspedita.',
         returned,
-        [{ if: 'credit', text: 'Ni ankaŭ aldonis {credit} al via konto en nia vendejo.' }, ...goodwillOnly],
+        [
+          { if: 'credit', text: 'Ni ankaŭ eldonas por vi vendejan krediton de {credit}.' },
+          ...goodwillOnly,
+          { if: 'credit', text: creditReady },
+        ],
         awaited,
         reply,
       ],
     },
     store_credit: {
-      subject: '{credit} en via vendeja konto por la mendo {order}',
+      subject: 'Vendeja kredito de {credit} por la mendo {order}',
       body: [
         [thanks, apology],
-        ['Kiel vi petis, ni aldonis {credit} al via konto en nia vendejo.', ...creditParts, ...goodwillOnly],
+        ['Kiel vi petis, ni eldonas por vi vendejan krediton de {credit}.', ...creditParts, ...goodwillOnly],
         kept,
-        'Vi povas uzi la krediton por via sekva mendo.',
+        'Ni skribos al vi, tuj kiam vi povos uzi la krediton por via sekva mendo.',
         returned,
         awaited,
         keep,
@@ -164,7 +170,11 @@ export const eo: LocaleWording = {
       subject: '{credit} de ni por la mendo {order}',
       body: [
         [thanks, apology],
-        ['Ni aldonis {credit} al via konto en nia vendejo.', ...goodwillOnly, 'Vi povas uzi la krediton por via sekva mendo.'],
+        [
+          'Ni eldonas por vi vendejan krediton de {credit}.',
+          ...goodwillOnly,
+          'Ni skribos al vi, tuj kiam vi povos uzi la krediton por via sekva mendo.',
+        ],
         'La mendo restas via; nenion necesas resendi.',
         reply,
       ],
@@ -174,15 +184,15 @@ export const eo: LocaleWording = {
       body: [
         [thanks, apology],
         'Ni transdonis viajn rimarkojn al la respondeca teamo, por ke tio ne ripetiĝu.',
-        'Se vi volas, ke ni faru pli, simple respondu al ĉi tiu retletero, kaj homo el nia teamo respondos al vi.',
+        'Se vi volas, ke ni faru pli, simple respondu al ĉi tiu retletero, kaj iu el nia teamo respondos al vi.',
       ],
     },
     cash_and_credit: {
-      subject: 'Ni repagas {cash} kaj aldonas {credit} por la mendo {order}',
+      subject: 'Repago de {cash} kaj vendeja kredito de {credit} por la mendo {order}',
       body: [
         [thanks, apology],
         [refundNow, ...kept],
-        ['Krome ni aldonis {credit} al via konto en nia vendejo.', ...creditParts, ...goodwillOnly],
+        ['Krome ni eldonas por vi vendejan krediton de {credit}.', ...creditParts, ...goodwillOnly, creditReady],
         returned,
         awaited,
         keep,
@@ -227,13 +237,65 @@ export const eo: LocaleWording = {
             if: ['!deadline', '!missing', 'refundedPart'],
             text: 'La resenda periodo finiĝis, sed la cetero de via resendo ne atingis nin.',
           },
-          { if: '!refundedPart', text: 'Tial ni nun fermis la reklamacion sen repago.' },
+          { if: '!refundedPart', text: 'Tial ni provizore fermis la reklamacion sen repago.' },
           {
             if: 'refundedPart',
-            text: 'Por la varoj, kiuj alvenis, ni jam repagis {refundedPart}, kiel nia antaŭa retletero diris. Por la varoj, kiuj ne alvenis, ni nun fermis la reklamacion sen repago.',
+            text: 'Por la varoj, kiuj alvenis, ni jam repagis {refundedPart}, kiel nia antaŭa retletero diris. Por la varoj, kiuj ne alvenis, ni provizore fermis la reklamacion sen repago.',
           },
         ],
-        'Se vi jam sendis la pakaĵon, respondu al ĉi tiu retletero kun ĝia spurnumero, kaj homo el nia teamo tuj esploros la aferon.',
+        'Se vi jam sendis la pakaĵon, respondu al ĉi tiu retletero kun ĝia spurnumero, kaj iu el nia teamo tuj esploros la aferon.',
+      ],
+    },
+    credit_issued: {
+      subject: 'Via vendeja kredito de {credit} por la mendo {order} estas preta',
+      body: [
+        [
+          'Bona novaĵo pri la mendo {order}: via vendeja kredito de {credit} estas preta.',
+          { if: 'creditCode', text: 'Via kodo estas {creditCode}. Enigu ĝin ĉe la kaso, kiam vi faros vian sekvan mendon.' },
+          { if: '!creditCode', text: 'Vi povas uzi ĝin por via sekva mendo.' },
+        ],
+        'Dankon pro via pacienco kaj pro tio, ke vi aĉetas ĉe ni.',
+        reply,
+      ],
+    },
+    replacement_shipped: {
+      subject: 'La anstataŭaĵo por la mendo {order} estas survoje',
+      body: [
+        ['Dankon pro via pacienco.', apology],
+        [
+          'Via anstataŭaĵo por la mendo {order} estas survoje: {items}.',
+          { if: 'tracking', text: 'La spurinformoj de la pakaĵo: {tracking}.' },
+        ],
+        reply,
+      ],
+    },
+    payout_failed: {
+      subject: 'Pri via repago de {cash} por la mendo {order}',
+      body: [
+        'Ni provis repagi {cash} per la sama pagmaniero, kiun vi uzis por la mendo {order}, sed la pago ne sukcesis.',
+        [
+          'Por ke vi ne devu atendi, ni anstataŭe eldonas por vi vendejan krediton de {credit}.',
+          { if: 'bonus', text: 'Tio estas {cash} kaj krome gratifiko de {bonus}.' },
+          creditReady,
+        ],
+        {
+          if: 'cashOnRequest',
+          text: 'Se vi preferas ricevi la monon, simple respondu al ĉi tiu retletero, kaj ni repagos {cash} anstataŭ la kredito.',
+        },
+        'Pardonu pro la ĝeno. Dankon pro via pacienco.',
+        { if: '!cashOnRequest', text: reply },
+      ],
+    },
+    cash_again: {
+      subject: 'Ni repagas {cash} por la mendo {order}',
+      body: [
+        [
+          'Dankon, ke vi sciigis nin.',
+          'Kiel vi petis, anstataŭ la vendeja kredito ni repagas {cash} per la sama pagmaniero, kiun vi uzis por la mendo {order}.',
+          bankDays,
+        ],
+        { if: 'revokedCode', text: 'Tial la kreditkodo {revokedCode} ne plu validas.' },
+        reply,
       ],
     },
   },

@@ -155,12 +155,20 @@ describe('a shop overriding the wording', () => {
     ['store_credit', '{awaitedItems}', 'awaited'],
     ['return_not_received', '{missingItems}', 'missing'],
     ['return_not_received', '{refundedPart}', 'refundedPart'],
+    ['credit_issued', '{creditCode}', 'creditCode'],
+    ['replacement_shipped', '{tracking}', 'tracking'],
+    ['payout_failed', '{bonus}', 'bonus'],
+    ['cash_again', '{revokedCode}', 'revokedCode'],
   ] as const)('refuses %s using %s where its fact may not hold', (cell, placeholder, guard) => {
     // arrange
     const required = {
       return_and_refund: ' {items} {sendBackDays} {claimId}',
       refund_after_return: ' {cash}',
       store_credit: ' {credit}',
+      credit_issued: ' {credit}',
+      replacement_shipped: ' {items}',
+      payout_failed: ' {cash} {credit}',
+      cash_again: ' {cash}',
     } as Record<string, string>;
     const text = `${placeholder}${required[cell] ?? ''}`;
     // act
@@ -169,6 +177,33 @@ describe('a shop overriding the wording', () => {
     // assert
     expect(issues).toEqual([{ path: `en.${cell}.body[0]`, message: expect.stringContaining(`"if": "${guard}"`) }]);
     expect(guarded.en?.[cell]?.body).toHaveLength(2);
+  });
+
+  it('requires a follow-up to show the code and the tracking whenever the shop gave them', () => {
+    // act
+    const noCode = issuesOf({ en: { credit_issued: { body: ['Your {credit} is ready.'] } } });
+    const noTracking = issuesOf({ en: { replacement_shipped: { body: ['{items} shipped.'] } } });
+    // assert
+    expect(noCode).toEqual([
+      {
+        path: 'en.credit_issued.body',
+        message: 'must use {creditCode} in a part with "if": "creditCode" and no other condition, so that it shows whenever it is known',
+      },
+    ]);
+    expect(noTracking).toEqual([{ path: 'en.replacement_shipped.body', message: expect.stringContaining('{tracking}') }]);
+  });
+
+  it('renders an overridden follow-up with the code the shop gave', () => {
+    // arrange
+    const overrides = parseEmailOverrides({
+      en: { credit_issued: { body: ['Your {credit} credit is ready.', { if: 'creditCode', text: 'Code: {creditCode}' }] } },
+    });
+    const sample = emailSamples('en').find((s) => s.cell === 'credit_issued')!;
+    // act
+    const email = customerEmail(sample.kind, { ...sample.args, overrides });
+    // assert
+    expect(email.text).toContain('Your €97.90 credit is ready.');
+    expect(email.text).toContain('Code: MG-7QM2-X9KD');
   });
 
   it('refuses a placeholder a cell has no use for', () => {

@@ -29,8 +29,11 @@ import { type EmailSample, emailSamples, emailVariants, HOSTILE_NAME, RETURN_ADD
 /** A word every thank-you in the locale contains. */
 const thankYou = { en: 'Thank you', uk: 'Дякуємо', ru: 'Спасибо', eo: 'Dankon' } as const;
 
-/** Which amounts each cell must show. */
-const amountsShown: Record<EmailCell, Array<'cash' | 'storeCredit' | 'goodwill'>> = {
+/** Which amounts each cell must show: the decision's, or for a follow-up the action's (`followUp`). */
+const amountsShown: Record<
+  EmailCell,
+  Array<'cash' | 'storeCredit' | 'goodwill' | 'followUp.cash' | 'followUp.credit' | 'followUp.bonus'>
+> = {
   refund_without_return: ['cash'],
   return_and_refund: ['cash'],
   refund_after_return: ['cash'],
@@ -42,7 +45,23 @@ const amountsShown: Record<EmailCell, Array<'cash' | 'storeCredit' | 'goodwill'>
   rejection: [],
   more_time: [],
   return_not_received: [],
+  credit_issued: ['followUp.credit'],
+  replacement_shipped: [],
+  payout_failed: ['followUp.cash', 'followUp.credit', 'followUp.bonus'],
+  cash_again: ['followUp.cash'],
 };
+
+/** The amount `key` of {@link amountsShown} names in a sample. */
+function amountOf(args: CustomerEmailArgs, key: (typeof amountsShown)[EmailCell][number]): Money {
+  const amount = key.startsWith('followUp.')
+    ? args.followUp?.[key.slice('followUp.'.length) as 'cash' | 'credit' | 'bonus']
+    : (args.decision as StoredDecision)[key as 'cash' | 'storeCredit' | 'goodwill'];
+  if (!amount) throw new Error(`the sample has no ${key}`);
+  return amount;
+}
+
+/** Follow-ups that do not repeat the claim's apology: they are about the money, and say sorry for its own trouble if any. */
+const noReasonApology: readonly EmailCell[] = ['credit_issued', 'payout_failed', 'cash_again'];
 
 const matrix = emailLocales.flatMap((locale) => emailSamples(locale).map((sample) => ({ locale, sample })));
 
@@ -95,8 +114,7 @@ describe('customer emails: every locale × outcome', () => {
     '%s %s: shows the amounts as the locale writes them',
     (_l, cell, { locale, sample }) => {
       // arrange
-      const decision = sample.args.decision as StoredDecision;
-      const expected = amountsShown[cell as EmailCell].map((k) => formatMoney(decision[k] as Money, locale));
+      const expected = amountsShown[cell as EmailCell].map((k) => formatMoney(amountOf(sample.args, k), locale));
       // act
       const email = customerEmail(sample.kind, sample.args);
       // assert
@@ -104,17 +122,18 @@ describe('customer emails: every locale × outcome', () => {
         expect(email.text).toContain(amount);
         expect(email.html).toContain(amount);
       }
-      if (cell === 'rejection' || cell === 'apology' || cell === 'replacement') expect(email.text).not.toMatch(/\d+[.,]\d\d/);
+      if (cell === 'rejection' || cell === 'apology' || cell === 'replacement' || cell === 'replacement_shipped')
+        expect(email.text).not.toMatch(/\d+[.,]\d\d/);
     },
   );
 
   it.each(matrix.map((m) => [m.locale, m.sample.cell, m]))(
     '%s %s: thanks the customer, and apologises exactly when the shop erred',
-    (_l, _c, { locale, sample }) => {
+    (_l, cell, { locale, sample }) => {
       // arrange
       const wording = builtInWording[locale];
       const reason = sample.args.claim.complaint.reason;
-      const fault = (faultReasons as readonly string[]).includes(reason);
+      const fault = (faultReasons as readonly string[]).includes(reason) && !noReasonApology.includes(cell as EmailCell);
       // act
       const email = customerEmail(sample.kind, sample.args);
       // assert
@@ -300,6 +319,11 @@ describe('which email a step sends', () => {
     ['outcome', undefined, 'rejection'],
     ['needs_more_time', d('return_and_refund', 9399, 0, true), 'more_time'],
     ['return_not_received', d('return_and_refund', 9399, 0, true), 'return_not_received'],
+    ['credit_issued', d('store_credit', 0, 5500, false, 500), 'credit_issued'],
+    ['replacement_shipped', d('replacement', 0, 0), 'replacement_shipped'],
+    ['payout_failed', d('refund_without_return', 2750, 0), 'payout_failed'],
+    ['cash_again', d('refund_without_return', 2750, 0), 'cash_again'],
+    ['payout_failed', undefined, 'payout_failed'],
   ])('%s with %j → %s', (kind, decision, cell) => {
     // act / assert
     expect(emailCell(kind, decision)).toBe(cell);

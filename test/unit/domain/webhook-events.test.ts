@@ -149,8 +149,12 @@ describe('webhookEventTypeOf', () => {
     ['email_sent', 'awaiting_approval', { kind: 'approval_request' }, undefined],
     ['rejected', 'assessing', {}, undefined],
     ['settlement_refused', 'assessing', {}, undefined],
-    ['refund_settled', 'assessing', {}, undefined],
-    ['credit_issued', 'assessing', {}, undefined],
+    ['refund_settled', 'assessing', {}, 'refund.requested'],
+    ['credit_issued', 'settled', {}, 'store_credit.requested'],
+    ['replacement_requested', 'assessing', {}, 'replacement.requested'],
+    ['action_succeeded', 'settled', {}, undefined],
+    ['action_failed', 'settled', {}, undefined],
+    ['action_cancelled', 'settled', {}, undefined],
   ] as const)('%s recording %s (%o) → %s', (type, status, data, expected) => {
     // act / assert
     expect(webhookEventTypeOf({ type, status, data } as Parameters<typeof webhookEventTypeOf>[0])).toBe(expected);
@@ -158,7 +162,19 @@ describe('webhookEventTypeOf', () => {
 
   it('decides a step’s own event by its type whatever status it records, and an email’s only when it is the outcome', () => {
     // arrange
-    const ownEvent = ['received', 'decided', 'approval_requested', 'approved', 'return_authorised', 'return_received', 'closed', 'failed'];
+    const ownEvent = [
+      'received',
+      'decided',
+      'approval_requested',
+      'approved',
+      'return_authorised',
+      'return_received',
+      'closed',
+      'failed',
+      'refund_settled',
+      'credit_issued',
+      'replacement_requested',
+    ];
 
     // act / assert
     for (const type of entryTypes) {
@@ -193,6 +209,7 @@ describe('webhookEventOf', () => {
       'claim.approved',
       'claim.awaiting_return',
       'claim.return_received',
+      'refund.requested',
       'claim.settled',
     ]);
     for (const { entry, body } of events) {
@@ -345,7 +362,7 @@ describe('webhookEventOf', () => {
     const quiet = entries.filter((e) => webhookEventTypeOf(e) === undefined);
 
     // act / assert
-    expect(quiet.map((e) => e.step)).toEqual(['email:ack', 'email:approval#1', 'refund-settled']);
+    expect(quiet.map((e) => e.step)).toEqual(['email:ack', 'email:approval#1']);
     for (const e of quiet) expect(webhookEventOf(e, entries)).toBeUndefined();
   });
 

@@ -158,6 +158,16 @@ export const samples: { readonly [T in EntryType]: Extract<TypedData, { type: T 
   },
   refund_settled: { type: 'refund_settled', data: { amount: eur(2750), method: 'original_payment' } },
   credit_issued: { type: 'credit_issued', data: { amount: eur(1100), goodwill: eur(100) } },
+  replacement_requested: { type: 'replacement_requested', data: { items: [{ sku: 'BOX', quantity: 1 }] } },
+  action_succeeded: {
+    type: 'action_succeeded',
+    data: { actionId: 'act_CLM-S_3', provider: 'stripe', reference: 're_1', amount: eur(2750) },
+  },
+  action_failed: {
+    type: 'action_failed',
+    data: { actionId: 'act_CLM-S_3', provider: 'stripe', reference: 're_1', amount: eur(2750), failureReason: 'card closed' },
+  },
+  action_cancelled: { type: 'action_cancelled', data: { actionId: 'act_CLM-S_4', reason: 'cash_requested' } },
   email_sent: { type: 'email_sent', data: { kind: 'outcome', to: 'x@example.com', subject: 'Your claim', messageId: 'msg-1' } },
   closed: { type: 'closed', data: { reason: 'return_not_received', items: [{ sku: 'BOX', quantity: 1 }] } },
   failed: { type: 'failed', data: { error: 'TransientError', cause: 'DynamoDB is unavailable' } },
