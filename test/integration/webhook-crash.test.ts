@@ -162,7 +162,7 @@ describe('webhooks across a crash', () => {
       'every event of the claims to be delivered after the restart',
       async () => {
         const items = (await Promise.all(claims.map((id) => outboxStore.claimEvents(id)))).flat();
-        return items.length === claims.length * 3 && items.every((e) => e.status === 'delivered') ? items : undefined;
+        return items.length === claims.length * 4 && items.every((e) => e.status === 'delivered') ? items : undefined;
       },
       60_000,
     );
@@ -170,15 +170,15 @@ describe('webhooks across a crash', () => {
     // assert: events piled up unsent before the crash
     expect(before503).toBeGreaterThan(0);
     expect(receiver.requests.slice(0, before503).every((r) => r.reply === '503')).toBe(true);
-    expect(receiver.processed.size).toBe(claims.length * 3);
-    // assert: each claim's received, decided and settled arrived, under evt_<claim>_<seq>, signed
+    expect(receiver.processed.size).toBe(claims.length * 4);
+    // assert: each claim's received, decided, refund asked and settled arrived, under evt_<claim>_<seq>, signed
     for (const claimId of claims) {
       const types = [...receiver.processed.values()]
         .map((p) => JSON.parse(p.body) as EventBody)
         .filter((b) => b.data.claimId === claimId)
         .map((b) => b.type)
         .sort();
-      expect(types).toEqual(['claim.decided', 'claim.received', 'claim.settled']);
+      expect(types).toEqual(['claim.decided', 'claim.received', 'claim.settled', 'refund.requested']);
     }
     for (const p of receiver.processed.values()) {
       const body = JSON.parse(p.body) as EventBody;

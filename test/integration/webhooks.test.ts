@@ -121,7 +121,7 @@ describe('webhooks against a misbehaving receiver', () => {
     const recoveredAt = Date.now();
 
     const expected = new Map<string, string[]>([
-      ...auto.map((a) => [a.claimId, ['claim.received', 'claim.decided', 'claim.settled']] as [string, string[]]),
+      ...auto.map((a) => [a.claimId, ['claim.received', 'claim.decided', 'refund.requested', 'claim.settled']] as [string, string[]]),
       [waitingId, ['claim.received', 'claim.decided', 'claim.awaiting_approval']],
     ]);
     const expectedCount = [...expected.values()].reduce((n, types) => n + types.length, 0);
@@ -201,12 +201,12 @@ describe('webhooks against a misbehaving receiver', () => {
     // act: one claim meets the 410; another is posted once the endpoint is disabled
     const first = await postClaim(stack.apiUrl, claimBody());
     await waitForClaim(stack.apiUrl, first.json.claimId, (c) => c.status === 'settled');
-    const firstEvents = await done([first.json.claimId], 3);
+    const firstEvents = await done([first.json.claimId], 4);
     const storefront = await deps.state.storefront('demo');
     const requestsAfterFirst = receiver.requests.length;
     const second = await postClaim(stack.apiUrl, claimBody());
     await waitForClaim(stack.apiUrl, second.json.claimId, (c) => c.status === 'settled');
-    const secondEvents = await done([second.json.claimId], 3);
+    const secondEvents = await done([second.json.claimId], 4);
 
     // assert: the one request sent got 410; the endpoint is disabled, saying why
     expect(requestsAfterFirst).toBe(1);
@@ -220,7 +220,7 @@ describe('webhooks against a misbehaving receiver', () => {
     expect(gone[0]?.attempts).toBe(1);
     // assert: nothing else was sent; every other event failed without an attempt, kept for redelivery
     const others = [...firstEvents.filter((e) => e !== gone[0]), ...secondEvents];
-    expect(others).toHaveLength(5);
+    expect(others).toHaveLength(7);
     for (const e of others) {
       expect(e.status).toBe('failed');
       expect(e.attempts).toBe(0);
