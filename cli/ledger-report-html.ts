@@ -2,7 +2,10 @@
  * The HTML page of `makegood ledger report`: one self-contained file, charts as inline SVG, no
  * script, font or image from anywhere. Every text from the ledger is escaped.
  */
+import type { Action } from '#domain/actions.ts';
 import type { CurrencyTotals, DayRow, LedgerTotals, TotalsRow } from '#domain/ledger-report.ts';
+import type { Money } from '#domain/money.ts';
+import type { CurrencyAccounts, Reconciliation } from '#domain/reconcile.ts';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -46,7 +49,7 @@ function windowDays(t: CurrencyTotals, from: string, to: string, max = 120): Day
   const days: DayRow[] = [];
   for (let ms = Date.parse(`${from.slice(0, 10)}T00:00:00Z`); ms < Date.parse(to); ms += 86_400_000) {
     const day = new Date(ms).toISOString().slice(0, 10);
-    days.push(known.get(day) ?? { day, received: 0, value: 0, byOutcome: {} });
+    days.push(known.get(day) ?? { day, received: 0, value: 0, byOutcome: {}, refundGranted: 0, refundPaid: 0 });
     if (days.length > max) return [...t.byDay];
   }
   return days;
@@ -107,6 +110,82 @@ export function dayChart(totals: CurrencyTotals, from: string, to: string): stri
   return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${e(`Value per day by outcome, ${t.currency}`)}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}${legend}${empty}</svg>`;
 }
 
+/** The series colours of {@link refundChart}. */
+const GRANTED = '#2563eb';
+const PAID = '#16a34a';
+const OWED = '#fecaca';
+
+/**
+ * Lines: cash refunds granted and paid, each added up day by day from the window's start; the
+ * shaded gap between them is what is still owed (awaiting the shop, failed, short-paid).
+ */
+export function refundChart(totals: CurrencyTotals, from: string, to: string): string {
+  const days = windowDays(totals, from, to);
+  const W = 1000;
+  const H = 320;
+  const left = 80;
+  const right = 20;
+  const top = 24;
+  const bottom = 60;
+  const plotW = W - left - right;
+  const plotH = H - top - bottom;
+  let granted = 0;
+  let paid = 0;
+  const points = days.map((d) => {
+    granted += d.refundGranted;
+    paid += d.refundPaid;
+    return { day: d.day, granted, paid };
+  });
+  const values = points.flatMap((p) => [p.granted, p.paid]);
+  const max = niceMax(Math.max(0, ...values));
+  // A recovery inside the window can take more out than was granted in it: then the axis goes below 0.
+  const low = Math.min(0, ...values) < 0 ? -niceMax(-Math.min(...values)) : 0;
+  const yOf = (v: number) => top + (plotH * (max - v)) / (max - low);
+  const n = Math.max(1, points.length);
+  const slot = plotW / n;
+  const xOf = (i: number) => left + slot * i + slot / 2;
+  const parts: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const v = low + ((max - low) * i) / 4;
+    const y = yOf(v);
+    parts.push(`<line x1="${left}" x2="${W - right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e5e7eb"/>`);
+    parts.push(`<text x="${left - 8}" y="${(y + 4).toFixed(1)}" text-anchor="end" class="tick">${e(major(v))}</text>`);
+  }
+  const line = (pick: (p: (typeof points)[number]) => number) => points.map((p, i) => `${xOf(i).toFixed(1)},${yOf(pick(p)).toFixed(1)}`);
+  if (points.length > 0) {
+    const gap = [...line((p) => p.granted), ...line((p) => p.paid).reverse()].join(' ');
+    parts.push(`<polygon points="${gap}" fill="${OWED}" stroke="none"/>`);
+    parts.push(`<polyline points="${line((p) => p.granted).join(' ')}" fill="none" stroke="${GRANTED}" stroke-width="2"/>`);
+    parts.push(`<polyline points="${line((p) => p.paid).join(' ')}" fill="none" stroke="${PAID}" stroke-width="2"/>`);
+  }
+  const labelEvery = Math.ceil(n / 16);
+  points.forEach((p, i) => {
+    const x = xOf(i).toFixed(1);
+    const tip = e(
+      `${p.day} · granted ${major(p.granted)}, paid ${major(p.paid)}, owed ${major(p.granted - p.paid)} ${totals.currency} (since ${from.slice(0, 10)})`,
+    );
+    parts.push(`<circle cx="${x}" cy="${yOf(p.granted).toFixed(1)}" r="3" fill="${GRANTED}"><title>${tip}</title></circle>`);
+    parts.push(`<circle cx="${x}" cy="${yOf(p.paid).toFixed(1)}" r="3" fill="${PAID}"><title>${tip}</title></circle>`);
+    if (i % labelEvery === 0)
+      parts.push(`<text x="${x}" y="${top + plotH + 18}" text-anchor="middle" class="tick">${e(p.day.slice(5))}</text>`);
+  });
+  parts.push(`<line x1="${left}" x2="${W - right}" y1="${yOf(0).toFixed(1)}" y2="${yOf(0).toFixed(1)}" stroke="#9ca3af"/>`);
+  parts.push(`<text x="${left - 8}" y="${top - 8}" text-anchor="end" class="tick">${e(totals.currency)}</text>`);
+  const legend = [
+    [GRANTED, 'refunds granted'],
+    [PAID, 'refunds paid'],
+    [OWED, 'still owed'],
+  ]
+    .map(([colour, label], k) => {
+      const x = left + k * 170;
+      return `<rect x="${x}" y="${H - 22}" width="12" height="12" fill="${colour}"/><text x="${x + 18}" y="${H - 12}" class="legend">${e(label ?? '')}</text>`;
+    })
+    .join('');
+  const empty =
+    points.length === 0 ? `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="legend">no entries in the window</text>` : '';
+  return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${e(`Cash refunds granted and paid, cumulative, ${totals.currency}`)}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}${legend}${empty}</svg>`;
+}
+
 /** Horizontal bars: value by reason. */
 export function reasonChart(t: CurrencyTotals): string {
   const rowsOf = t.byReason;
@@ -138,7 +217,55 @@ function table(title: string, rows: readonly TotalsRow[], currency: string): str
   return `<section class="card"><h3>${e(title)}</h3><table><thead><tr><th></th><th class="n">claims</th><th class="n">cash</th><th class="n">credit</th><th class="n">value (${e(currency)})</th></tr></thead><tbody>${body}</tbody></table></section>`;
 }
 
-function currencySection(t: CurrencyTotals, from: string, to: string): string {
+/** Where the actions of one currency stand: refunds, store credit and replacements. */
+function accountsCard(a: CurrencyAccounts | undefined): string {
+  if (!a) return '';
+  const row = (label: string, cells: readonly (number | string)[], strong = false) =>
+    `<tr><td>${strong ? `<b>${e(label)}</b>` : e(label)}</td>${cells.map((c) => `<td class="n">${e(typeof c === 'number' ? major(c) : c)}</td>`).join('')}</tr>`;
+  const { refund: r, storeCredit: c, replacement: p } = a;
+  const disagree = a.agrees
+    ? ''
+    : `<p class="warn">${e(`The postings disagree: refunds_payable ${major(a.posted.refundsPayable)} + cash ${major(a.posted.cash)}, store_credit_liability ${major(a.posted.storeCreditLiability)}.`)}</p>`;
+  return `<section class="card"><h3>Actions as of the window's end (${e(a.currency)})</h3>${disagree}<div class="grid">
+<table><thead><tr><th>cash refunds</th><th class="n">${e(a.currency)}</th></tr></thead><tbody>
+${row('granted', [r.granted], true)}${row('paid', [r.paid])}${row('owed', [r.owed], true)}${row('· awaiting the shop', [r.awaiting])}${row('· failed, nothing instead', [r.failed])}${row('· short-paid', [r.shortPaid])}${row('moved to store credit', [r.movedToCredit])}
+</tbody></table>
+<table><thead><tr><th>store credit</th><th class="n">${e(a.currency)}</th></tr></thead><tbody>
+${row('granted', [c.granted], true)}${row('issued', [c.issued])}${row('awaiting the shop', [c.awaiting])}${row('failed, nothing instead', [c.failed])}${row('moved to cash', [c.movedToCash])}
+</tbody></table>
+<table><thead><tr><th>replacements</th><th class="n">count</th></tr></thead><tbody>
+${row('asked', [String(p.asked)], true)}${row('shipped', [String(p.shipped)])}${row('awaiting the shop', [String(p.awaiting)])}${row('failed', [String(p.failed)])}
+</tbody></table></div></section>`;
+}
+
+const amountText = (m: Money) => `${major(m.amount)} ${m.currency}`;
+const actionCells = (a: Action) =>
+  `<td>${e(a.storefrontId)}</td><td>${e(a.claimId)}</td><td>${e(a.actionId)}</td><td>${e(a.type.replace('_', ' '))}</td><td class="n">${e(a.type === 'replacement' ? '' : amountText(a.amount))}</td>`;
+
+/** The stale, mismatched and unrecovered actions, each a table (empty ones say so). */
+function findingsSection(r: Reconciliation): string {
+  const head = (extra: string) =>
+    `<thead><tr><th>storefront</th><th>claim</th><th>action</th><th>type</th><th class="n">amount</th>${extra}</tr></thead>`;
+  const table = (title: string, extra: string, rows: readonly string[]) =>
+    `<section class="card"><h3>${e(title)}</h3>${rows.length === 0 ? '<p class="meta">None.</p>' : `<table>${head(extra)}<tbody>${rows.join('')}</tbody></table>`}</section>`;
+  const stale = r.stale.map(
+    (s) => `<tr>${actionCells(s.action)}<td>${e(s.action.requestedAt)}</td><td class="n">${e(s.ageDays.toFixed(1))}</td></tr>`,
+  );
+  const mismatched = r.mismatched.map(
+    (m) =>
+      `<tr>${actionCells(m.action)}<td class="n">${e(amountText(m.recorded))}</td><td class="n">${e(m.shortBy ? amountText(m.shortBy) : 'another currency')}</td><td>${e(m.action.result?.by ?? '')}</td></tr>`,
+  );
+  const unrecovered = r.unrecovered.map(
+    (u) => `<tr>${actionCells(u.action)}<td>${e(u.action.status)}</td><td>${e(u.action.result?.at ?? '')}</td><td>${e(u.reason)}</td></tr>`,
+  );
+  return `<h2>Actions to work on</h2>
+<p class="meta">${e(`As of ${r.asOf}: ${r.actions} actions of ${r.claims} claims with entries in the window. Work for a person, not tampering.`)}</p>
+${table(`Not answered after ${r.staleDays} days (${r.stale.length})`, '<th>asked</th><th class="n">days</th>', stale)}
+${table(`Recorded as done for another amount (${r.mismatched.length})`, '<th class="n">recorded</th><th class="n">short by</th><th>recorded by</th>', mismatched)}
+${table(`Failed with nothing done instead (${r.unrecovered.length})`, '<th>status</th><th>at</th><th>reason</th>', unrecovered)}`;
+}
+
+function currencySection(t: CurrencyTotals, from: string, to: string, accounts?: CurrencyAccounts): string {
   const accountsRows = t.byAccount
     .map(
       (a) =>
@@ -146,7 +273,10 @@ function currencySection(t: CurrencyTotals, from: string, to: string): string {
     )
     .join('');
   const days = t.byDay
-    .map((d) => `<tr><td>${e(d.day)}</td><td class="n">${d.received}</td><td class="n">${e(major(d.value))}</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${e(d.day)}</td><td class="n">${d.received}</td><td class="n">${e(major(d.value))}</td><td class="n">${e(major(d.refundGranted))}</td><td class="n">${e(major(d.refundPaid))}</td></tr>`,
+    )
     .join('');
   return `<h2>${e(t.currency)}</h2>
 <div class="kpis">
@@ -158,13 +288,15 @@ function currencySection(t: CurrencyTotals, from: string, to: string): string {
 </div>
 <section class="card"><h3>Value per day by outcome</h3>${dayChart(t, from, to)}</section>
 <section class="card"><h3>Value by reason</h3>${reasonChart(t)}</section>
+<section class="card"><h3>Cash refunds granted against paid, added up day by day</h3>${refundChart(t, from, to)}</section>
+${accountsCard(accounts)}
 <div class="grid">
 ${table('By outcome', t.byOutcome, t.currency)}
 ${table('By approval tier', t.byTier, t.currency)}
 ${table('By reason', t.byReason, t.currency)}
 <section class="card"><h3>By account</h3><table><thead><tr><th></th><th class="n">debit</th><th class="n">credit</th><th class="n">balance</th></tr></thead><tbody>${accountsRows}</tbody></table></section>
 </div>
-<section class="card"><h3>By day</h3><table><thead><tr><th>day</th><th class="n">claims received</th><th class="n">value (${e(t.currency)})</th></tr></thead><tbody>${days}</tbody></table></section>`;
+<section class="card"><h3>By day</h3><table><thead><tr><th>day</th><th class="n">claims received</th><th class="n">value (${e(t.currency)})</th><th class="n">refunds granted</th><th class="n">refunds paid</th></tr></thead><tbody>${days}</tbody></table></section>`;
 }
 
 /** The whole report page. */
@@ -185,13 +317,27 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 12px}h3{font-si
 .kpi span{display:block;color:#6b7280;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.kpi b{font-size:20px}.kpi small{color:#6b7280;margin-left:4px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0 16px}
 table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #f3f4f6;text-align:left}th{color:#6b7280;font-weight:600;font-size:12px}
-.n{text-align:right;font-variant-numeric:tabular-nums}
+.n{text-align:right;font-variant-numeric:tabular-nums}.warn{color:#b91c1c;font-weight:600}
 svg{width:100%;height:auto;display:block}.tick{font-size:11px;fill:#6b7280}.legend{font-size:13px;fill:#374151}
 </style></head><body>
 <h1>${e(title)}</h1>
 <p class="meta">${e(`Entries with ${t.from} ≤ time < ${t.to} · storefronts: ${t.storefronts.join(', ') || 'none'} · ${t.claims} claims, ${t.entries} entries · generated ${generatedAt.toISOString()}`)}</p>
-<p class="meta">Value is cash refunded plus store credit issued (goodwill included) in the window, counted on the day it was granted. Amounts in major units.</p>
-${t.currencies.length === 0 ? '<section class="card">No entries in this window.</section>' : t.currencies.map((c) => currencySection(c, t.from, t.to)).join('\n')}
+<p class="meta">Value is cash refunded plus store credit issued (goodwill included) in the window, counted on the day it was granted. A failed refund given as store credit instead, or that credit paid in cash after all, is counted once; only the recovery's bonus adds value. Amounts in major units.</p>
+${
+  t.currencies.length === 0
+    ? '<section class="card">No entries in this window.</section>'
+    : t.currencies
+        .map((c) =>
+          currencySection(
+            c,
+            t.from,
+            t.to,
+            t.reconciliation.accounts.find((a) => a.currency === c.currency),
+          ),
+        )
+        .join('\n')
+}
+${findingsSection(t.reconciliation)}
 </body></html>
 `;
 }

@@ -1,7 +1,8 @@
 /**
- * `makegood ledger report [--storefront ID] [--from DAY] [--to DAY] [--out report.html] [--data-dir DIR]`:
- * prints totals by account, reason, outcome, approval tier and day, and writes them as an HTML
- * page with charts.
+ * `makegood ledger report [--storefront ID] [--from DAY] [--to DAY] [--stale-days N] [--out report.html] [--data-dir DIR]`:
+ * prints totals by account, reason, outcome, approval tier and day, and the reconciliation of the
+ * window's actions (owed against paid; stale, mismatched and unrecovered actions), and writes
+ * them as an HTML page with charts. The findings never change the exit code: that is `verify --strict`'s job.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -10,11 +11,14 @@ import { ledgerReport } from '#usecases/ledger-report.ts';
 import type { Command } from './command.ts';
 import { connect } from './connect.ts';
 import { reportHtml } from './ledger-report-html.ts';
+import { parseStaleDays, reconciliationText } from './ledger-verify.ts';
 import { formatAmount, parseWindow } from './ledger-window.ts';
 
 const USAGE =
-  'usage: makegood ledger report [--storefront ID] [--from DAY|TIME] [--to DAY|TIME] [--out report.html] [--data-dir DIR]\n' +
-  '  --to DAY includes that day; defaults: --to now, --from 366 days before --to, every storefront.\n';
+  'usage: makegood ledger report [--storefront ID] [--from DAY|TIME] [--to DAY|TIME] [--stale-days N] [--out report.html] [--data-dir DIR]\n' +
+  '  --to DAY includes that day; defaults: --to now, --from 366 days before --to, every storefront.\n' +
+  '  A conversion (a failed refund given as store credit, that credit paid in cash after all) is counted once.\n' +
+  '  The actions of the claims in the window are reconciled as of --to, stale after --stale-days days (default 7).\n';
 
 function rowsText(title: string, rows: readonly TotalsRow[], currency: string): string {
   const width = Math.max(title.length, ...rows.map((r) => r.key.length));
@@ -43,15 +47,28 @@ export function reportText(t: LedgerTotals): string {
     out.push('\nby approval tier\n', rowsText('tier', c.byTier, c.currency));
     out.push('\nby day\n');
     for (const d of c.byDay)
-      out.push(`  ${d.day}  received ${String(d.received).padStart(5)}  value ${formatAmount(d.value, c.currency).padStart(16)}\n`);
+      out.push(
+        `  ${d.day}  received ${String(d.received).padStart(5)}  value ${formatAmount(d.value, c.currency).padStart(16)}` +
+          `  refunds granted ${formatAmount(d.refundGranted, c.currency).padStart(16)}  paid ${formatAmount(d.refundPaid, c.currency).padStart(16)}\n`,
+      );
   }
+  out.push('\n', reconciliationText(t.reconciliation));
   return out.join('');
 }
 
 export const command: Command = {
   async run(argv) {
-    let values: { storefront?: string; from?: string; to?: string; out?: string; 'data-dir'?: string; help?: boolean };
+    let values: {
+      storefront?: string;
+      from?: string;
+      to?: string;
+      'stale-days'?: string;
+      out?: string;
+      'data-dir'?: string;
+      help?: boolean;
+    };
     let window: { from: Date; to: Date };
+    let staleDays: number;
     try {
       values = parseArgs({
         args: argv,
@@ -59,6 +76,7 @@ export const command: Command = {
           storefront: { type: 'string' },
           from: { type: 'string' },
           to: { type: 'string' },
+          'stale-days': { type: 'string' },
           out: { type: 'string' },
           'data-dir': { type: 'string' },
           help: { type: 'boolean' },
@@ -69,6 +87,7 @@ export const command: Command = {
         return 0;
       }
       window = parseWindow(values.from, values.to);
+      staleDays = parseStaleDays(values['stale-days']);
     } catch (err) {
       process.stderr.write(`${(err as Error).message}\n${USAGE}`);
       return 2;
@@ -76,7 +95,7 @@ export const command: Command = {
     try {
       const { deps, target } = await connect(values['data-dir']);
       process.stderr.write(`ledger report: ${target}\n`);
-      const totals = await ledgerReport({ ...(values.storefront ? { storefrontId: values.storefront } : {}), ...window }, deps);
+      const totals = await ledgerReport({ ...(values.storefront ? { storefrontId: values.storefront } : {}), ...window, staleDays }, deps);
       process.stdout.write(reportText(totals));
       if (values.out) {
         await writeFile(values.out, reportHtml(totals, new Date()));

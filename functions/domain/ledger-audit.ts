@@ -28,10 +28,9 @@ export const moneyEntryTypes = ['refund_settled', 'credit_issued'] as const;
 
 /** Whether a money entry converts an earlier grant (a recovery credit, cash asked for again) rather than granting. */
 export function isConversion(entry: LedgerEntry): boolean {
-  return (
-    (entry.type === 'credit_issued' && entry.data.recovers !== undefined) ||
-    (entry.type === 'refund_settled' && entry.data.replaces !== undefined)
-  );
+  // Read defensively: the audit runs this on entries it has not verified yet.
+  const data = entry.data as { recovers?: unknown; replaces?: unknown } | undefined;
+  return (entry.type === 'credit_issued' && data?.recovers !== undefined) || (entry.type === 'refund_settled' && data?.replaces !== undefined);
 }
 
 /** The refund value a `refund_settled` or `credit_issued` entry granted (minor units, goodwill left out), else 0. */

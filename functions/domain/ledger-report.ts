@@ -1,8 +1,18 @@
+import { actionIdOf } from './actions.ts';
 import { accounts, claimOf, currentDecision, type LedgerEntry } from './ledger.ts';
+import { isConversion } from './ledger-audit.ts';
+import { DEFAULT_STALE_DAYS, type Reconciliation, reconcileActions } from './reconcile.ts';
 
 /**
  * Finance's totals over a window of the ledger: what was paid out, what is owed as store credit,
  * what goodwill cost, and why. Pure: the use case reads the entries, this sums them.
+ *
+ * Value is counted once, in the form it was first granted. A conversion (a failed refund given
+ * as store credit instead, or that credit paid in cash after all, see `isConversion`) changes the
+ * form of a grant already counted, not its value: it adds nothing to `cash` or `credit`, except
+ * the recovery's bonus, which is new goodwill (counted as credit, as goodwill always is) and is
+ * taken back when the customer asks for the cash again. Where each grant stands now is the
+ * reconciliation's job (`reconciliation`).
  */
 
 /** One row of a breakdown: the claims in it and the money they were granted in the window. */
@@ -18,8 +28,19 @@ export interface TotalsRow {
   readonly value: number;
 }
 
-/** One day: claims received and value granted, by outcome. */
-export interface DayRow {
+/** One day's cash refunds, from the postings (minor units). */
+export interface RefundDay {
+  /**
+   * Cash refunds granted that day: new cash owed on `refunds_payable` plus what left as `cash`
+   * (refunds asked of the shop, less failed ones given as store credit instead).
+   */
+  readonly refundGranted: number;
+  /** Cash refunds the shop reported paid that day (booked to `cash`). */
+  readonly refundPaid: number;
+}
+
+/** One day: claims received and value granted, by outcome, and the day's cash refunds. */
+export interface DayRow extends RefundDay {
   readonly day: string;
   readonly received: number;
   readonly value: number;
@@ -56,6 +77,11 @@ export interface LedgerTotals {
   readonly claims: number;
   readonly entries: number;
   readonly currencies: readonly CurrencyTotals[];
+  /**
+   * The actions of the claims with entries in the window, as of the window's end: stale,
+   * mismatched and unrecovered actions, and where each account stands.
+   */
+  readonly reconciliation: Reconciliation;
 }
 
 /** Key of a claim without a decision yet. */
@@ -88,16 +114,38 @@ function amountOf(e: LedgerEntry): number {
   return typeof a === 'number' ? a : 0;
 }
 
+function goodwillOf(e: LedgerEntry | undefined): number {
+  const g = (e?.data as { goodwill?: { amount?: unknown } } | undefined)?.goodwill?.amount;
+  return typeof g === 'number' ? g : 0;
+}
+
+/**
+ * The value an entry grants, by form (minor units). A conversion grants no new value: a
+ * recovery credit adds only its bonus, cash asked for again takes the replaced credit's bonus back.
+ */
+export function valueGranted(e: LedgerEntry, chain: readonly LedgerEntry[]): { cash: number; credit: number } {
+  if (e.type !== 'refund_settled' && e.type !== 'credit_issued') return { cash: 0, credit: 0 };
+  // The report also reads chains nobody verified: an entry stripped of its data grants nothing.
+  const conversion = typeof e.data === 'object' && e.data !== null && isConversion(e);
+  if (!conversion) return e.type === 'refund_settled' ? { cash: amountOf(e), credit: 0 } : { cash: 0, credit: amountOf(e) };
+  if (e.type === 'credit_issued') return { cash: 0, credit: goodwillOf(e) };
+  const replaced = chain.find((c) => c.type === 'credit_issued' && actionIdOf(c.claimId, c.seq) === e.data.replaces);
+  return { cash: 0, credit: -goodwillOf(replaced) };
+}
+
 /**
  * Sums whole claim chains over a window. A claim counts when any of its entries is in the window;
- * its money counts on the day it was settled or issued. The outcome and tier are the claim's
- * current decision (as an approver amended it); the reason is the customer's.
+ * its money counts on the day it was settled or issued, conversions once (see the module's
+ * note). The outcome and tier are the claim's current decision (as an approver amended it); the
+ * reason is the customer's. The same chains are reconciled as of `to`, an action being stale
+ * after `staleDays` days (@default {@link DEFAULT_STALE_DAYS}).
  */
 export function ledgerTotals(args: {
   chains: readonly (readonly LedgerEntry[])[];
   from: Date;
   to: Date;
   storefronts: readonly string[];
+  staleDays?: number;
 }): LedgerTotals {
   const fromIso = args.from.toISOString();
   const toIso = args.to.toISOString();
@@ -111,15 +159,17 @@ export function ledgerTotals(args: {
       reason: Map<string, MutableRow>;
       outcome: Map<string, MutableRow>;
       tier: Map<string, MutableRow>;
-      day: Map<string, { day: string; received: number; byOutcome: Record<string, number> }>;
+      day: Map<string, { day: string; received: number; byOutcome: Record<string, number>; refundGranted: number; refundPaid: number }>;
     }
   >();
   let claims = 0;
   let entries = 0;
+  const inWindowChains: (readonly LedgerEntry[])[] = [];
   for (const chain of args.chains) {
     const touched = chain.filter(inWindow);
     const first = chain[0];
     if (touched.length === 0 || !first) continue;
+    inWindowChains.push(chain);
     claims++;
     entries += touched.length;
     let c = perCurrency.get(first.currency);
@@ -148,7 +198,7 @@ export function ledgerTotals(args: {
       const dayKey = e.at.slice(0, 10);
       let d = c.day.get(dayKey);
       if (!d) {
-        d = { day: dayKey, received: 0, byOutcome: {} };
+        d = { day: dayKey, received: 0, byOutcome: {}, refundGranted: 0, refundPaid: 0 };
         c.day.set(dayKey, d);
       }
       if (e.type === 'received') d.received++;
@@ -158,14 +208,17 @@ export function ledgerTotals(args: {
         a.credit += p.credit;
         c.accounts.set(p.account, a);
         if (p.account === 'goodwill_expense') c.goodwill += p.debit - p.credit;
+        // Granted = still owed + paid: a payout moves the money from one to the other, a recovery out of both.
+        if (p.account === 'refunds_payable' || p.account === 'cash') d.refundGranted += p.credit - p.debit;
+        if (p.account === 'cash') d.refundPaid += p.credit - p.debit;
       }
-      const amount = e.type === 'refund_settled' || e.type === 'credit_issued' ? amountOf(e) : 0;
-      if (amount === 0) continue;
+      const value = valueGranted(e, chain);
+      if (value.cash === 0 && value.credit === 0) continue;
       for (const r of rowsOfClaim) {
-        if (e.type === 'refund_settled') r.cash += amount;
-        else r.credit += amount;
+        r.cash += value.cash;
+        r.credit += value.credit;
       }
-      d.byOutcome[outcome] = (d.byOutcome[outcome] ?? 0) + amount;
+      d.byOutcome[outcome] = (d.byOutcome[outcome] ?? 0) + value.cash + value.credit;
     }
   }
   const currencies: CurrencyTotals[] = [...perCurrency.entries()]
@@ -190,5 +243,6 @@ export function ledgerTotals(args: {
           .map((d) => ({ ...d, value: Object.values(d.byOutcome).reduce((s, v) => s + v, 0) })),
       };
     });
-  return { from: fromIso, to: toIso, storefronts: args.storefronts, claims, entries, currencies };
+  const reconciliation = reconcileActions(inWindowChains, { now: args.to, staleDays: args.staleDays ?? DEFAULT_STALE_DAYS });
+  return { from: fromIso, to: toIso, storefronts: args.storefronts, claims, entries, currencies, reconciliation };
 }

@@ -1,3 +1,4 @@
+import { actionTypeOf } from '#domain/actions.ts';
 import type { LedgerEntry } from '#domain/ledger.ts';
 import {
   auditClaim,
@@ -13,6 +14,7 @@ import {
   grantedBy,
   type LedgerProblem,
 } from '#domain/ledger-audit.ts';
+import { assertStaleDays, DEFAULT_STALE_DAYS, type Reconciliation, reconcileActions } from '#domain/reconcile.ts';
 import type { EntryFiling, LedgerStore, StateStore } from '#ports';
 
 /** What `verify` reads: the ledger by its keys and indexes, and the order totals. */
@@ -27,6 +29,11 @@ export interface AuditScope {
   readonly to: Date;
   /** How many claims (or orders) are read at once. @default 16 */
   readonly concurrency?: number;
+  /**
+   * Days an action may wait for the shop's answer before the reconciliation lists it as stale
+   * (a whole number, 0 or more). @default DEFAULT_STALE_DAYS (7)
+   */
+  readonly staleDays?: number;
   /** Called as pages and claims are read. */
   readonly onProgress?: (p: { entriesIndexed: number; claimsChecked: number; claims: number }) => void;
 }
@@ -42,6 +49,11 @@ export interface VerifyResult {
   readonly orders: number;
   /** Every problem found, the first (in time order of the claims) first. */
   readonly problems: readonly LedgerProblem[];
+  /**
+   * The actions of the claims in the window, as of the window's end: work to do, not tampering.
+   * Claims with a problem are left out (their entries cannot be trusted).
+   */
+  readonly reconciliation: Reconciliation;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
@@ -160,8 +172,15 @@ interface ClaimTrack {
   /** Earliest time the index listed for the claim: problems are reported in this order. */
   firstAt: string;
   readonly links: EntryLink[];
+  /** The entries that ask for an action or answer one, as listed: what the reconciliation reads. */
+  readonly actionEntries: LedgerEntry[];
   /** The first entry that failed a check on its own, as listed. */
   suspect?: { seq: number; problem: string };
+}
+
+/** Whether an entry asks something of the shop or records its answer (these are also the only entries with postings). */
+function isActionEntry(e: LedgerEntry): boolean {
+  return actionTypeOf(e.type) !== undefined || e.type === 'action_succeeded' || e.type === 'action_failed' || e.type === 'action_cancelled';
 }
 
 /**
@@ -178,10 +197,16 @@ interface ClaimTrack {
  * 3. The running totals of the orders those claims are on are read in batches. Each must equal
  *    the refunds and credits of its claims, with the same set of claims. A total that does not
  *    add up is confirmed by reading the order's entries by the order index and then reported.
+ * 4. The actions of the claims without a problem are reconciled as of the window's end (see
+ *    `reconcileActions`): from the entries the index listed, or the whole chain where it was read
+ *    by key. This reads nothing more.
  * Nothing is written. The problems come back in the time order of the claims, chains before
  * totals.
  */
 export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<VerifyResult> {
+  const staleDays = scope.staleDays ?? DEFAULT_STALE_DAYS;
+  // Refused before reading anything rather than after a long walk through the index.
+  assertStaleDays(staleDays);
   const storefronts = scope.storefrontId ? [scope.storefrontId] : (await deps.state.storefronts()).sort();
   const limit = scope.concurrency ?? 16;
   const claimProblems: { at: string; problem: LedgerProblem }[] = [];
@@ -191,6 +216,7 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
   let indexed = 0;
   let orders = 0;
   let checked = 0;
+  const toReconcile: (readonly LedgerEntry[])[] = [];
   for (const storefrontId of storefronts) {
     const tracks = new Map<string, ClaimTrack>();
     const listed = await claimsInWindow(
@@ -202,7 +228,7 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
         let t = tracks.get(e.claimId);
         if (!t) {
           const { claimId, orderId, customerId, currency } = e;
-          t = { identity: { claimId, storefrontId, orderId, customerId, currency }, firstAt: e.at, links: [] };
+          t = { identity: { claimId, storefrontId, orderId, customerId, currency }, firstAt: e.at, links: [], actionEntries: [] };
           tracks.set(e.claimId, t);
         }
         if (e.at < t.firstAt) t.firstAt = e.at;
@@ -212,6 +238,7 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
         const alone = misfiled ?? auditEntryAlone(e, t.identity);
         if (alone && (!t.suspect || e.seq < t.suspect.seq)) t.suspect = { seq: e.seq, problem: alone };
         t.links.push({ seq: e.seq, prevHash: e.prevHash, hash: e.hash, granted: alone ? 0 : grantedBy(e) });
+        if (isActionEntry(e)) t.actionEntries.push(e);
         if (++checked % 50_000 === 0) scope.onProgress?.({ entriesIndexed: checked, claimsChecked: 0, claims: tracks.size });
       },
       limit,
@@ -237,7 +264,11 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
           : (auditClaim(storefrontId, t.identity.claimId, chain) ??
             auditListing(storefrontId, t.identity.claimId, chain, listedLinks, repeated));
       if (problem) claimProblems.push({ at: t.firstAt, problem });
+      else toReconcile.push(chain);
     });
+    for (const t of tracks.values()) {
+      if (!byKey.has(t.identity.claimId)) toReconcile.push([...t.actionEntries].sort((a, b) => a.seq - b.seq));
+    }
 
     // Order totals: the claims' money (whole chains where read by key) against the stored totals.
     const perOrder = new Map<string, { sum: number; paidBy: Set<string>; claims: Set<string> }>();
@@ -246,7 +277,7 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
       perOrder.set(t.identity.orderId, o);
       o.claims.add(t.identity.claimId);
       const chain = byKey.get(t.identity.claimId);
-      const granted = chain ? chain.reduce((s, e) => s + (grantedBy(e) || 0), 0) : t.links.reduce((s, l) => s + l.granted, 0);
+      const granted = chain ? chain.reduce((s, e) => s + grantedBy(e), 0) : t.links.reduce((s, l) => s + l.granted, 0);
       o.sum += granted;
       if (granted > 0) o.paidBy.add(t.identity.claimId);
     }
@@ -265,7 +296,18 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
         deps.ledger.orderEntries(storefrontId, orderId),
         deps.state.orderTotal(storefrontId, orderId),
       ]);
-      return auditOrderTotal(storefrontId, orderId, onOrder, total);
+      try {
+        return auditOrderTotal(storefrontId, orderId, onOrder, total);
+      } catch (err) {
+        // An entry stripped of the fields a total is summed from: verify reports it, never stops on it.
+        return {
+          storefrontId,
+          claimId: '',
+          seq: null,
+          orderId,
+          problem: `order ${orderId}: an entry on the order cannot be read (${(err as Error).message})`,
+        };
+      }
     });
     for (const p of confirmed) if (p) orderProblems.push(p);
   }
@@ -277,6 +319,7 @@ export async function verifyLedger(scope: AuditScope, deps: AuditDeps): Promise<
     indexed,
     orders,
     problems: [...claimProblems.map((c) => c.problem), ...orderProblems],
+    reconciliation: reconcileActions(toReconcile, { now: scope.to, staleDays }),
   };
 }
 

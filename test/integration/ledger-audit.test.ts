@@ -112,7 +112,7 @@ describe('makegood ledger verify, digest and report against the running embedded
     expect(stdout).toContain('refunds_payable');
     expect(stdout).toMatch(/damaged\s+1/);
     const html = await readFile(file, 'utf8');
-    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html.match(/<svg /g)).toHaveLength(3);
   });
 
   it('pins a digest, then names a chain cut off at the end, which plain verify cannot see', async () => {

@@ -1,4 +1,5 @@
 import { entryItem, itemEntry, itemFiling } from '#adapters/dynamo-ledger.ts';
+import { cashAgainPostings, parseActionId, payoutPostings, recoveryPostings } from '#domain/actions.ts';
 import type { ClaimRequest, Reason } from '#domain/claim.ts';
 import {
   type ClaimRef,
@@ -9,6 +10,7 @@ import {
   type LedgerEntry,
   settlementPostings,
 } from '#domain/ledger.ts';
+import { grantedBy } from '#domain/ledger-audit.ts';
 import { money } from '#domain/money.ts';
 import type { LedgerPage, LedgerStore, OrderTotal, StateStore } from '#ports';
 import { claimOf } from '../domain/fixtures.ts';
@@ -325,3 +327,151 @@ function chainLedger(): MemoryLedger {
 
 /** The window that holds every entry of {@link buildLedger}. */
 export const WINDOW = { from: new Date('2026-11-19T00:00:00Z'), to: new Date('2026-11-24T00:00:00Z') } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Actions: claims whose refunds, credits and replacements the shop answers (reconciliation tests)
+
+/** A draft that may leave out its step (then its type), actor (the system) and policy version (3). */
+export type EntrySpec = DraftSpec;
+
+/** One claim's entries as stored, in sequence order. */
+export function chainOf(ledger: MemoryLedger, claimId: string): LedgerEntry[] {
+  return [...(ledger.claims.get(claimId) ?? [])].sort((a, b) => a.seq - b.seq).map(entryOf);
+}
+
+/** Every claim's entries as stored, in sequence order, claim by claim. */
+export function chainsOf(ledger: MemoryLedger): LedgerEntry[][] {
+  return [...ledger.claims.keys()].map((id) => chainOf(ledger, id));
+}
+
+/** A claim of storefront `demo` on `orderId`, in EUR. */
+export function claimRef(claimId: string, orderId: string, customerId = `C-${claimId}`): ClaimRef {
+  return { claimId, storefrontId: 'demo', orderId, customerId, currency: 'EUR' };
+}
+
+/**
+ * Appends entries to a claim (starting it when it has none), chained as the ledger would: the
+ * first at `at`, each next 20 minutes later. The order's running total is brought up to what its
+ * entries grant, as the use cases keep it, so that `verifyLedger` finds the ledger clean.
+ */
+export function appendEntries(ledger: MemoryLedger, ref: ClaimRef, specs: readonly EntrySpec[], at: Date): LedgerEntry[] {
+  const chain = chainOf(ledger, ref.claimId);
+  const added: LedgerEntry[] = [];
+  specs.forEach((spec, k) => {
+    const e = chainEntry(ref, added.at(-1) ?? chain.at(-1), draft(spec), new Date(at.getTime() + k * 1_200_000));
+    added.push(e);
+  });
+  ledger.claims.set(ref.claimId, [...(ledger.claims.get(ref.claimId) ?? []), ...added.map(toItem)]);
+  const onOrder = ledger.all().filter((e) => e.storefrontId === ref.storefrontId && e.orderId === ref.orderId);
+  const granted = onOrder.reduce((s, e) => s + grantedBy(e), 0);
+  const claims = [...new Set(onOrder.filter((e) => grantedBy(e) > 0).map((e) => e.claimId))].sort();
+  if (granted > 0) ledger.totals.set(`${ref.storefrontId}#${ref.orderId}`, { granted, paid: 20000, currency: 'EUR', claims });
+  return added;
+}
+
+/** The claim's `received` entry: a 200.00 box, damaged. */
+export function received(ref: ClaimRef): EntrySpec {
+  return {
+    type: 'received',
+    status: 'received',
+    actor: { kind: 'storefront', id: ref.storefrontId },
+    policyVersion: null,
+    data: { claim: claimFor(ref, 'damaged'), idempotencyKey: `key-${ref.claimId}` },
+  };
+}
+
+/** A cash refund asked of the shop (`refund_settled`), with its postings. */
+export function refundAsked(cents: number): EntrySpec {
+  return {
+    type: 'refund_settled',
+    status: 'settled',
+    data: { amount: eur(cents), method: 'original_payment', items: [{ sku: 'BOX', quantity: 1 }] },
+    postings: settlementPostings(money(cents, 'EUR'), money(0, 'EUR'), money(0, 'EUR')).refund,
+  };
+}
+
+/** Store credit asked of the shop (`credit_issued`), `goodwill` of it a bonus, with its postings. */
+export function creditAsked(cents: number, goodwill = 0): EntrySpec {
+  return {
+    type: 'credit_issued',
+    status: 'settled',
+    data: { amount: eur(cents), goodwill: eur(goodwill), items: cents > goodwill ? [{ sku: 'BOX', quantity: 1 }] : [] },
+    postings: settlementPostings(money(0, 'EUR'), money(cents - goodwill, 'EUR'), money(goodwill, 'EUR')).credit,
+  };
+}
+
+/** A replacement of the box asked of the shop. */
+export function replacementAsked(): EntrySpec {
+  return { type: 'replacement_requested', status: 'settled', data: { items: [{ sku: 'BOX', quantity: 1 }] } };
+}
+
+function answerStep(actionId: string): string {
+  return `action#${parseActionId(actionId)?.seq ?? 0}`;
+}
+
+/** The shop reports a refund paid: `cents` leave `refunds_payable` for `cash`. `expected`: a person recorded another amount. */
+export function refundPaid(actionId: string, cents: number, expected?: number): EntrySpec {
+  return {
+    type: 'action_succeeded',
+    step: answerStep(actionId),
+    status: 'settled',
+    actor: expected === undefined ? { kind: 'storefront', id: 'demo' } : { kind: 'operator', name: 'jo' },
+    data: {
+      actionId,
+      provider: 'stripe',
+      reference: `re_${actionId}`,
+      amount: eur(cents),
+      ...(expected !== undefined ? { expected: eur(expected) } : {}),
+    },
+    postings: payoutPostings(money(cents, 'EUR')),
+  };
+}
+
+/** The shop reports a store credit issued or a replacement shipped (no postings). */
+export function actionDone(actionId: string, cents: number): EntrySpec {
+  return {
+    type: 'action_succeeded',
+    step: answerStep(actionId),
+    status: 'settled',
+    actor: { kind: 'storefront', id: 'demo' },
+    data: { actionId, provider: 'shop', reference: `ref_${actionId}`, amount: eur(cents) },
+  };
+}
+
+/** The shop reports that it could not do what an action asked. */
+export function actionFailed(actionId: string, cents: number, failureReason = 'card closed'): EntrySpec {
+  return {
+    type: 'action_failed',
+    step: answerStep(actionId),
+    status: 'settled',
+    actor: { kind: 'storefront', id: 'demo' },
+    data: { actionId, provider: 'stripe', reference: `fail_${actionId}`, amount: eur(cents), failureReason },
+  };
+}
+
+/** A failed refund given as store credit instead, with a bonus (`recovers` it). */
+export function recoveryCredit(refundActionId: string, refundCents: number, bonus: number): EntrySpec {
+  return {
+    type: 'credit_issued',
+    step: `recovery#${parseActionId(refundActionId)?.seq ?? 0}`,
+    status: 'settled',
+    data: { amount: eur(refundCents + bonus), goodwill: eur(bonus), items: [{ sku: 'BOX', quantity: 1 }], recovers: refundActionId },
+    postings: recoveryPostings(money(refundCents, 'EUR'), money(bonus, 'EUR')),
+  };
+}
+
+/** The customer asks for the cash again instead of a recovery credit (`replaces` it), the bonus taken back. */
+export function cashAgain(creditActionId: string, creditCents: number, bonus: number): EntrySpec {
+  return {
+    type: 'refund_settled',
+    step: `cash-again#${parseActionId(creditActionId)?.seq ?? 0}`,
+    status: 'settled',
+    data: { amount: eur(creditCents - bonus), method: 'original_payment', items: [{ sku: 'BOX', quantity: 1 }], replaces: creditActionId },
+    postings: cashAgainPostings(money(creditCents, 'EUR'), money(bonus, 'EUR')),
+  };
+}
+
+/** A store credit withdrawn before the shop answered: the customer asked for cash instead. */
+export function actionWithdrawn(actionId: string): EntrySpec {
+  return { type: 'action_cancelled', step: answerStep(actionId), status: 'settled', data: { actionId, reason: 'cash_requested' } };
+}

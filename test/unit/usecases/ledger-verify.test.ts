@@ -1,9 +1,30 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { actionIdOf } from '#domain/actions.ts';
 import { chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import { type DigestManifest, formatDigest, parseDigest } from '#domain/ledger-audit.ts';
 import { storefrontDigest, verifyAgainstDigest, verifyLedger } from '#usecases/ledger-verify.ts';
-import { buildLedger, claimFor, entryOf, type Item, type MemoryLedger, refOf, toItem, WINDOW } from './ledger-fixture.ts';
+import { UsageError } from '../../../cli/command.ts';
+import { command as reportCommand } from '../../../cli/ledger-report.ts';
+import { parseStaleDays, reconciliationText, command as verifyCommand, verifyExitCode, verifyOutput } from '../../../cli/ledger-verify.ts';
+import {
+  actionFailed,
+  appendEntries,
+  buildLedger,
+  claimFor,
+  claimRef,
+  creditAsked,
+  entryOf,
+  type Item,
+  type MemoryLedger,
+  received,
+  refOf,
+  refundAsked,
+  refundPaid,
+  samples,
+  toItem,
+  WINDOW,
+} from './ledger-fixture.ts';
 
 const verify = (ledger: MemoryLedger) => verifyLedger({ ...WINDOW }, { ledger, state: ledger.state() });
 const claim = (ledger: MemoryLedger, id: string) => ledger.claims.get(id) as Item[];
@@ -256,5 +277,169 @@ describe('the storefront digest', () => {
     expect(gone?.problem).toContain('are gone');
     expect(added).toMatchObject({ claimId: 'CLM-Z', seq: 1 });
     expect(added?.problem).toContain('were not there');
+  });
+});
+
+describe('verifyLedger reconciles the actions', () => {
+  it('reports where the actions stand as of the window end, stale after staleDays days', async () => {
+    // arrange
+    const ledger = buildLedger();
+    // act
+    const byDefault = await verify(ledger);
+    const threeDays = await verifyLedger({ ...WINDOW, staleDays: 3 }, { ledger, state: ledger.state() });
+    // assert: A's and C's refunds and B's and D's credits, none answered
+    const r = byDefault.reconciliation;
+    expect(r).toMatchObject({
+      asOf: WINDOW.to.toISOString(),
+      staleDays: 7,
+      claims: 4,
+      actions: 4,
+      stale: [],
+      mismatched: [],
+      unrecovered: [],
+    });
+    expect(r.accounts).toMatchObject([
+      {
+        currency: 'EUR',
+        refund: { granted: 2750 + 9399, awaiting: 2750 + 9399, paid: 0 },
+        storeCredit: { granted: 1600, awaiting: 1600 },
+        agrees: true,
+      },
+    ]);
+    // A and B were asked on the 20th, more than 3 days before the 24th; C and D on the 21st.
+    expect(threeDays.reconciliation.stale.map((s) => s.action.actionId)).toEqual(['act_CLM-A_3', 'act_CLM-B_3']);
+    expect(threeDays.problems).toEqual([]);
+    const text = reconciliationText(threeDays.reconciliation, 1);
+    expect(text).toContain('STALE: 2 action(s) not answered after 3 day(s)');
+    expect(text).toContain('storefront demo, claim CLM-A, act_CLM-A_3, refund 27.50 EUR: asked 2026-11-20T09:40:00.000Z, 3.6 days ago');
+    expect(text).not.toContain('claim CLM-B');
+    expect(text).toContain('… and 1 more');
+  });
+
+  it('lists mismatched and unrecovered actions, also of claims begun before the window, and they are not problems', async () => {
+    // arrange: a refund paid for less by hand; a refund asked before the window that failed inside it
+    const ledger = buildLedger();
+    const m = claimRef('CLM-M', 'ORD-M');
+    appendEntries(
+      ledger,
+      m,
+      [received(m), refundAsked(5000), refundPaid(actionIdOf('CLM-M', 2), 3000, 5000)],
+      new Date('2026-11-21T10:00:00Z'),
+    );
+    const old = claimRef('CLM-O', 'ORD-O');
+    appendEntries(ledger, old, [received(old), refundAsked(4000)], new Date('2026-11-01T10:00:00Z'));
+    appendEntries(ledger, old, [actionFailed(actionIdOf('CLM-O', 2), 4000, 'account closed')], new Date('2026-11-22T10:00:00Z'));
+    const waiting = claimRef('CLM-W', 'ORD-W');
+    appendEntries(ledger, waiting, [received(waiting), creditAsked(1000)], new Date('2026-11-02T10:00:00Z'));
+    appendEntries(
+      ledger,
+      waiting,
+      [{ ...samples.email_sent, status: 'settled', step: 'email:reminder' }],
+      new Date('2026-11-20T10:00:00Z'),
+    );
+    // act
+    const result = await verify(ledger);
+    // assert
+    const r = result.reconciliation;
+    expect(result.problems).toEqual([]);
+    expect(r.mismatched.map((x) => [x.action.claimId, x.shortBy?.amount])).toEqual([['CLM-M', 2000]]);
+    expect(r.unrecovered.map((x) => [x.action.claimId, x.reason])).toEqual([['CLM-O', 'account closed']]);
+    expect(r.stale.map((x) => [x.action.claimId, Math.floor(x.ageDays)])).toEqual([['CLM-W', 21]]);
+    expect(r.accounts[0]).toMatchObject({ refund: { paid: 3000, shortPaid: 2000, failed: 4000 }, agrees: true });
+  });
+
+  it('leaves a tampered claim out of the reconciliation: its numbers cannot be trusted', async () => {
+    // arrange: C's refund raised by hand in the stored entry
+    const ledger = buildLedger();
+    const refund = claim(ledger, 'CLM-C')[2] as Item & { data: { amount: { amount: number } } };
+    refund.data.amount.amount = 99999;
+    // act
+    const result = await verify(ledger);
+    // assert
+    expect(result.problems[0]).toMatchObject({ claimId: 'CLM-C', seq: 3 });
+    expect(result.reconciliation.actions).toBe(3);
+    expect(result.reconciliation.accounts[0]?.refund.granted).toBe(2750);
+  });
+
+  it('refuses a staleDays that is not a whole number before reading anything', async () => {
+    // arrange
+    const ledger = buildLedger();
+    // act / assert
+    await expect(verifyLedger({ ...WINDOW, staleDays: -1 }, { ledger, state: ledger.state() })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('makegood ledger verify --stale-days and --strict', () => {
+  /** Runs a command, capturing what it writes to stderr. */
+  async function run(cmd: { run(argv: string[]): Promise<number> }, argv: string[]): Promise<{ code: number; stderr: string }> {
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      return { code: await cmd.run(argv), stderr };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('reads --stale-days as a whole number of days, 0 or more, 7 when absent', () => {
+    // act / assert
+    expect(parseStaleDays(undefined)).toBe(7);
+    expect(parseStaleDays('0')).toBe(0);
+    expect(parseStaleDays('30')).toBe(30);
+    for (const bad of ['-1', '1.5', 'seven', '', '1e3', '0x10']) {
+      expect(() => parseStaleDays(bad)).toThrow(UsageError);
+      expect(() => parseStaleDays(bad)).toThrow(`--stale-days must be a whole number of days, 0 or more, not ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('exits 2 with the usage, naming the flag, before connecting to anything', async () => {
+    // act
+    const verifyBad = await run(verifyCommand, ['--stale-days', 'soon']);
+    const reportBad = await run(reportCommand, ['--stale-days=-3']);
+    const missing = await run(verifyCommand, ['--stale-days']);
+    // assert
+    expect(verifyBad.code).toBe(2);
+    expect(verifyBad.stderr).toContain('--stale-days must be a whole number of days, 0 or more, not "soon"');
+    expect(verifyBad.stderr).toContain('usage: makegood ledger verify');
+    expect(verifyBad.stderr).toContain('--strict');
+    expect(reportBad.code).toBe(2);
+    expect(reportBad.stderr).toContain('--stale-days must be a whole number of days, 0 or more, not "-3"');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--stale-days');
+  });
+
+  it('keeps tampering (1) apart from work to do (0, or 3 with --strict)', async () => {
+    // arrange: one finding (a failed refund) on an intact ledger, and the same ledger tampered
+    const ledger = buildLedger();
+    const n = claimRef('CLM-N', 'ORD-N');
+    appendEntries(
+      ledger,
+      n,
+      [received(n), refundAsked(4000), actionFailed(actionIdOf('CLM-N', 2), 4000)],
+      new Date('2026-11-22T10:00:00Z'),
+    );
+    const intact = await verify(ledger);
+    (claim(ledger, 'CLM-A')[1] as { status: string }).status = 'closed';
+    const tampered = await verify(ledger);
+    // act
+    const lenient = verifyOutput({ result: intact, problems: intact.problems, seconds: 0, strict: false });
+    const strict = verifyOutput({ result: intact, problems: intact.problems, seconds: 0, strict: true });
+    const bad = verifyOutput({ result: tampered, problems: tampered.problems, seconds: 0, strict: true });
+    // assert
+    expect([verifyExitCode(0, 0, true), verifyExitCode(0, 2, false), verifyExitCode(0, 2, true), verifyExitCode(1, 2, true)]).toEqual([
+      0, 0, 3, 1,
+    ]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.text).toMatch(/^OK: /);
+    expect(lenient.text).toContain('UNRECOVERED: 1 action(s) failed with nothing done instead');
+    expect(lenient.text).toContain('claim CLM-N, act_CLM-N_2, refund 40.00 EUR: failed at 2026-11-22T10:40:00.000Z: card closed');
+    expect(lenient.text).toContain('1 reconciliation finding(s): work to do, not tampering; the exit code stays 0 (--strict exits 3)');
+    expect(strict.code).toBe(3);
+    expect(bad.code).toBe(1);
+    expect(bad.text).toMatch(/^FIRST BAD ENTRY: storefront demo, claim CLM-A, seq 2/);
+    expect(bad.text).toContain('UNRECOVERED: 1 action(s)');
   });
 });
