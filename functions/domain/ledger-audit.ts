@@ -30,7 +30,9 @@ export const moneyEntryTypes = ['refund_settled', 'credit_issued'] as const;
 export function isConversion(entry: LedgerEntry): boolean {
   // Read defensively: the audit runs this on entries it has not verified yet.
   const data = entry.data as { recovers?: unknown; replaces?: unknown } | undefined;
-  return (entry.type === 'credit_issued' && data?.recovers !== undefined) || (entry.type === 'refund_settled' && data?.replaces !== undefined);
+  return (
+    (entry.type === 'credit_issued' && data?.recovers !== undefined) || (entry.type === 'refund_settled' && data?.replaces !== undefined)
+  );
 }
 
 /** The refund value a `refund_settled` or `credit_issued` entry granted (minor units, goodwill left out), else 0. */
