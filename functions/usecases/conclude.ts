@@ -10,13 +10,12 @@ import {
   returnDeadline,
   settlementPostings,
 } from '#domain/ledger.ts';
-import { add, type Money, max, money, subtract, zero } from '#domain/money.ts';
+import { add, max, money, subtract, zero } from '#domain/money.ts';
 import type { Deps } from '#ports';
 import { indexActions } from './actions.ts';
 import {
   emailShop,
   type FlowState,
-  type LoadedClaim,
   loadClaim,
   pinnedClaim,
   record,
