@@ -5,6 +5,7 @@
 import type { Command } from './command.ts';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
+  actions: () => import('./actions.ts'),
   ledger: () => import('./ledger.ts'),
   policy: () => import('./policy.ts'),
   webhooks: () => import('./webhooks.ts'),

@@ -3,7 +3,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MakegoodApiError, MakegoodNetworkError } from './errors.ts';
 import { backoffDelay, defaultRetryOptions, isRetryable, type RetryOptions, retryAfterMs } from './retry.ts';
 import { signRequest } from './signature.ts';
-import type { ClaimRequest, ClaimView, CreatedClaim, Issue, ReturnReport, ReturnReported } from './types.ts';
+import type {
+  Action,
+  ActionPage,
+  ActionReceipt,
+  ActionReport,
+  ClaimRequest,
+  ClaimView,
+  CreatedClaim,
+  Issue,
+  ReturnReport,
+  ReturnReported,
+} from './types.ts';
 
 /** How to reach makegood as one storefront. */
 export interface MakegoodClientOptions {
@@ -90,6 +101,61 @@ export class MakegoodClient {
   /** Reports the goods that came back for a claim awaiting its return (`POST /v1/claims/{claimId}/returns`). */
   async reportReturn(claimId: string, body: ReturnReport): Promise<ReturnReported> {
     return (await this.request<ReturnReported>('POST', `/v1/claims/${encodeURIComponent(claimId)}/returns`, body)).body;
+  }
+
+  /**
+   * One page of the storefront's actions still waiting for its answer, oldest first
+   * (`GET /v1/actions?status=requested`). Pass the page's `next` as `cursor` for the following
+   * one; `limit` is 1 to 100 (the server's default is 50).
+   */
+  async listActions(options: { readonly cursor?: string; readonly limit?: number } = {}): Promise<ActionPage> {
+    const query = new URLSearchParams({ status: 'requested' });
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    return (await this.request<ActionPage>('GET', `/v1/actions?${query}`)).body;
+  }
+
+  /**
+   * Every requested action, oldest first, page after page until the last (`limit` per page). An
+   * action answered while this runs may still come once: its answer is idempotent.
+   *
+   * ```ts
+   * for await (const action of makegood.requestedActions()) await pay(action);
+   * ```
+   */
+  async *requestedActions(options: { readonly limit?: number } = {}): AsyncGenerator<Action, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listActions({ ...options, ...(cursor === undefined ? {} : { cursor }) });
+      yield* page.actions;
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * Reports what the shop did about an action (`POST /v1/claims/{claimId}/actions/{actionId}`):
+   * `succeeded` with the provider's reference (and the credit code or tracking), or `failed`
+   * with the reason. Retried like every request, which is safe: the same report (same status
+   * and reference) answers the first result, with `replayed: true`. A 503 `try_again` (the claim
+   * is still settling) is retried; a 409 (already answered otherwise) and a 422 (another amount,
+   * a field that does not fit the action) are not.
+   */
+  async reportAction(claimId: string, actionId: string, report: ActionReport): Promise<ActionReceipt> {
+    return this.receipt(`/v1/claims/${encodeURIComponent(claimId)}/actions/${encodeURIComponent(actionId)}`, report);
+  }
+
+  /**
+   * The customer asked for the cash instead of the store credit that recovered a failed refund
+   * (`POST /v1/claims/{claimId}/actions/{creditActionId}/cash`). `created` holds the refund now
+   * asked for; asked again, it answers the same, with `replayed: true`.
+   */
+  async requestCashInstead(claimId: string, creditActionId: string): Promise<ActionReceipt> {
+    return this.receipt(`/v1/claims/${encodeURIComponent(claimId)}/actions/${encodeURIComponent(creditActionId)}/cash`, {});
+  }
+
+  private async receipt(path: string, body: unknown): Promise<ActionReceipt> {
+    const res = await this.request<Omit<ActionReceipt, 'replayed'>>('POST', path, body);
+    return { ...res.body, replayed: res.headers.get('idempotent-replayed') === 'true' };
   }
 
   /**

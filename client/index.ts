@@ -9,6 +9,13 @@
  * const { claimId, replayed } = await makegood.createClaim(claim, { idempotencyKey: `claim-${order.id}` });
  * const view = await makegood.getClaim(claimId);
  *
+ * // what the shop is asked to do, and its answers:
+ * for await (const action of makegood.requestedActions()) {
+ *   await makegood.reportAction(action.claimId, action.actionId, {
+ *     status: 'succeeded', provider: 'stripe', reference: refund.id, amount: action.amount,
+ *   });
+ * }
+ *
  * // in the webhook receiver, with the body exactly as received:
  * const event = verifyWebhook(process.env.WEBHOOK_SECRET, rawBody, req.headers);
  * ```

@@ -208,6 +208,8 @@ export interface ClaimView {
   readonly decision: Decision | null;
   readonly approvals: readonly ApprovalRound[];
   readonly timeline: readonly TimelineEntry[];
+  /** What the shop is asked to do for the claim, oldest first, each with its status and answer. */
+  readonly actions: readonly Action[];
 }
 
 /** The body of `POST /v1/claims/{claimId}/returns`: what came back. */
@@ -231,4 +233,44 @@ export interface ReturnReported {
 export interface Issue {
   readonly path: string;
   readonly message: string;
+}
+
+/**
+ * The body of `POST /v1/claims/{claimId}/actions/{actionId}`: what the shop did about an action.
+ * Unknown fields are refused with a 400.
+ */
+export interface ActionReport {
+  readonly status: 'succeeded' | 'failed';
+  /** Who moved the money or goods: `stripe`, `adyen`, `bank`, `dhl`, … (1–64 characters). */
+  readonly provider: string;
+  /**
+   * The provider's reference (refund id, gift-card id, shipment id; 1–255 characters). With
+   * `status` it makes the report idempotent: the same report again answers the first result.
+   */
+  readonly reference: string;
+  /** What was refunded or credited: the action's amount. Required for a refund or store credit; for a replacement, zero if given. */
+  readonly amount?: Money;
+  /** Why it failed: required when `status` is `failed`, refused otherwise. */
+  readonly failureReason?: string;
+  /** Store credit only: the code or gift card the customer uses; it is emailed to the customer. */
+  readonly creditCode?: string;
+  /** Replacement only: the tracking number or link of the parcel; it is emailed to the customer. */
+  readonly tracking?: string;
+}
+
+/** The answer to an action report or to a request for cash instead, plus what the client knows about the exchange. */
+export interface ActionReceipt {
+  /** The action as recorded, with its answer. */
+  readonly action: Action;
+  /** Actions the answer led to: the store credit that recovers a failed refund, or the refund asked instead of a credit. */
+  readonly created: readonly Action[];
+  /** True when the server had recorded this answer before and answered it again (`Idempotent-Replayed`). */
+  readonly replayed: boolean;
+}
+
+/** The answer to `GET /v1/actions`: a page of the storefront's requested actions, oldest first. */
+export interface ActionPage {
+  readonly actions: readonly Action[];
+  /** The cursor of the next page; `null` at the end. */
+  readonly next: string | null;
 }

@@ -3,7 +3,7 @@ import { type ActionPage, type ActionReceipt, type ActionReport, actionView } fr
 import { customerEmail } from '#domain/email.ts';
 import { ConflictError, NotFoundError, OverRefundError, TransientError, UnprocessableClaimError } from '#domain/errors.ts';
 import { type Actor, type ClaimStatus, currentDecision, type LedgerEntry, statusOf } from '#domain/ledger.ts';
-import { add, type Money, max, min, money, percentOf, subtract, zero } from '#domain/money.ts';
+import { add, formatMoney, type Money, max, min, money, percentOf, subtract, zero } from '#domain/money.ts';
 import type { Policy } from '#domain/policy.ts';
 import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
@@ -83,7 +83,7 @@ function reportProblems(action: Action, report: ActionReport): { path: string; m
   } else if (report.amount.currency !== expected.currency || report.amount.amount !== expected.amount) {
     problems.push({
       path: 'amount',
-      message: `must equal the action's amount, ${expected.amount} ${expected.currency}, not ${report.amount.amount} ${report.amount.currency}`,
+      message: `must equal the action's amount, ${expected.amount} ${expected.currency} (${formatMoney(expected)}), not ${report.amount.amount} ${report.amount.currency}`,
     });
   }
   if (report.creditCode !== undefined && action.type !== 'store_credit')
@@ -159,7 +159,7 @@ export async function reportAction(
       throw new UnprocessableClaimError(`The report does not fit action ${action.actionId}`, [
         {
           path: 'amount',
-          message: `may differ only for a refund, in ${action.amount.currency}, above 0 and not above ${action.amount.amount}`,
+          message: `may differ only for a refund, in ${action.amount.currency}, above 0 and not above ${action.amount.amount} (${formatMoney(action.amount)})`,
         },
       ]);
     }

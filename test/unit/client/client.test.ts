@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type Action,
+  type ActionPage,
+  type ActionReceipt,
+  type ActionReport,
   type Channel,
   type ClaimRequest,
   type ClaimView,
@@ -12,6 +16,11 @@ import {
   type Reason,
 } from 'makegood/client';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type {
+  ActionPage as ServerActionPage,
+  ActionReceipt as ServerActionReceipt,
+  ActionReport as ServerActionReport,
+} from '#domain/api/action.ts';
 import type { channels, desiredOutcomes, reasons, ClaimRequest as ServerClaimRequest } from '#domain/claim.ts';
 import { verifyStorefrontSignature } from '#domain/signature.ts';
 import type { claimStatus } from '#usecases/claim-status.ts';
@@ -393,6 +402,194 @@ describe('MakegoodClient retries', () => {
   });
 });
 
+/** A refund asked of the shop, as the server answers it. */
+function refund(seq: number, over: Partial<Action> = {}): Action {
+  return {
+    actionId: `act_clm_1_${seq}`,
+    claimId: 'clm_1',
+    orderId: 'ORD-1',
+    type: 'refund',
+    status: 'requested',
+    amount: { amount: 2750, currency: 'EUR' },
+    items: [{ sku: 'CHOC-BOX', quantity: 1 }],
+    requestedAt: '2026-11-05T12:00:00.000Z',
+    reference: null,
+    ...over,
+  };
+}
+
+const paidReport: ActionReport = { status: 'succeeded', provider: 'stripe', reference: 're_1', amount: { amount: 2750, currency: 'EUR' } };
+const paidAction = refund(5, {
+  status: 'succeeded',
+  reference: 're_1',
+  result: { status: 'succeeded', at: '2026-11-05T13:00:00.000Z', by: 'storefront:shop-1', provider: 'stripe', reference: 're_1' },
+});
+
+describe('MakegoodClient actions', () => {
+  it('lists one page of requested actions with a signed GET carrying status, limit and cursor', async () => {
+    // arrange
+    const page: ActionPage = { actions: [refund(5)], next: 'b64+/=cursor' };
+    answers = [reply(200, page)];
+    const { client } = clientOf();
+
+    // act
+    const first = await client.listActions({ limit: 2 });
+    await client.listActions({ cursor: first.next ?? '', limit: 2 });
+
+    // assert
+    expect(first).toEqual(page);
+    expect(seen.map((r) => [r.method, r.url, r.body])).toEqual([
+      ['GET', '/v1/actions?status=requested&limit=2', ''],
+      ['GET', '/v1/actions?status=requested&limit=2&cursor=b64%2B%2F%3Dcursor', ''],
+    ]);
+    expect(seen.every((r) => verifies(r))).toBe(true);
+  });
+
+  it('iterates every requested action, page after page, until next is null', async () => {
+    // arrange
+    answers = [
+      reply(200, { actions: [refund(5), refund(6)], next: 'c1' }),
+      reply(200, { actions: [], next: 'c2' }),
+      reply(200, { actions: [refund(7)], next: null }),
+    ];
+    const { client } = clientOf();
+
+    // act
+    const ids: string[] = [];
+    for await (const action of client.requestedActions({ limit: 2 })) ids.push(action.actionId);
+
+    // assert
+    expect(ids).toEqual(['act_clm_1_5', 'act_clm_1_6', 'act_clm_1_7']);
+    expect(seen.map((r) => r.url)).toEqual([
+      '/v1/actions?status=requested&limit=2',
+      '/v1/actions?status=requested&limit=2&cursor=c1',
+      '/v1/actions?status=requested&limit=2&cursor=c2',
+    ]);
+    expect(seen.every((r) => verifies(r))).toBe(true);
+  });
+
+  it('reports an action as signed JSON to the action’s path, and says when the server replayed it', async () => {
+    // arrange
+    answers = [
+      reply(200, { action: paidAction, created: [] }),
+      reply(200, { action: paidAction, created: [] }, { 'idempotent-replayed': 'true' }),
+    ];
+    const { client } = clientOf();
+
+    // act
+    const first = await client.reportAction('clm_1', 'act_clm_1_5', paidReport);
+    const again = await client.reportAction('clm_1', 'act_clm_1_5', paidReport);
+
+    // assert
+    expect(first).toEqual({ action: paidAction, created: [], replayed: false });
+    expect(again.replayed).toBe(true);
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/claims/clm_1/actions/act_clm_1_5' });
+    expect(seen[0]?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual(paidReport);
+    expect(seen.every((r) => verifies(r))).toBe(true);
+  });
+
+  it('asks for cash instead of a recovery credit with a signed empty object, and returns the refund created', async () => {
+    // arrange
+    const credit = refund(7, {
+      type: 'store_credit',
+      status: 'cancelled',
+      amount: { amount: 3025, currency: 'EUR' },
+      recovers: 'act_clm_1_5',
+    });
+    const cash = refund(9, { replaces: 'act_clm_1_7' });
+    answers = [reply(200, { action: credit, created: [cash] })];
+    const { client } = clientOf();
+
+    // act
+    const receipt: ActionReceipt = await client.requestCashInstead('clm_1', 'act_clm_1_7');
+
+    // assert
+    expect(receipt).toEqual({ action: credit, created: [cash], replayed: false });
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/claims/clm_1/actions/act_clm_1_7/cash', body: '{}' });
+    expect(seen[0] && verifies(seen[0])).toBe(true);
+  });
+
+  it('retries a report while the claim is still settling (503 try_again), signing each attempt afresh', async () => {
+    // arrange: the clock moves 3 s per signature
+    answers = [
+      errorReply(503, 'try_again', 'Claim clm_1 is still settling', { 'retry-after': '1' }),
+      errorReply(503, 'try_again', 'Claim clm_1 is still settling'),
+      reply(200, { action: paidAction, created: [] }),
+    ];
+    let clock = Date.parse('2026-11-05T12:00:00Z');
+    const { client, delays } = clientOf({
+      random: () => 0.5,
+      retry: { baseDelayMs: 100 },
+      now: () => {
+        clock += 3000;
+        return new Date(clock);
+      },
+    });
+
+    // act
+    const receipt = await client.reportAction('clm_1', 'act_clm_1_5', paidReport);
+
+    // assert
+    expect(receipt.action.status).toBe('succeeded');
+    expect(seen).toHaveLength(3);
+    expect(delays).toEqual([1000, 100]);
+    expect(new Set(seen.map(tOf)).size).toBe(3);
+    expect(seen.every((r) => verifies(r, new Date(tOf(r) * 1000)))).toBe(true);
+    expect(seen.every((r) => r.body === seen[0]?.body)).toBe(true);
+  });
+
+  it('retries listing actions on a dropped connection and a 429', async () => {
+    // arrange
+    answers = [hangUp, errorReply(429, 'too_many_requests'), reply(200, { actions: [], next: null })];
+    const { client, delays } = clientOf({ random: () => 0 });
+
+    // act
+    const page = await client.listActions();
+
+    // assert
+    expect(page).toEqual({ actions: [], next: null });
+    expect(seen).toHaveLength(3);
+    expect(delays).toEqual([0, 0]);
+  });
+
+  it.each([
+    [400, 'invalid_request'],
+    [404, 'not_found'],
+    [409, 'conflict'],
+    [422, 'unprocessable'],
+  ])('does not retry a report answered %i %s', async (status, code) => {
+    // arrange
+    const issues = status === 422 ? [{ path: 'amount', message: 'must equal the action’s amount, 2750 EUR, not 2700 EUR' }] : undefined;
+    answers = [errorReply(status, code, `the ${code} message`, {}, issues)];
+    const { client, delays } = clientOf();
+
+    // act
+    const failure = await client.reportAction('clm_1', 'act_clm_1_5', paidReport).catch((e: unknown) => e);
+
+    // assert
+    expect(failure).toBeInstanceOf(MakegoodApiError);
+    expect(failure).toMatchObject({ status, code, message: `the ${code} message`, issues: issues ?? [], attempts: 1 });
+    expect(seen).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it('does not retry cash asked for a credit the policy does not allow (422) or that is not there (404)', async () => {
+    // arrange
+    answers = [errorReply(422, 'unprocessable', 'not store credit given for a failed refund'), errorReply(404, 'not_found')];
+    const { client } = clientOf();
+
+    // act
+    const unprocessable = await client.requestCashInstead('clm_1', 'act_clm_1_5').catch((e: unknown) => e);
+    const missing = await client.requestCashInstead('clm_1', 'act_clm_1_99').catch((e: unknown) => e);
+
+    // assert
+    expect(unprocessable).toMatchObject({ status: 422, attempts: 1 });
+    expect(missing).toMatchObject({ status: 404, attempts: 1 });
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe('the client’s shapes', () => {
   it('mirror the server’s (checked by tsc)', () => {
     // arrange, act: types only
@@ -404,5 +601,9 @@ describe('the client’s shapes', () => {
     expectTypeOf<Reason>().toEqualTypeOf<(typeof reasons)[number]>();
     expectTypeOf<DesiredOutcome>().toEqualTypeOf<(typeof desiredOutcomes)[number]>();
     expectTypeOf<Channel>().toEqualTypeOf<(typeof channels)[number]>();
+    expectTypeOf<ServerActionReport>().toExtend<ActionReport>();
+    expectTypeOf<ActionReport>().toExtend<ServerActionReport>();
+    expectTypeOf<ServerActionReceipt>().toExtend<Omit<ActionReceipt, 'replayed'>>();
+    expectTypeOf<ServerActionPage>().toExtend<ActionPage>();
   });
 });
