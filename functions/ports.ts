@@ -238,6 +238,12 @@ export interface StateStore {
    * did not issue.
    */
   requestedActions(storefrontId: string, args: { cursor?: string; limit: number }): Promise<{ actions: Action[]; next: string | null }>;
+  /**
+   * Takes a claim's step for `holder` until `until`, so that of several requests doing the same
+   * step at once (the same report sent twice) one does it: an email sent once, a bonus granted
+   * once. False while another holds it; a lease that ran out (its holder crashed) can be taken.
+   */
+  leaseStep(claimId: string, step: string, holder: string, until: Date, now: Date): Promise<boolean>;
   /** A cheap read that proves the table answers. */
   ping(): Promise<void>;
 }

@@ -87,9 +87,16 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     headers['x-forwarded-proto'] ??= 'http';
     const pathParameters: Record<string, string> = {};
-    match.route.params.forEach((name, i) => {
-      pathParameters[name] = decodeURIComponent(match.values[i] ?? '');
-    });
+    try {
+      match.route.params.forEach((name, i) => {
+        pathParameters[name] = decodeURIComponent(match.values[i] ?? '');
+      });
+    } catch {
+      // API Gateway refuses a path it cannot decode before any function runs.
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { code: 'invalid_request', message: 'The path is not valid percent-encoding' } }));
+      return;
+    }
     const now = new Date();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',

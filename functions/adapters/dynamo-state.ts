@@ -46,8 +46,10 @@ function decodeActionCursor(storefrontId: string, cursor: string): Record<string
       key !== null &&
       typeof key === 'object' &&
       Object.keys(key).length === names.length &&
-      names.every((n) => typeof key[n] === 'string') &&
-      key[ACTION_QUEUE] === actionQueueOf(storefrontId)
+      // Keys DynamoDB would refuse (empty, over its size limits) are not ones this API issued.
+      names.every((n) => typeof key[n] === 'string' && key[n] !== '' && (key[n] as string).length <= 1024) &&
+      key[ACTION_QUEUE] === actionQueueOf(storefrontId) &&
+      String(key.pk).startsWith('ACTION#')
     )
       return key as Record<string, string>;
   } catch {
@@ -533,6 +535,24 @@ export class DynamoState implements StateStore {
       actions: (out.Items ?? []).map((i) => JSON.parse(String(i.action)) as Action),
       next: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : null,
     };
+  }
+
+  async leaseStep(claimId: string, step: string, holder: string, until: Date, now: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `STEP#${claimId}`, sk: step },
+          UpdateExpression: 'SET holder = :h, leaseUntil = :until',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR holder = :h',
+          ExpressionAttributeValues: { ':h': holder, ':until': until.getTime(), ':now': now.getTime() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import { parseActionReport, parseJsonBody } from '#domain/api/requests.ts';
+import { parseActionReport, parseCashRequest, parseJsonBody } from '#domain/api/requests.ts';
 import { reportAction, requestCashInstead } from '#usecases/actions.ts';
 import { authenticateStorefront, httpHandler, json, requireJson } from './http.ts';
 import { runtimeDeps } from './runtime.ts';
@@ -15,6 +15,7 @@ export const handler = httpHandler(async (req) => {
   const ids = { storefrontId, claimId: req.pathParameters.claimId ?? '', actionId: req.pathParameters.actionId ?? '' };
   const actor = { kind: 'storefront', id: storefrontId } as const;
   const cash = (req.pathWithQuery.split('?')[0] ?? '').endsWith('/cash');
+  if (cash) parseCashRequest(parseJsonBody(req.rawBody));
   const answered = cash
     ? await requestCashInstead({ ...ids, actor }, deps)
     : await reportAction({ ...ids, actor, report: parseActionReport(parseJsonBody(req.rawBody)) }, deps);

@@ -7,7 +7,7 @@ import { add, formatMoney, type Money, max, min, money, percentOf, subtract, zer
 import type { Policy } from '#domain/policy.ts';
 import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
-import { emailShop, type LoadedClaim, loadedClaim, record, recordGoodwill, sendOnce } from './common.ts';
+import { emailShop, type LoadedClaim, leaseStep, loadedClaim, record, recordGoodwill, sendOnce } from './common.ts';
 
 type ActionDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>;
 
@@ -194,6 +194,9 @@ export async function reportAction(
  * finishes what the first attempt began). Returns the actions it led to.
  */
 async function followUp(deps: ActionDeps, loaded: LoadedClaim, actionId: string): Promise<Action[]> {
+  // Read again: a slow request's first read may predate what others did meanwhile (a recovery,
+  // cash asked for again), and what follows must not be done twice or undone.
+  loaded.entries.splice(0, loaded.entries.length, ...(await deps.ledger.entries(loaded.ref.claimId)));
   const action = actionsOf(loaded.entries).find((a) => a.actionId === actionId);
   const result = action?.result;
   if (!action || !result) return [];
@@ -210,6 +213,7 @@ async function followUp(deps: ActionDeps, loaded: LoadedClaim, actionId: string)
     await sendOnce(deps, loaded, {
       ...email,
       step: `email:credit-issued#${action.seq}`,
+      exclusive: true,
       kind: 'credit_issued',
       content: customerEmail('credit_issued', {
         ...base,
@@ -221,6 +225,7 @@ async function followUp(deps: ActionDeps, loaded: LoadedClaim, actionId: string)
     await sendOnce(deps, loaded, {
       ...email,
       step: `email:replacement-shipped#${action.seq}`,
+      exclusive: true,
       kind: 'replacement_shipped',
       content: customerEmail('replacement_shipped', {
         ...base,
@@ -269,6 +274,10 @@ async function recoverFailedRefund(deps: ActionDeps, loaded: LoadedClaim, refund
   const step = `recovery#${refund.seq}`;
   const grantId = recoveryGrantId(loaded.ref.claimId, refund);
   const pv = currentDecision(loaded.entries)?.policyVersion ?? null;
+  // Only one request recovers a refund: the others (the same report sent at once) wait for it.
+  if (!loaded.entries.some((e) => e.step === step) && !(await leaseStep(deps, loaded.ref.claimId, step))) {
+    await untilRecorded(deps, loaded, step);
+  }
   if (!loaded.entries.some((e) => e.step === step)) {
     let bonus = zero(refund.amount.currency);
     for (let attempt = 0; ; attempt++) {
@@ -302,6 +311,7 @@ async function recoverFailedRefund(deps: ActionDeps, loaded: LoadedClaim, refund
   const bonus = credit.goodwill ?? zero(credit.amount.currency);
   await sendOnce(deps, loaded, {
     step: `email:payout-failed#${refund.seq}`,
+    exclusive: true,
     kind: 'payout_failed',
     to: loaded.claim.customer.email,
     content: customerEmail('payout_failed', {
@@ -315,6 +325,19 @@ async function recoverFailedRefund(deps: ActionDeps, loaded: LoadedClaim, refund
     policyVersion: pv,
   });
   return credit;
+}
+
+/**
+ * Waits (a few seconds at most) for another request's step to be recorded, keeping the loaded
+ * entries current; then TransientError asks the caller to send the same request again.
+ */
+async function untilRecorded(deps: Pick<Deps, 'ledger'>, loaded: LoadedClaim, step: string): Promise<void> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    await new Promise((r) => setTimeout(r, 100));
+    loaded.entries.splice(0, loaded.entries.length, ...(await deps.ledger.entries(loaded.ref.claimId)));
+    if (loaded.entries.some((e) => e.step === step)) return;
+  }
+  throw new TransientError(`Claim ${loaded.ref.claimId} is being recovered by another request; send the same report again`);
 }
 
 /** `wanted`, or as much of it as the customer's goodwill budget has left (this grant left out). */
@@ -380,7 +403,8 @@ export async function requestCashInstead(
     }
     // Read again: the cancellation may have lost to a success that came at the same moment.
     const now = actionsOf(loaded.entries).find((a) => a.actionId === credit.actionId) ?? credit;
-    const code = now.result?.status === 'succeeded' ? now.result.creditCode : undefined;
+    // The credit to void: by its code, or, issued without one, by the shop's own reference.
+    const code = now.result?.status === 'succeeded' ? (now.result.creditCode ?? now.result.reference) : undefined;
     const bonus = credit.goodwill ?? zero(credit.amount.currency);
     await record(deps, loaded, {
       type: 'refund_settled',
@@ -405,9 +429,11 @@ export async function requestCashInstead(
   if (failed && pv !== null && (credit.goodwill?.amount ?? 0) > 0) {
     await recordGoodwill(deps, loaded, pv, recoveryGrantId(loaded.ref.claimId, failed), zero(credit.amount.currency));
   }
+  const issuedCode = actionsOf(loaded.entries).find((a) => a.actionId === credit.actionId)?.result?.creditCode;
   const shop = await emailShop(deps, loaded.ref.storefrontId);
   await sendOnce(deps, loaded, {
     step: `email:cash-again#${credit.seq}`,
+    exclusive: true,
     kind: 'cash_again',
     to: loaded.claim.customer.email,
     content: customerEmail('cash_again', {
@@ -415,7 +441,11 @@ export async function requestCashInstead(
       decision: currentDecision(loaded.entries),
       ...shop,
       claimId: loaded.ref.claimId,
-      followUp: { cash: refund.amount, ...(refund.revokeCreditCode !== undefined ? { revokedCode: refund.revokeCreditCode } : {}) },
+      // The customer is told of a code they were given, never of the shop's internal reference.
+      followUp: {
+        cash: refund.amount,
+        ...(issuedCode !== undefined && refund.revokeCreditCode === issuedCode ? { revokedCode: issuedCode } : {}),
+      },
     }),
     status,
     policyVersion: pv,

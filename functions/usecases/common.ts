@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ApprovalSchedule } from '#domain/approval-schedule.ts';
 import { type ClaimRequest, orderFactsOf, withPinnedFacts } from '#domain/claim.ts';
 import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
@@ -111,7 +112,7 @@ export async function emailShop(
  * record sends again (at least once); a retry after the record sends nothing.
  */
 export async function sendOnce(
-  deps: Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom'>,
+  deps: Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom' | 'clock'>,
   loaded: LoadedClaim,
   args: {
     step: string;
@@ -120,9 +121,16 @@ export async function sendOnce(
     content: EmailContent;
     status: ClaimStatus;
     policyVersion: number | null;
+    /**
+     * For a step that requests may run at once (the same report sent twice): the step is leased
+     * first, and only its holder sends. A holder that crashed before recording leaves the email
+     * to a retry after the lease ({@link STEP_LEASE_MS}).
+     */
+    exclusive?: boolean;
   },
 ): Promise<void> {
   if (loaded.entries.some((e) => e.step === args.step)) return;
+  if (args.exclusive && !(await leaseStep(deps, loaded.ref.claimId, args.step))) return;
   const sender = await senderFor(deps, loaded.ref.storefrontId);
   const { messageId } = await deps.mailer.send({
     from: sender.from,
@@ -165,6 +173,15 @@ export async function recordGoodwill(
     windowDays: budget?.days ?? 365,
     budget: budget?.amount,
   });
+}
+
+/** How long a leased step is its holder's: time to send an email or grant a bonus and record it. */
+export const STEP_LEASE_MS = 30_000;
+
+/** Takes a claim's step for this request (see `StateStore.leaseStep`); false while another request holds it. */
+export async function leaseStep(deps: Pick<Deps, 'state' | 'clock'>, claimId: string, step: string): Promise<boolean> {
+  const now = deps.clock.now();
+  return deps.state.leaseStep(claimId, step, randomUUID(), new Date(now.getTime() + STEP_LEASE_MS), now);
 }
 
 /** Appends an entry and keeps the loaded claim's entries current. */

@@ -214,7 +214,7 @@ async function resumeWithReport(deps: Pick<Deps, 'ledger' | 'state' | 'workflow'
  */
 export async function closeUnreturned(
   input: TaskInput,
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom'>,
+  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>,
 ): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);

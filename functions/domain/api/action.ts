@@ -36,10 +36,10 @@ export const actionSchema = z
     requestedAt: z.string(),
     reference: z.string().nullable().meta({ description: "The shop's reference from its answer, `null` until answered" }),
     replaces: z.string().optional().meta({ description: 'The store-credit action this refund is given instead of' }),
-    revokeCreditCode: z
-      .string()
-      .optional()
-      .meta({ description: 'Void this credit code before paying: the customer asked for cash instead of that credit' }),
+    revokeCreditCode: z.string().optional().meta({
+      description:
+        'Void this credit before paying: its code, or the reference the shop gave when it issued it without one. The customer asked for cash instead of that credit',
+    }),
     recovers: z.string().optional().meta({ description: 'The failed refund this store credit is given instead of' }),
     followedBy: z
       .string()
@@ -87,6 +87,16 @@ export function actionView(a: Action): ActionView {
   };
 }
 
+/** Text the customer is emailed as given: no control or invisible formatting characters, no runs of spaces. */
+const shownAsSent = (field: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((t) => !/[\p{Cc}\p{Cf}]|\s{2,}/u.test(t), {
+      message: `must be printable text, without control or invisible characters or runs of spaces: the customer is emailed the ${field} as given`,
+    });
+
 /** `POST /v1/claims/{claimId}/actions/{actionId}`: what the shop reports. */
 export const actionReportSchema = z
   .strictObject({
@@ -100,17 +110,11 @@ export const actionReportSchema = z
         'What was refunded or credited: must equal the action’s amount. Required for a refund or store credit; for a replacement, zero if given',
     }),
     failureReason: z.string().trim().min(1).max(500).optional().meta({ description: 'Why it failed (required when `status` is `failed`)' }),
-    creditCode: z
-      .string()
-      .trim()
-      .min(1)
+    creditCode: shownAsSent('code')
       .max(100)
       .optional()
       .meta({ description: 'Store credit only: the code or gift card the customer uses; it is emailed to the customer' }),
-    tracking: z
-      .string()
-      .trim()
-      .min(1)
+    tracking: shownAsSent('tracking')
       .max(500)
       .optional()
       .meta({ description: 'Replacement only: the tracking number or link of the parcel; it is emailed to the customer' }),

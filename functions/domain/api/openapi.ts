@@ -26,6 +26,7 @@ import { ledgerPageSchema } from './ledger-entry.ts';
 import {
   actionIdSchema,
   actionQuerySchema,
+  cashRequestSchema,
   claimIdSchema,
   idempotencyKeySchema,
   ledgerQueryParamSchemas,
@@ -292,14 +293,14 @@ const requestCash: ZodOpenApiOperationObject = {
   ].join('\n'),
   security: storefrontSecurity,
   requestParams: { path: actionPath },
-  requestBody: { required: true, content: { 'application/json': { schema: z.strictObject({}) } } },
+  requestBody: { required: true, content: { 'application/json': { schema: cashRequestSchema } } },
   responses: {
     200: {
       description: 'The refund is asked of the shop',
       headers: replayedHeader,
       content: { 'application/json': { schema: actionReceiptSchema } },
     },
-    ...errorResponses(['unauthorized', 'not_found', 'unsupported_media_type', 'unprocessable', ...serverErrors]),
+    ...errorResponses(['invalid_request', 'unauthorized', 'not_found', 'unsupported_media_type', 'unprocessable', ...serverErrors]),
   },
 };
 

@@ -184,3 +184,12 @@ export function parseActionQuery(query: URLSearchParams): ActionQuery {
   if (issues.length > 0 || !parsed.success) throw new InvalidRequestError('The query is not one this route takes', issues);
   return parsed.data;
 }
+
+/** The body of `POST …/actions/{actionId}/cash`: `{}`, nothing more. */
+export const cashRequestSchema = z.strictObject({}).meta({ id: 'CashRequest', description: 'An empty object' });
+
+/** Checks the body of a cash request; throws {@link InvalidRequestError} (400) otherwise. */
+export function parseCashRequest(body: unknown): void {
+  const parsed = cashRequestSchema.safeParse(body);
+  if (!parsed.success) throw new InvalidRequestError('The cash request takes an empty object', toIssues(parsed.error.issues));
+}

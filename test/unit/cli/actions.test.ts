@@ -74,6 +74,7 @@ class World {
       storefront: async (id: string) => this.storefronts.get(id),
       // No policy version: a failed refund is not recovered (`onPayoutFailure` unknown).
       policyVersion: async () => undefined,
+      leaseStep: async () => true,
       putAction: async (a: Action) => {
         this.writes.push(`putAction ${a.actionId} ${a.status}`);
       },
