@@ -41,7 +41,7 @@ import {
   type StorefrontActions,
   storefrontActionsJson,
 } from './actions-format.ts';
-import { type Command, commandOf, Refused, UsageError } from './command.ts';
+import { type Command, commandOf, parseLimit, Refused, UsageError } from './command.ts';
 
 /** The ports the command uses: those of the action use cases (they append, email and index). */
 export type ActionsDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>;
@@ -214,7 +214,7 @@ export function parseActionsArgs(argv: string[], user?: string): ActionsRequest 
       kind: 'list',
       ...storefrontId,
       ...(claim === undefined ? {} : { claimId: claim }),
-      limit: values.limit === undefined ? DEFAULT_LIMIT : limitOf(values.limit),
+      limit: values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit, MAX_LIMIT),
       format,
       ...dataDir,
     };
@@ -272,12 +272,6 @@ function parseOptions(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-}
-
-function limitOf(text: string): number {
-  const n = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n <= MAX_LIMIT)) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(text)}`);
-  return n;
 }
 
 /** `--by`, else the login name, else {@link DEFAULT_OPERATOR}. */

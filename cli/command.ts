@@ -45,3 +45,10 @@ export function commandOf(run: (argv: string[]) => Promise<number>, usage: strin
     },
   };
 }
+
+/** `--limit`: a whole number from 1 to `max` (at most 9999); a {@link UsageError} naming the flag otherwise. */
+export function parseLimit(text: string, max: number): number {
+  const n = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n <= max)) throw new UsageError(`--limit must be a whole number from 1 to ${max}, not ${JSON.stringify(text)}`);
+  return n;
+}

@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import { parseWebhookEventId } from '#domain/webhook-events.ts';
 import { functionSpecs } from '#handlers/registry.ts';
-import { type Command, commandOf, Refused, UsageError } from './command.ts';
+import { type Command, commandOf, parseLimit, Refused, UsageError } from './command.ts';
 import {
   claimEventsJson,
   eventName,
@@ -163,7 +163,7 @@ export function parseWebhooksArgs(argv: string[]): WebhooksRequest | undefined {
         ...storefrontId,
         ...(claim === undefined ? {} : { claimId: claim }),
         failedOnly: values.failed === true,
-        limit: values.limit === undefined ? DEFAULT_LIMIT : limitOf(values.limit),
+        limit: values.limit === undefined ? DEFAULT_LIMIT : parseLimit(values.limit, MAX_LIMIT),
         format,
         ...dataDir,
       };
@@ -212,12 +212,6 @@ function parseOptions(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-}
-
-function limitOf(text: string): number {
-  const n = /^[1-9][0-9]{0,3}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n <= MAX_LIMIT)) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}, not ${JSON.stringify(text)}`);
-  return n;
 }
 
 /** The `webhooks` command, writing through `io`. */
