@@ -44,7 +44,7 @@ import {
 import { type Command, commandOf, parseLimit, Refused, UsageError } from './command.ts';
 
 /** The ports the command uses: those of the action use cases (they append, email and index). */
-export type ActionsDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>;
+export type ActionsDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock' | 'secrets' | 'publicUrl'>;
 
 /** Where the command writes, how it reaches a stack, and who runs it: replaced by tests. */
 export interface ActionsIo {

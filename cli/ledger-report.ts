@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CurrencyTotals, LedgerTotals, TotalsRow } from '#domain/ledger-report.ts';
 import { ledgerReport } from '#usecases/ledger-report.ts';
+import { reportHtml } from '#views/ledger-report.ts';
 import type { Command } from './command.ts';
 import { connect } from './connect.ts';
-import { reportHtml } from './ledger-report-html.ts';
 import { parseStaleDays, reconciliationText } from './ledger-verify.ts';
 import { formatAmount, parseWindow } from './ledger-window.ts';
 

@@ -1,6 +1,7 @@
 import type { Action } from '#domain/actions.ts';
 import type { OrderFacts } from '#domain/claim.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
+import type { FollowUpReason } from '#domain/followups.ts';
 import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
 import type { Money } from '#domain/money.ts';
 import type { Policy, PolicyVersion, Role } from '#domain/policy.ts';
@@ -244,8 +245,63 @@ export interface StateStore {
    * once. False while another holds it; a lease that ran out (its holder crashed) can be taken.
    */
   leaseStep(claimId: string, step: string, holder: string, until: Date, now: Date): Promise<boolean>;
+  /**
+   * Keeps a claim's entry in a work queue of people current: an approval round waiting for a
+   * tier, or a follow-up task. Like {@link putAction}, a put at an older `revision` than the
+   * stored one changes nothing; only `open` items are in the storefront's queue (a sparse index,
+   * soonest `due` first).
+   */
+  putWork(item: WorkItem, revision: number): Promise<void>;
+  /** Every open item of one kind in a storefront's queue, soonest due first (by the sparse index, never a scan). */
+  openWork(storefrontId: string, kind: WorkItem['kind']): Promise<WorkItem[]>;
+  /** The work items a claim has (open or not). */
+  claimWork(claimId: string): Promise<WorkItem[]>;
+  /**
+   * Spends a single-use id (a sign-in link, a form nonce) by a conditional write: true the first
+   * time, false ever after. The record is kept until `expiresAt`, past which the id's token no
+   * longer opens anyway.
+   */
+  useOnce(id: string, expiresAt: Date): Promise<boolean>;
+  /** Stores a console session (it lasts until `expiresAt`, or until {@link endSession}). */
+  putSession(session: StoredSession): Promise<void>;
+  /** A console session that has not ended, or undefined. */
+  session(sessionId: string): Promise<StoredSession | undefined>;
+  endSession(sessionId: string): Promise<void>;
   /** A cheap read that proves the table answers. */
   ping(): Promise<void>;
+}
+
+/**
+ * An item in a work queue of people: an approval round waiting for a tier (`approval`, one per
+ * claim, rewritten each round), or a follow-up task (`followup`, one per task). `due` orders the
+ * queue; `role` and `approvers` say whose it is.
+ */
+export interface WorkItem {
+  readonly kind: 'approval' | 'followup';
+  /** The claim's `approval`, or the follow-up's id. */
+  readonly id: string;
+  readonly claimId: string;
+  readonly storefrontId: string;
+  readonly orderId: string;
+  readonly role: Role;
+  readonly approvers: readonly string[];
+  readonly due: string;
+  readonly status: 'open' | 'done';
+  /** approval: the round; followup: its reason. */
+  readonly round?: number;
+  readonly reason?: FollowUpReason;
+  /** The value at stake (approval: the proposal). */
+  readonly value?: Money;
+  /** followup: when its approvers were reminded. */
+  readonly remindedAt?: string;
+}
+
+/** A console session as stored: who, for which storefront, until when. */
+export interface StoredSession {
+  readonly sessionId: string;
+  readonly storefrontId: string;
+  readonly email: string;
+  readonly expiresAt: number;
 }
 
 /** Where an event stands: waiting to be sent, sent, given up on, or not to be sent at all. */

@@ -2,17 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClaimRequest, Reason } from '#domain/claim.ts';
 import type { Outcome } from '#domain/decide.ts';
-import {
-  type CustomerEmailArgs,
-  type CustomerEmailKind,
-  cameBack,
-  customerEmail,
-  type EmailContent,
-  emailCell,
-  escapeHtml,
-} from '#domain/email.ts';
+import { type CustomerEmailArgs, type CustomerEmailKind, cameBack, customerEmail, type EmailContent, emailCell } from '#domain/email.ts';
 import { type EmailCell, type EmailLocale, emailCells, emailLocales } from '#domain/email-templates.ts';
 import type { StoredDecision } from '#domain/ledger.ts';
+import { html, raw, render } from '#views/html.ts';
 
 /** One sample claim step for a cell of the wording: what the preview shows and the tests render. */
 export interface EmailSample {
@@ -86,6 +79,10 @@ export const RETURN_ADDRESS = 'Demo Shop Returns\nUnit 4, Harbour Road\nDublin D
 export const CREDIT_CODE = 'MG-7QM2-X9KD';
 /** The tracking number a storefront reports for the demo's replacement parcel. */
 export const TRACKING = 'JJD000390007788';
+/** The customer's status page as every sample links it. */
+export const STATUS_URL = 'https://makegood.example/c/s1.sample-status-link';
+/** When a sample's promised follow-up is due (shown only by the emails that promise a person). */
+export const FOLLOW_UP_BY = '2026-12-04T12:00:00.000Z';
 
 /** The demo's store-credit decision: the kettle's €89.00 plus the 10 % bonus for choosing credit. */
 const creditDecision = () =>
@@ -97,7 +94,7 @@ const creditDecision = () =>
 
 /** One sample per cell in `locale`, each from a claim and decision like the ones the policy makes. */
 export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailSample[] {
-  const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9' };
+  const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9', statusUrl: STATUS_URL, followUpBy: FOLLOW_UP_BY };
   const c = (reason: Reason, desired: ClaimRequest['complaint']['desiredOutcome'] = 'refund') => claimOf(locale, reason, desired, name);
   const returnAndRefund = decisionOf('return_and_refund', { cash: 9399 }, { returnRequired: true });
   const refund = decisionOf('refund_without_return', { cash: 2750 });
@@ -186,6 +183,11 @@ export function emailSamples(locale: EmailLocale | string, name = 'Ann'): EmailS
     },
     { kind: 'needs_more_time', args: { ...base, claim: c('defective'), decision: returnAndRefund } },
     {
+      // The kettle waits for the agent: the customer hears who decides and by when (the three tiers' 48 hours each).
+      kind: 'acknowledged',
+      args: { ...base, claim: c('defective'), decision: returnAndRefund, decider: 'agent', decideBy: '2026-12-08T12:00:00.000Z' },
+    },
+    {
       kind: 'return_not_received',
       args: {
         ...base,
@@ -247,7 +249,7 @@ export interface EmailVariant extends EmailSample {
  * bonus or a way back to the cash, and the cash asked for before the credit was issued.
  */
 export function emailVariants(locale: EmailLocale | string, name = 'Ann'): EmailVariant[] {
-  const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9' };
+  const base = { shopName: 'Demo Shop', claimId: 'clm_7Qm2x9', statusUrl: STATUS_URL, followUpBy: FOLLOW_UP_BY };
   const both = claimOf(locale, 'changed_mind', 'refund', name, [kettle, cups]);
   const authorised = decisionOf(
     'return_and_refund',
@@ -313,6 +315,32 @@ export function emailVariants(locale: EmailLocale | string, name = 'Ann'): Email
         ...base,
         claim: claimOf(locale, 'damaged', 'apology', name),
         decision: decisionOf('goodwill', { credit: 500, goodwill: 500 }, { rules: [rule('apology-credit')] }),
+      },
+    },
+    {
+      label: 'refund_without_return (a note from the approver, with markup that must stay text)',
+      kind: 'outcome',
+      args: {
+        ...base,
+        claim: claimOf(locale, 'damaged', 'refund', name),
+        decision: decisionOf('refund_without_return', { cash: 6000 }, { rules: [rule('approval-tier')] }),
+        note: 'We checked your photo: two boxes were crushed <b>badly</b>, so we refund them in full.',
+      },
+    },
+    {
+      label: 'rejection (alternative-repair: a person arranges a repair)',
+      kind: 'outcome',
+      args: {
+        ...base,
+        claim: claimOf(locale, 'defective', 'refund', name),
+        decision: decisionOf(
+          'rejected',
+          {},
+          {
+            rules: [rule('return-window', 'Lamp is outside the 30-day return window'), rule('alternative-repair')],
+            alternative: { id: 'alternative-repair', text: 'A repair under the legal guarantee' },
+          },
+        ),
       },
     },
     {
@@ -410,29 +438,19 @@ export async function writeEmailPreview(dir: string): Promise<{ index: string; f
   const cellOrder = [...emailCells, ...emailVariants('en').map((v) => v.label), 'rejection (hostile name)'];
   const sections = cellOrder
     .filter((cell) => byCell.has(cell))
-    .map((cell) => {
-      const columns = (byCell.get(cell) ?? [])
-        .map(
-          ({ locale, email, file }) =>
-            `<div class="col"><div class="meta"><b>${label[locale]}</b> · <a href="${file}.html">html</a> · <a href="${file}.txt">text</a></div>` +
-            `<div class="subject">${escapeHtml(email.subject)}</div>` +
-            `<iframe title="${escapeHtml(`${locale} ${cell}`)}" sandbox="allow-same-origin" srcdoc="${escapeHtml(email.html)}"></iframe></div>`,
-        )
-        .join('');
-      return `<section id="${escapeHtml(cell.replace(/\W+/g, '-'))}"><h2>${escapeHtml(cell)}</h2><div class="row">${columns}</div></section>`;
-    })
-    .join('\n');
-  const index =
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>makegood — customer emails</title><style>' +
-    'body{font-family:Arial,Helvetica,sans-serif;margin:16px;background:#e5e7eb;color:#111827}' +
-    'h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:20px 0 6px;font-family:monospace}' +
-    '.row{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:10px;align-items:start}' +
-    '.col{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:8px;min-width:0}' +
-    '.meta{font-size:12px;color:#4b5563;margin-bottom:4px}.subject{font-size:13px;font-weight:bold;margin-bottom:6px;overflow-wrap:anywhere}' +
-    'iframe{width:100%;height:640px;border:1px solid #e5e7eb;border-radius:4px;background:#f3f4f6;display:block}' +
-    '</style></head><body><h1>Customer emails: every locale × outcome</h1>' +
-    `<p style="margin:0 0 8px;font-size:13px">${rows.length} emails · columns: ${emailLocales.map((l) => label[l]).join(', ')}</p>\n` +
-    `${sections}\n<script>${fitFrames}</script></body></html>`;
+    .map((cell, i) => {
+      // The email's own HTML goes in the frame's srcdoc attribute: the template escapes it, as an attribute value must be.
+      const columns = (byCell.get(cell) ?? []).map(
+        ({ locale, email, file }) =>
+          html`<div class="col"><div class="meta"><b>${label[locale]}</b> · <a href="${file}.html">html</a> · <a href="${file}.txt">text</a></div><div class="subject">${email.subject}</div><iframe title="${`${locale} ${cell}`}" sandbox="allow-same-origin" srcdoc="${email.html}"></iframe></div>`,
+      );
+      return html`${i > 0 ? '\n' : ''}<section id="${cell.replace(/\W+/g, '-')}"><h2>${cell}</h2><div class="row">${columns}</div></section>`;
+    });
+  const index = render(
+    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>makegood — customer emails</title><style>body{font-family:Arial,Helvetica,sans-serif;margin:16px;background:#e5e7eb;color:#111827}h1{font-size:20px;margin:0 0 4px}h2{font-size:15px;margin:20px 0 6px;font-family:monospace}.row{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:10px;align-items:start}.col{background:#fff;border:1px solid #d1d5db;border-radius:6px;padding:8px;min-width:0}.meta{font-size:12px;color:#4b5563;margin-bottom:4px}.subject{font-size:13px;font-weight:bold;margin-bottom:6px;overflow-wrap:anywhere}iframe{width:100%;height:640px;border:1px solid #e5e7eb;border-radius:4px;background:#f3f4f6;display:block}</style></head><body><h1>Customer emails: every locale × outcome</h1><p style="margin:0 0 8px;font-size:13px">${rows.length} emails · columns: ${emailLocales.map((l) => label[l]).join(', ')}</p>
+${sections}
+<script>${raw(fitFrames)}</script></body></html>`,
+  );
   const indexPath = join(dir, 'index.html');
   await writeFile(indexPath, index);
   return { index: indexPath, files: [...files, 'index.html'] };

@@ -4,9 +4,13 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { HttpRoute } from '#handlers/registry.ts';
 
 /** A Lambda handler of an HTTP route, as API Gateway invokes it. */
-export type HttpLambda = (
-  event: APIGatewayProxyEventV2,
-) => Promise<{ statusCode: number; headers?: Record<string, string | number | boolean>; body?: string; isBase64Encoded?: boolean }>;
+export type HttpLambda = (event: APIGatewayProxyEventV2) => Promise<{
+  statusCode: number;
+  headers?: Record<string, string | number | boolean>;
+  cookies?: string[];
+  body?: string;
+  isBase64Encoded?: boolean;
+}>;
 
 /** API Gateway's own payload limit; the handlers enforce the API's 64 KiB themselves. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -86,6 +90,9 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     headers['x-forwarded-proto'] ??= 'http';
+    // Like API Gateway's payload v2: the request's cookies are a list of their own, not a header.
+    const cookies = headers.cookie ? headers.cookie.split(/;\s*/).filter((c) => c !== '') : undefined;
+    delete headers.cookie;
     const pathParameters: Record<string, string> = {};
     try {
       match.route.params.forEach((name, i) => {
@@ -104,6 +111,7 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
       rawPath: url.pathname,
       rawQueryString: url.search.slice(1),
       headers,
+      ...(cookies ? { cookies } : {}),
       ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
       pathParameters,
       requestContext: {
@@ -131,6 +139,7 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
     const result = await match.route.fn(event);
     const out: Record<string, string> = { 'apigw-requestid': requestId };
     for (const [k, v] of Object.entries(result.headers ?? {})) out[k] = String(v);
+    if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
     const payload = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     res.writeHead(result.statusCode, out).end(method === 'HEAD' ? undefined : payload);
   } catch (err) {

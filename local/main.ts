@@ -47,6 +47,7 @@ makegood is running (embedded mode, started in ${Date.now() - started} ms)
   Finance key      ${settings.MAKEGOOD_FINANCE_KEY}
   Webhooks         ${settings.MAKEGOOD_DEMO_WEBHOOK_URL ? `${settings.MAKEGOOD_DEMO_WEBHOOK_URL} (signed with MAKEGOOD_DEMO_WEBHOOK_SECRET)` : 'none (set MAKEGOOD_DEMO_WEBHOOK_URL and MAKEGOOD_DEMO_WEBHOOK_SECRET)'}
   Approvers        agent@demo.test, supervisor@demo.test, finance@demo.test (their links arrive in the mailbox)
+  Agent console    ${stack.apiUrl}/console    (sign in as an approver: the link arrives in the mailbox)
 
 A claim that is refunded automatically (paste into a shell):
 

@@ -200,11 +200,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const runtimeFile = join(dataDir, RUNTIME_FILE);
     await writeFile(runtimeFile, JSON.stringify(env, null, 2), { mode: 0o600 });
     closers.push(() => rm(runtimeFile, { force: true })); // first to go on close
-    // Functions the cloud wakes by stream or schedule (the webhook dispatcher) are woken by a
+    // Functions the cloud wakes by stream or schedule (the webhook dispatcher, the follow-up reminders) are woken by a
     // timer, once per storefront, so a lane held by a slow receiver never stops the others.
     for (const { spec, mod } of modules) {
       if (!spec.wakes || options.wakeFunctions === false) continue;
       const wakes = startWakes(counted(spec.id, mod.handler, invocations), {
+        name: spec.id,
         pollMs: spec.wakes.pollMs,
         storefronts: () => deps.state.storefronts(),
         log,

@@ -7,7 +7,7 @@
  */
 export function startWakes(
   fn: (event: unknown) => Promise<unknown>,
-  options: { pollMs: number; storefronts: () => Promise<string[]>; log: (line: string) => void },
+  options: { name: string; pollMs: number; storefronts: () => Promise<string[]>; log: (line: string) => void },
 ): { stop(): Promise<void> } {
   const REFRESH_MS = 2_000;
   const inFlight = new Map<string, Promise<unknown>>();
@@ -20,7 +20,7 @@ export function startWakes(
       known = await options.storefronts();
       refreshedAt = Date.now();
     } catch (err) {
-      options.log(`[webhooks] could not list storefronts: ${String(err)}`);
+      options.log(`[${options.name}] could not list storefronts: ${String(err)}`);
     } finally {
       refreshing = undefined;
     }
@@ -31,7 +31,7 @@ export function startWakes(
     for (const storefrontId of known) {
       if (inFlight.has(storefrontId)) continue;
       const p = fn({ storefronts: [storefrontId] })
-        .catch((err: unknown) => options.log(`[webhooks] dispatcher failed for ${storefrontId}: ${String(err)}`))
+        .catch((err: unknown) => options.log(`[${options.name}] failed for ${storefrontId}: ${String(err)}`))
         .finally(() => inFlight.delete(storefrontId));
       inFlight.set(storefrontId, p);
     }

@@ -24,9 +24,11 @@ import type {
   OrderTotal,
   PendingCallback,
   StateStore,
+  StoredSession,
   Storefront,
   UnitHold,
   WebhookEndpoint,
+  WorkItem,
 } from '#ports';
 import { queryAll } from './query-all.ts';
 import { stateTableSchema } from './table-schema.ts';
@@ -35,6 +37,11 @@ const { partitionKey: ACTION_QUEUE, sortKey: ACTION_AT } = stateTableSchema.inde
 
 function actionQueueOf(storefrontId: string): string {
   return `requested#${storefrontId}`;
+}
+
+/** A storefront's queue of open work of one kind (approval rounds, follow-ups), in the same sparse index as the actions. */
+function workQueueOf(kind: WorkItem['kind'], storefrontId: string): string {
+  return `${kind}#${storefrontId}`;
 }
 
 /** A page position in a storefront's action queue, as the `next` cursor carries it. */
@@ -553,6 +560,102 @@ export class DynamoState implements StateStore {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  async putWork(item: WorkItem, revision: number): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `WORK#${item.claimId}`,
+            sk: `${item.kind}#${item.id}`,
+            revision,
+            item: JSON.stringify(item),
+            ...(item.status === 'open'
+              ? { [ACTION_QUEUE]: workQueueOf(item.kind, item.storefrontId), [ACTION_AT]: `${item.due}#${item.id}` }
+              : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR revision < :revision',
+          ExpressionAttributeValues: { ':revision': revision },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async openWork(storefrontId: string, kind: WorkItem['kind']): Promise<WorkItem[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'byActionQueue',
+      KeyConditionExpression: '#q = :q',
+      ExpressionAttributeNames: { '#q': ACTION_QUEUE },
+      ExpressionAttributeValues: { ':q': workQueueOf(kind, storefrontId) },
+    });
+    return items.map((i) => JSON.parse(String(i.item)) as WorkItem);
+  }
+
+  async claimWork(claimId: string): Promise<WorkItem[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `WORK#${claimId}` },
+      ConsistentRead: true,
+    });
+    return items.map((i) => JSON.parse(String(i.item)) as WorkItem);
+  }
+
+  async useOnce(id: string, expiresAt: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `ONCE#${id}`, sk: 'USED', [stateTableSchema.ttlAttribute]: Math.ceil(expiresAt.getTime() / 1000) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async putSession(session: StoredSession): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `SESSION#${session.sessionId}`, sk: 'SESSION', ...session, [stateTableSchema.ttlAttribute]: session.expiresAt },
+      }),
+    );
+  }
+
+  async session(sessionId: string): Promise<StoredSession | undefined> {
+    const item = await this.get(`SESSION#${sessionId}`, 'SESSION');
+    if (!item || item.ended === true) return undefined;
+    return {
+      sessionId: String(item.sessionId),
+      storefrontId: String(item.storefrontId),
+      email: String(item.email),
+      expiresAt: Number(item.expiresAt),
+    };
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `SESSION#${sessionId}`, sk: 'SESSION' },
+          UpdateExpression: 'SET ended = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      )
+      .catch((err) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
   }
 
   async ping(): Promise<void> {

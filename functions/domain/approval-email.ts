@@ -1,8 +1,10 @@
+import { approvalRequestHtml } from '#views/agent-email.ts';
 import type { ClaimRequest } from './claim.ts';
 import type { Outcome } from './decide.ts';
-import { type EmailContent, escapeHtml as e } from './email.ts';
+import type { EmailContent } from './email.ts';
 import type { StoredDecision } from './ledger.ts';
 import { formatMoney, type Money } from './money.ts';
+import type { Role } from './policy.ts';
 
 /** A decision's outcome in words, for approvers (English, like the rest of the approver's side). */
 export function outcomeLabel(outcome: Outcome): string {
@@ -14,6 +16,11 @@ export function outcomeLabel(outcome: Outcome): string {
     goodwill: 'Goodwill credit',
     rejected: 'Rejection',
   }[outcome];
+}
+
+/** A role in words, for approvers' pages and emails. */
+export function roleLabel(role: Role): string {
+  return { auto: 'automatic', agent: 'agent', supervisor: 'supervisor', finance: 'finance' }[role];
 }
 
 /** A moment as approvers read it: `25 Nov 2026, 12:00 UTC`. */
@@ -68,16 +75,6 @@ export function approvalRequestEmail(args: {
     safety,
     `Reference ${args.claimId}`,
   ].join('\n\n');
-  const rows = facts
-    .map(([k, v]) => `<tr><th align="left" style="padding:2px 12px 2px 0;color:#555;font-weight:normal">${e(k)}</th><td>${e(v)}</td></tr>`)
-    .join('');
-  const html =
-    '<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#1f2328">' +
-    `<p>${e(opening)}</p>` +
-    `<table style="border-collapse:collapse;margin:12px 0">${rows}</table>` +
-    `<p><a href="${e(args.link)}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#1a7f37;color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none;font-weight:bold">Review and decide</a></p>` +
-    `<p style="color:#555;font-size:90%">${e(safety)}<br>If the button does not work, copy this address into your browser:<br><span style="word-break:break-all">${e(args.link)}</span></p>` +
-    `<p style="color:#555;font-size:90%">Reference ${e(args.claimId)}</p>` +
-    '</body></html>';
+  const html = approvalRequestHtml({ opening, facts, link: args.link, safety, claimId: args.claimId });
   return { subject, text: `${text}\n`, html };
 }

@@ -1,6 +1,6 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { type Role, roles } from './policy.ts';
+import { deriveKey, sameTag, seal, tag, unseal } from './sealed-token.ts';
 
 /**
  * What an approval link grants: one approver may decide one round of one claim at one tier,
@@ -40,29 +40,14 @@ const grantSchema = z.strictObject({
  * tokens and another for form nonces, so neither use can be turned against the other.
  */
 const VERSION = 'v2';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const MAX_TOKEN_LENGTH = 1024;
-const HKDF_SALT = Buffer.from('makegood approval links', 'utf8');
+const HKDF_SALT = 'makegood approval links';
 
-function derive(key: Buffer, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', key, HKDF_SALT, purpose, 32));
-}
-
-const sealKey = (key: Buffer) => derive(key, 'v2 token AES-256-GCM');
-const nonceKey = (key: Buffer) => derive(key, 'v2 form nonce HMAC-SHA256');
+const sealKey = (key: Buffer) => deriveKey(key, HKDF_SALT, 'v2 token AES-256-GCM');
+const nonceKey = (key: Buffer) => deriveKey(key, HKDF_SALT, 'v2 form nonce HMAC-SHA256');
 
 /** Seals a grant into an opaque token of URL-safe characters only (`A–Z a–z 0–9 . _ -`). */
 export function signApprovalToken(grant: ApprovalGrant, key: Buffer): string {
-  const plaintext = Buffer.from(
-    JSON.stringify({ c: grant.claimId, r: grant.round, t: grant.role, a: grant.approver, e: grant.expiresAt }),
-    'utf8',
-  );
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', sealKey(key), iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(VERSION, 'utf8'));
-  const sealed = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return `${VERSION}.${sealed.toString('base64url')}`;
+  return seal({ c: grant.claimId, r: grant.round, t: grant.role, a: grant.approver, e: grant.expiresAt }, VERSION, sealKey(key));
 }
 
 /** Why a token was refused. */
@@ -74,30 +59,9 @@ export function verifyApprovalToken(
   key: Buffer,
   now: Date,
 ): { ok: true; grant: ApprovalGrant } | { ok: false; problem: TokenProblem } {
-  if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9._~-]+$/.test(token)) return { ok: false, problem: 'malformed' };
-  const parts = token.split('.');
-  const body = parts[1] ?? '';
-  if (parts.length !== 2 || parts[0] !== VERSION || !/^[A-Za-z0-9_-]+$/.test(body)) return { ok: false, problem: 'malformed' };
-  const sealed = Buffer.from(body, 'base64url');
-  if (sealed.length <= IV_BYTES + TAG_BYTES) return { ok: false, problem: 'tampered' };
-  // Only the one canonical spelling opens: base64url decoding ignores the last character's spare
-  // bits, and two spellings of one token must not count as two links.
-  if (sealed.toString('base64url') !== body) return { ok: false, problem: 'tampered' };
-  let plaintext: string;
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', sealKey(key), sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(VERSION, 'utf8'));
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    plaintext = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-  } catch {
-    return { ok: false, problem: 'tampered' };
-  }
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(plaintext);
-  } catch {
-    return { ok: false, problem: 'malformed' };
-  }
+  const opened = unseal(token, VERSION, sealKey(key));
+  if (!opened.ok) return opened;
+  const decoded = opened.payload;
   const parsed = grantSchema.safeParse(decoded);
   if (!parsed.success) return { ok: false, problem: 'malformed' };
   const g = parsed.data;
@@ -110,12 +74,10 @@ export function verifyApprovalToken(
  * scanner that POSTs the bare link, or a form built for another link, changes nothing.
  */
 export function formNonce(token: string, key: Buffer): string {
-  return createHmac('sha256', nonceKey(key)).update(`form:${token}`).digest('base64url');
+  return tag(`form:${token}`, nonceKey(key));
 }
 
 /** Checks a form nonce in constant time. */
 export function verifyFormNonce(token: string, nonce: string, key: Buffer): boolean {
-  const expected = Buffer.from(formNonce(token, key));
-  const given = Buffer.from(nonce);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameTag(nonce, formNonce(token, key));
 }

@@ -39,6 +39,7 @@ export const emailCells = [
   'replacement_shipped',
   'payout_failed',
   'cash_again',
+  'acknowledged',
 ] as const;
 export type EmailCell = (typeof emailCells)[number];
 
@@ -59,6 +60,7 @@ export type EmailCell = (typeof emailCells)[number];
  *   that come back used or damaged).
  * - A return closed at its deadline: `missing` (the units that never arrived are known),
  *   `refundedPart` (the units that did arrive were refunded).
+ * - `decideBy`: the acknowledgement of a claim that waits for a person knows the date by which it is decided.
  * - After the shop reported an action's result: `creditCode` (the shop gave the credit's code),
  *   `tracking` (the shop gave the replacement parcel's tracking), `revokedCode` (a credit code no
  *   longer works because the customer asked for the cash instead), `cashOnRequest` (the customer
@@ -91,6 +93,7 @@ export const emailFacts = [
   'tracking',
   'revokedCode',
   'cashOnRequest',
+  'decideBy',
 ] as const;
 export type EmailFact = (typeof emailFacts)[number];
 
@@ -122,7 +125,13 @@ export const placeholderKinds = {
   creditCode: { kind: 'user', guard: 'creditCode' },
   tracking: { kind: 'user', guard: 'tracking' },
   revokedCode: { kind: 'user', guard: 'revokedCode' },
-} as const satisfies Record<string, { kind: 'user' | 'address' | 'money' | 'date' | 'count' | 'text'; guard?: EmailFact }>;
+  decider: { kind: 'text' },
+  decideBy: { kind: 'date', guard: 'decideBy' },
+  // The frame's own values, each shown only in its own paragraph or line, and only when known.
+  note: { kind: 'user' },
+  followUpBy: { kind: 'date' },
+  statusUrl: { kind: 'link' },
+} as const satisfies Record<string, { kind: 'user' | 'address' | 'money' | 'date' | 'count' | 'text' | 'link'; guard?: EmailFact }>;
 export type Placeholder = keyof typeof placeholderKinds;
 export type PlaceholderKind = (typeof placeholderKinds)[Placeholder]['kind'];
 
@@ -165,6 +174,8 @@ export const cellSpecs: Record<
   replacement_shipped: { allowed: ['tracking'], required: ['items', 'tracking'], holds: ['replacement'] },
   payout_failed: { allowed: ['cash', 'credit', 'bonus'], required: ['cash', 'credit', 'bonus'], holds: ['cash', 'credit'] },
   cash_again: { allowed: ['cash', 'revokedCode'], required: ['cash', 'revokedCode'], holds: ['cash'] },
+  // A claim waits for a person: what was received ({items}), who decides ({decider}) and by when ({decideBy}).
+  acknowledged: { allowed: ['decider', 'decideBy'], required: ['items', 'decider', 'decideBy'], holds: ['decideBy'] },
 };
 
 /** A condition: a fact, or `!fact` for its absence. */
@@ -213,6 +224,57 @@ export type RejectionReason = (typeof rejectionReasons)[number];
 export const alternativeIds = ['alternative-contact', 'alternative-repair', 'alternative-refund'] as const;
 export type AlternativeId = (typeof alternativeIds)[number];
 
+/** Who decides a claim that waits for a person, by the tier's role (`{decider}`). */
+export const deciderRoles = ['agent', 'supervisor', 'finance'] as const;
+export type DeciderRole = (typeof deciderRoles)[number];
+
+/**
+ * Where a claim stands, as its customer's status page (`/c/<token>`) tells it:
+ * - `assessing`: received, the decision is being made (usually within minutes);
+ * - `awaiting_approval`: a person decides, by `{date}`;
+ * - `awaiting_return`: the goods are to be sent back, by `{date}`;
+ * - `in_progress`: granted (`{granted}`), and the shop is still carrying it out (paying, issuing, shipping);
+ * - `settled`: granted (`{granted}`) and carried out; nothing left to do;
+ * - `rejected`: not granted; with `{date}` when a person has promised to get in touch by then;
+ * - `closed`: the return never arrived and the claim was closed;
+ * - `needs_time`: the decision is late; a person takes it up, by `{date}` when known.
+ */
+export const statusStages = [
+  'assessing',
+  'awaiting_approval',
+  'awaiting_return',
+  'in_progress',
+  'settled',
+  'rejected',
+  'closed',
+  'needs_time',
+] as const;
+export type StatusStage = (typeof statusStages)[number];
+
+/**
+ * The customer's status page in one locale. Texts may use `{order}` and `{shop}`; a stage's texts
+ * may also use `{date}` (in `nextWithDate` only) and `{granted}` (what was granted, in words).
+ */
+export interface StatusPageWording {
+  /** The page's title and heading: `Your claim for order {order}`. */
+  readonly title: string;
+  /** Labels of the page's parts. */
+  readonly labels: {
+    readonly status: string;
+    readonly next: string;
+    readonly reference: string;
+    readonly updated: string;
+    readonly granted: string;
+  };
+  /** Per stage: the headline (where the claim is), what happens next, and the same with its date when one is known. */
+  readonly stages: Record<StatusStage, { readonly headline: string; readonly next: string; readonly nextWithDate: string }>;
+  /** A link that does not open (tampered, or not one of ours) and one that has expired: title and text. */
+  readonly invalid: { readonly title: string; readonly text: string };
+  readonly expired: { readonly title: string; readonly text: string };
+  /** The granted value in words: a cash refund, store credit, a replacement; each may use `{amount}` (not `replacement`). */
+  readonly grants: { readonly cash: string; readonly credit: string; readonly replacement: string };
+}
+
 /** Everything one locale says. */
 export interface LocaleWording {
   /** Opens every email; may use `{name}` and `{shop}`. */
@@ -231,6 +293,21 @@ export interface LocaleWording {
   readonly reasons: Record<RejectionReason, string>;
   /** What is offered instead (`{alternative}`). */
   readonly alternatives: Record<AlternativeId, string>;
+  /** Who decides a claim that waits for a person (`{decider}`), by the tier's role: `a member of our customer care team`. */
+  readonly deciders: Record<DeciderRole, string>;
+  /**
+   * The paragraph that carries a note the person who decided wrote to the customer, after the
+   * outcome (`{note}`): `A note from the colleague who looked at your claim: “{note}”`.
+   */
+  readonly note: string;
+  /**
+   * The paragraph added to every email that tells the customer a person will get in touch (a
+   * follow-up task backs it), with the task's due date: `We will get back to you by {followUpBy} at the latest.`
+   */
+  readonly followUpBy: string;
+  /** The line under every email with the customer's read-only status page: `Follow your claim at any time: {statusUrl}`. */
+  readonly statusLink: string;
+  readonly statusPage: StatusPageWording;
   readonly cells: Record<EmailCell, CellTemplate>;
 }
 
@@ -389,14 +466,17 @@ const localeOverrideSchema = z.strictObject({
 /** The shape of a storefront's `emailOverrides` setting, before the placeholder checks. */
 export const emailOverridesSchema = z.strictObject(Object.fromEntries(emailLocales.map((l) => [l, localeOverrideSchema.optional()])));
 
-const frameAllowed: Record<'greeting' | 'signature' | 'footer', ReadonlySet<string>> = {
+const frameAllowed: Record<'greeting' | 'signature' | 'footer' | 'note' | 'followUpBy' | 'statusLink', ReadonlySet<string>> = {
   greeting: new Set(['name', 'shop']),
   signature: new Set(['shop']),
   footer: new Set(['claimId', 'order', 'shop']),
+  note: new Set(['note']),
+  followUpBy: new Set(['followUpBy']),
+  statusLink: new Set(['statusUrl']),
 };
 
 function checkLocale(wording: Partial<LocaleWording> | Record<string, unknown>, path: (string | number)[], problems: Problem[]): void {
-  for (const key of ['greeting', 'signature', 'footer'] as const) {
+  for (const key of ['greeting', 'signature', 'footer', 'note', 'followUpBy', 'statusLink'] as const) {
     const text = (wording as Record<string, unknown>)[key];
     if (typeof text === 'string') checkText(text, [...path, key], frameAllowed[key], new Set(), problems);
   }

@@ -1,8 +1,11 @@
+import { emailHtml } from '#views/email.ts';
 import type { ClaimRequest } from './claim.ts';
 import {
   type AlternativeId,
   alternativeIds,
+  cellSpecs,
   conditionsOf,
+  type DeciderRole,
   type EmailCell,
   type EmailFact,
   type EmailLocale,
@@ -24,6 +27,7 @@ import { en } from './emails/en.ts';
 import { eo } from './emails/eo.ts';
 import { ru } from './emails/ru.ts';
 import { uk } from './emails/uk.ts';
+import type { FollowUpReason } from './followups.ts';
 import type { StoredDecision } from './ledger.ts';
 import { formatMoney, type Money, subtract } from './money.ts';
 
@@ -32,6 +36,11 @@ export interface EmailContent {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /**
+   * Set when the email tells the customer that a person will get in touch: the sender must open
+   * the follow-up task that keeps the promise (see {@link promisedFollowUp}).
+   */
+  readonly promise?: FollowUpReason;
 }
 
 /**
@@ -46,7 +55,8 @@ export type CustomerEmailKind =
   | 'credit_issued'
   | 'replacement_shipped'
   | 'payout_failed'
-  | 'cash_again';
+  | 'cash_again'
+  | 'acknowledged';
 
 /** The kinds that follow an action's result: each is its own cell, and its amounts come from `followUp`. */
 export const followUpKinds = [
@@ -65,11 +75,6 @@ export function isFollowUp(kind: CustomerEmailKind): kind is FollowUpKind {
 /** The built-in wording of each native locale. */
 export const builtInWording: Readonly<Record<EmailLocale, LocaleWording>> = { en, uk, ru, eo };
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /**
  * Makes a value from outside (a customer's name, an order id, an item name) safe to show as plain
  * text: control characters and the invisible marks that reorder text (right-to-left overrides and
@@ -84,27 +89,6 @@ export function plainText(s: string): string {
     out += control ? ' ' : bidi || c === 0xfeff ? '' : ch;
   }
   return out.replace(/\s+/g, ' ').trim();
-}
-
-const page = {
-  body: 'margin:0;padding:0;background-color:#f3f4f6;',
-  frame: 'max-width:600px;margin:0 auto;padding:24px 12px;',
-  card: 'background-color:#ffffff;border:1px solid #e5e7eb;border-radius:8px;padding:28px 24px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.55;color:#1f2937;overflow-wrap:break-word;word-wrap:break-word;word-break:break-word;',
-  p: 'margin:0 0 16px 0;',
-  footer:
-    'margin:16px 8px 0 8px;font-family:Arial,Helvetica,sans-serif;font-size:12px;line-height:1.5;color:#6b7280;overflow-wrap:break-word;word-break:break-word;',
-  money: 'white-space:nowrap;',
-};
-
-/** The one HTML layout: a single centred card, inline styles only, no images, scripts or tables. */
-function layout(lang: string, subject: string, paragraphsHtml: readonly string[], footerHtml?: string): string {
-  return (
-    `<!doctype html><html lang="${escapeHtml(lang)}" dir="ltr"><head><meta charset="utf-8">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head>` +
-    `<body style="${page.body}"><div style="${page.frame}"><div style="${page.card}">` +
-    paragraphsHtml.map((p, i) => `<p style="${i === paragraphsHtml.length - 1 ? 'margin:0;' : page.p}">${p}</p>`).join('') +
-    `</div>${footerHtml ? `<p style="${page.footer}">${footerHtml}</p>` : ''}</div></body></html>`
-  );
 }
 
 /** The native locale a BCP-47 tag is written in (`uk-UA` → `uk`), and the tag to format numbers and dates with. Others fall back to `en`. */
@@ -139,6 +123,7 @@ export function emailCell(kind: CustomerEmailKind, decision: StoredDecision | un
   if (kind === 'return_instructions') return 'return_and_refund';
   if (kind === 'return_not_received') return 'return_not_received';
   if (kind === 'needs_more_time') return 'more_time';
+  if (kind === 'acknowledged') return 'acknowledged';
   if (isFollowUp(kind)) return kind;
   if (decision === undefined || decision.outcome === 'rejected') return 'rejection';
   if (decision.outcome === 'replacement') return 'replacement';
@@ -180,6 +165,35 @@ export function rejectionReasonsOf(decision: StoredDecision | undefined): Reject
 function rejectionAlternative(decision: StoredDecision | undefined): AlternativeId {
   const id = decision?.alternative?.id;
   return id === 'alternative-repair' || id === 'alternative-contact' ? id : 'alternative-contact';
+}
+
+/** The alternative an email offers, if its cell shows one: a rejection always does, a granted outcome when its decision has one. */
+function alternativeOf(cell: EmailCell, decision: StoredDecision | undefined, granted: boolean): AlternativeId | undefined {
+  if (cell === 'rejection') return rejectionAlternative(decision);
+  if (!granted || !(cellSpecs[cell].allowed as readonly string[]).includes('alternative')) return undefined;
+  const id = decision?.alternative?.id;
+  return (alternativeIds as readonly string[]).includes(id ?? '') ? (id as AlternativeId) : undefined;
+}
+
+/**
+ * Whether the email a step sends tells the customer that a person will get in touch, and why:
+ * the alternative of a person who helps, or a repair to arrange; a decision that is late and
+ * taken up by a person; feedback handed to the team. The sender opens a follow-up task for each
+ * (see `sendCustomerEmail`), so that these words are always backed by a task for a person.
+ */
+export function promisedFollowUp(
+  kind: CustomerEmailKind,
+  decision: StoredDecision | undefined,
+  graded?: CustomerEmailArgs['graded'],
+): FollowUpReason | undefined {
+  const cell = emailCell(kind, decision, kind === 'outcome' && cameBack(decision, graded));
+  if (cell === 'more_time') return 'decide_claim';
+  if (cell === 'apology') return 'review_feedback';
+  const granted = !isFollowUp(kind) && decision !== undefined && decision.outcome !== 'rejected';
+  const alternative = alternativeOf(cell, decision, granted);
+  if (alternative === 'alternative-contact') return 'offer_alternative';
+  if (alternative === 'alternative-repair') return 'arrange_repair';
+  return undefined;
 }
 
 /** What {@link customerEmail} needs to know. */
@@ -236,6 +250,15 @@ export interface CustomerEmailArgs {
     /** cash_again: the credit code that no longer works (the credit had been issued already). */
     readonly revokedCode?: string;
   };
+  /** An outcome or return instructions: the note the person who decided wrote to the customer, shown in its own paragraph. */
+  readonly note?: string;
+  /** An email that promises a person ({@link promisedFollowUp}): the ISO time the follow-up task is due, said as a date. */
+  readonly followUpBy?: string;
+  /** The customer's read-only status page (`/c/<token>`), linked under the email. */
+  readonly statusUrl?: string;
+  /** acknowledged: the role of the tier that decides, and the ISO time by which it is decided at the latest. */
+  readonly decider?: DeciderRole;
+  readonly decideBy?: string;
 }
 
 /** What each follow-up email cannot be written without: the amounts it states in every case. */
@@ -296,12 +319,11 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   const missing = args.missingItems?.filter((i) => i.quantity > 0) ?? [];
   const awaited = args.awaitedItems?.filter((i) => i.quantity > 0) ?? [];
   const refundedPart = args.refundedPart && args.refundedPart.amount > 0 ? args.refundedPart : undefined;
-  const alternative: AlternativeId | undefined =
-    cell === 'rejection'
-      ? rejectionAlternative(decision)
-      : granted && (alternativeIds as readonly string[]).includes(decision?.alternative?.id ?? '')
-        ? (decision?.alternative?.id as AlternativeId)
-        : undefined;
+  const alternative = alternativeOf(cell, decision, granted);
+  const decideBy = args.decideBy === undefined ? undefined : formatDate(args.decideBy, intl, wording.datePattern);
+  const followUpBy = args.followUpBy === undefined ? undefined : formatDate(args.followUpBy, intl, wording.datePattern);
+  const note = kind === 'outcome' || kind === 'return_instructions' ? plainText(args.note ?? '').slice(0, 2000) : '';
+  const promise = promisedFollowUp(kind, decision, args.graded);
 
   const facts = new Set<EmailFact>();
   if (fault) facts.add('fault');
@@ -335,6 +357,7 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
   if (tracking !== '') facts.add('tracking');
   if (revokedCode !== '') facts.add('revokedCode');
   if (followUp?.cashOnRequest === true) facts.add('cashOnRequest');
+  if (decideBy !== undefined) facts.add('decideBy');
 
   const fmt = (m: Money | undefined) => (m === undefined ? undefined : formatMoney(m, intl));
   const values: Partial<Record<Placeholder, string>> = {
@@ -366,6 +389,11 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
     creditCode,
     tracking,
     revokedCode,
+    decider: args.decider === undefined ? undefined : wording.deciders[args.decider],
+    decideBy,
+    note,
+    followUpBy,
+    statusUrl: args.statusUrl,
   };
 
   const subject = plainText(
@@ -373,15 +401,24 @@ export function customerEmail(kind: CustomerEmailKind, args: CustomerEmailArgs):
       .map((s) => s.text)
       .join(''),
   );
+  const body = template.body.map((p) => paragraph(p, facts, values)).filter((p): p is Segment[] => p !== undefined);
+  // The approver's note and the promised date go before the body's closing line (the offer to reply).
+  const added = [
+    ...(note !== '' ? [fill(wording.note, values)] : []),
+    ...(promise !== undefined && followUpBy !== undefined ? [fill(wording.followUpBy, values)] : []),
+  ];
   const paragraphs: Segment[][] = [
     fill(wording.greeting, values),
-    ...template.body.map((p) => paragraph(p, facts, values)).filter((p): p is Segment[] => p !== undefined),
+    ...(body.length > 1 ? [...body.slice(0, -1), ...added, ...body.slice(-1)] : [...body, ...added]),
     fill(wording.signature, values),
   ];
-  const footer = fill(wording.footer, values);
+  const footer = [
+    ...fill(wording.footer, values),
+    ...(args.statusUrl ? [{ text: '\n', kind: 'literal' as const }, ...fill(wording.statusLink, values)] : []),
+  ];
   const text = `${paragraphs.map(asText).join('\n\n')}\n\n-- \n${asText(footer)}\n`;
-  const html = layout(language, subject, paragraphs.map(asHtml), asHtml(footer));
-  return { subject, text, html };
+  const html = emailHtml(language, subject, paragraphs, footer);
+  return { subject, text, html, ...(promise ? { promise } : {}) };
 }
 
 /** The built-in wording with a shop's overrides for this locale laid over it. */
@@ -450,25 +487,6 @@ function paragraph(
 
 function asText(segments: readonly Segment[]): string {
   return segments.map((s) => s.text).join('');
-}
-
-function asHtml(segments: readonly Segment[]): string {
-  return segments
-    .map((s) => {
-      const escaped = escapeHtml(s.text);
-      if (s.kind === 'literal') return escaped.replace(/\n/g, '<br>');
-      if (s.kind === 'money') return `<strong style="${page.money}">${escaped}</strong>`;
-      // Values from outside are isolated, so their direction cannot spill into the wording.
-      if (s.kind === 'user') return `<bdi>${escaped}</bdi>`;
-      // An address keeps its lines: each is isolated on its own.
-      if (s.kind === 'address')
-        return s.text
-          .split('\n')
-          .map((line) => `<bdi>${escapeHtml(line)}</bdi>`)
-          .join('<br>');
-      return escaped;
-    })
-    .join('');
 }
 
 /** `n` with its unit in the right plural form (`21 день`, `2 дні`, `14 днів`). */

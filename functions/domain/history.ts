@@ -1,5 +1,6 @@
-import type { CoveredBy, CustomerHistory } from './decide.ts';
-import { claimOfGrant, type LedgerEntry } from './ledger.ts';
+import type { Reason } from './claim.ts';
+import type { CoveredBy, CustomerHistory, Outcome } from './decide.ts';
+import { claimOfGrant, currentDecision, type LedgerEntry, statusOf } from './ledger.ts';
 import { type Money, money } from './money.ts';
 import type { Policy } from './policy.ts';
 
@@ -92,4 +93,46 @@ export function customerHistory(args: {
     orderGranted: args.orderGranted,
     covered,
   };
+}
+
+/** One of the customer's earlier claims, as a person deciding a new one reads it. */
+export interface EarlierClaim {
+  readonly claimId: string;
+  readonly orderId: string;
+  /** When it was received (ISO). */
+  readonly at: string;
+  readonly reason: Reason;
+  /** Its decision's outcome, or `pending` while it has none. */
+  readonly outcome: Outcome | 'pending';
+  /** Where it stands now. */
+  readonly status: string;
+  /** What its latest decision grants (cash plus store credit). */
+  readonly amount?: Money;
+}
+
+/** The customer's claims other than `currentClaimId`, newest first, from their ledger entries. */
+export function earlierClaims(entries: readonly LedgerEntry[], currentClaimId: string): EarlierClaim[] {
+  const byClaim = new Map<string, LedgerEntry[]>();
+  for (const e of entries) {
+    if (e.claimId === currentClaimId) continue;
+    const list = byClaim.get(e.claimId);
+    if (list) list.push(e);
+    else byClaim.set(e.claimId, [e]);
+  }
+  const out: EarlierClaim[] = [];
+  for (const [claimId, list] of byClaim) {
+    const received = list.find((e) => e.type === 'received');
+    if (received?.type !== 'received') continue;
+    const decision = currentDecision(list);
+    out.push({
+      claimId,
+      orderId: received.data.claim.order.id,
+      at: received.at,
+      reason: received.data.claim.complaint.reason,
+      outcome: decision?.outcome ?? 'pending',
+      status: statusOf(list) ?? received.status,
+      ...(decision ? { amount: money(decision.cash.amount + decision.storeCredit.amount, decision.cash.currency) } : {}),
+    });
+  }
+  return out.sort((a, b) => b.at.localeCompare(a.at));
 }

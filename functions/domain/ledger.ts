@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClaimRequest } from './claim.ts';
 import type { Decision } from './decide.ts';
+import type { FollowUpReason } from './followups.ts';
 import type { Money } from './money.ts';
 import type { Role } from './policy.ts';
 
@@ -21,6 +22,8 @@ export const entryTypes = [
   'action_succeeded',
   'action_failed',
   'action_cancelled',
+  'followup_opened',
+  'followup_closed',
   'email_sent',
   'closed',
   'failed',
@@ -131,10 +134,19 @@ export interface EntryDataByType {
   approved: {
     readonly round: number;
     readonly note: string;
+    /** What the approver wrote to the customer; it reaches the outcome email. */
+    readonly customerNote?: string;
     readonly proposal: Proposal;
     readonly approved: { readonly cash: StoredMoney; readonly storeCredit: StoredMoney; readonly goodwill: StoredMoney };
   };
-  rejected: { readonly by?: 'policy'; readonly round?: number; readonly note?: string; readonly proposal?: Proposal };
+  rejected: {
+    readonly by?: 'policy';
+    readonly round?: number;
+    readonly note?: string;
+    /** What the approver wrote to the customer; it reaches the outcome email. */
+    readonly customerNote?: string;
+    readonly proposal?: Proposal;
+  };
   escalated: { readonly round: number; readonly from: Role; readonly to: Role | null; readonly reason?: 'approval_timed_out' };
   settlement_refused: { readonly reason: string; readonly requested: StoredMoney };
   return_authorised: { readonly deadline: string; readonly items: readonly UnitLine[] };
@@ -183,6 +195,14 @@ export interface EntryDataByType {
   action_failed: ActionResultData & { readonly failureReason: string };
   /** An action withdrawn before the shop answered it: the customer asked for cash instead of the credit. */
   action_cancelled: { readonly actionId: string; readonly reason: 'cash_requested' };
+  /**
+   * A person was promised to the customer (an email said someone will get in touch): the task
+   * that keeps the promise, for a role, due by `due`. Its id is this entry's (`fu_<claim>_<seq>`);
+   * `email` is the step of the email that made the promise.
+   */
+  followup_opened: { readonly reason: FollowUpReason; readonly role: Role; readonly due: string; readonly email: string };
+  /** The promise kept: the person who closed the task and what they did (`note`). */
+  followup_closed: { readonly followUpId: string; readonly note: string };
   email_sent: { readonly kind: string; readonly to: string; readonly subject: string; readonly messageId: string };
   closed: { readonly reason: 'return_not_received'; readonly items?: readonly UnitLine[] };
   failed: { readonly error: string; readonly cause: string };
@@ -377,6 +397,15 @@ export function sinceLastDecision(entries: readonly LedgerEntry[]): readonly Led
 }
 
 /** The claim's status: the status recorded by its latest entry. */
+/** The note to the customer of the claim's latest approval answer, if its approver wrote one. */
+export function customerNoteOf(entries: readonly LedgerEntry[]): string | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e?.type === 'approved' || (e?.type === 'rejected' && e.data.by !== 'policy')) return e.data.customerNote || undefined;
+  }
+  return undefined;
+}
+
 export function statusOf(entries: readonly LedgerEntry[]): ClaimStatus | undefined {
   return entries.at(-1)?.status;
 }

@@ -1,3 +1,4 @@
+import type { FollowUpReason } from './followups.ts';
 import { type Money, money } from './money.ts';
 import type { Policy, Role } from './policy.ts';
 import { tierFor } from './policy.ts';
@@ -51,4 +52,29 @@ export function tierLimitFor(policy: Policy, role: Role, currency: string): Mone
   const limit = currency === policy.currency ? tiers[i]?.limit : policy.currencies[currency]?.tierLimits[i];
   if (limit === undefined) return i === tiers.length - 1 ? null : money(0, currency);
   return limit === null ? null : money(limit, currency);
+}
+
+/**
+ * Who keeps a promise that a person will get in touch, and by when (the policy's `followUps`):
+ * the role (the configured one when a tier of people has it, else the lowest tier of people),
+ * the due time and the moment its approvers are reminded.
+ */
+export function followUpTerms(policy: Policy, reason: FollowUpReason, now: Date): { role: Role; due: Date; remindAt: Date } {
+  const f = policy.followUps;
+  const wanted = f.byReason[reason]?.role ?? f.role;
+  const people = policy.approval.tiers.filter((t) => t.role !== 'auto' && t.approvers.length > 0);
+  const role = people.find((t) => t.role === wanted)?.role ?? people[0]?.role ?? wanted;
+  const due = new Date(now.getTime() + (f.byReason[reason]?.dueHours ?? f.dueHours) * 3600_000);
+  return { role, due, remindAt: new Date(Math.max(now.getTime(), due.getTime() - f.remindBeforeHours * 3600_000)) };
+}
+
+/**
+ * The latest moment a claim that waits at `role` is decided: its tier's wait and that of every
+ * tier above it (each escalation gives the next tier its own wait).
+ */
+export function decidedBy(policy: Policy, role: Role, now: Date): Date {
+  const tiers = policy.approval.tiers;
+  const from = tiers.findIndex((t) => t.role === role);
+  const hoursLeft = tiers.slice(Math.max(from, 0)).reduce((sum, t) => sum + (t.role === 'auto' ? 0 : approvalWaitHours(policy, t.role)), 0);
+  return new Date(now.getTime() + hoursLeft * 3600_000);
 }

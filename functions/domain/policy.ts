@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Reason, reasons } from './claim.ts';
 import { InvalidPolicyError, type Issue, toIssues } from './errors.ts';
+import { followUpReasons } from './followups.ts';
 import { isCurrency } from './money.ts';
 
 /** Approval roles, lowest first. `auto` means no person has to approve. */
@@ -27,6 +28,9 @@ const percent = z
   });
 const reason = z.enum(reasons);
 const days = z.number().int().min(0).max(3650);
+
+const peopleRole = z.enum(['agent', 'supervisor', 'finance']);
+const hours = z.number().int().min(1).max(720);
 
 const tierSchema = z.strictObject({
   role: z.enum(roles),
@@ -307,6 +311,24 @@ export const policySchema = z
         cashOnRequest: z.boolean().default(false),
       })
       .default({ offer: 'none', bonusPercent: 0, cashOnRequest: false }),
+    /**
+     * Who keeps an email's promise that a person will get in touch, and by when: `role` (whose
+     * tier's approvers see the task and are reminded), `dueHours` after the email, a reminder
+     * `remindBeforeHours` before it is due, and per reason (`offer_alternative`,
+     * `arrange_repair`, `decide_claim`, `review_feedback`) another role or due time. A role
+     * without a tier of people falls back to the lowest tier of people.
+     * @default { role: 'agent', dueHours: 48, remindBeforeHours: 12, byReason: { decide_claim: { role: 'supervisor', dueHours: 24 } } }
+     */
+    followUps: z
+      .strictObject({
+        role: peopleRole.default('agent'),
+        dueHours: hours.default(48),
+        remindBeforeHours: z.number().int().min(0).max(720).default(12),
+        byReason: z
+          .partialRecord(z.enum(followUpReasons), z.strictObject({ role: peopleRole.optional(), dueHours: hours.optional() }))
+          .default({}),
+      })
+      .default({ role: 'agent', dueHours: 48, remindBeforeHours: 12, byReason: { decide_claim: { role: 'supervisor', dueHours: 24 } } }),
   })
   .superRefine(
     (policy, ctx) => {

@@ -1,5 +1,5 @@
 import { answerApproval, lookupApproval } from '#usecases/approvals.ts';
-import { confirmationPage, problemPage, resultPage } from './approval-html.ts';
+import { confirmationPage, problemPage, resultPage } from '#views/approval.ts';
 import { type HttpResult, html, httpHandler } from './http.ts';
 import { runtimeDeps } from './runtime.ts';
 
@@ -30,6 +30,7 @@ export const handler = httpHandler(async (req): Promise<HttpResult> => {
       decision: form.get('decision') ?? undefined,
       amount: form.get('amount') ?? undefined,
       note: form.get('note') ?? undefined,
+      customerNote: form.get('customerNote') ?? undefined,
       nonce: form.get('nonce') ?? undefined,
       ip: req.sourceIp,
       userAgent: req.userAgent,

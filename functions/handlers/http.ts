@@ -37,6 +37,8 @@ export interface HttpRequest {
   readonly requestId: string;
   /** `https://host` the request came in on, for links in responses. */
   readonly baseUrl: string;
+  /** The request's cookies by name (API Gateway payload v2 lists them apart from the headers). */
+  readonly cookies: Readonly<Record<string, string>>;
 }
 
 /** Reads an API Gateway HTTP API (payload v2) event. */
@@ -50,7 +52,14 @@ export function readRequest(event: HttpEvent): HttpRequest {
   const proto = headers['x-forwarded-proto'] ?? 'https';
   const pathParameters: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) pathParameters[k] = v;
+  const cookies: Record<string, string> = {};
+  for (const c of event.cookies ?? headers.cookie?.split(/;\s*/) ?? []) {
+    const at = c.indexOf('=');
+    // The first of two cookies of one name wins, as browsers send the most specific path first.
+    if (at > 0 && !(c.slice(0, at).trim() in cookies)) cookies[c.slice(0, at).trim()] = c.slice(at + 1).trim();
+  }
   return {
+    cookies,
     method: event.requestContext.http.method.toUpperCase(),
     pathWithQuery: event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath,
     headers,
@@ -113,15 +122,22 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
-/** An HTML response. Pages never cache and never load anything from elsewhere. */
-export function html(statusCode: number, body: string): HttpResult {
+/**
+ * An HTML response. Pages never cache, never run script and load nothing from elsewhere, except,
+ * with `images`, pictures from http(s) URLs (the console's evidence images). They send no
+ * referrer, except with `sameOriginReferrer` to their own origin: a browser then sends the real
+ * `Origin` on the page's form posts (under `no-referrer` it sends `Origin: null`), which the
+ * console checks.
+ */
+export function html(statusCode: number, body: string, options: { images?: boolean; sameOriginReferrer?: boolean } = {}): HttpResult {
+  const img = options.images ? ' img-src https: http:;' : '';
   return {
     statusCode,
     headers: {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-      'referrer-policy': 'no-referrer',
+      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline';${img} form-action 'self'; frame-ancestors 'none'`,
+      'referrer-policy': options.sameOriginReferrer ? 'same-origin' : 'no-referrer',
       'x-content-type-options': 'nosniff',
     },
     body,

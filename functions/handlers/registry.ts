@@ -92,6 +92,33 @@ export const functionSpecs: readonly FunctionSpec[] = [
     access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
   },
   {
+    id: 'CustomerStatus',
+    entry: 'functions/handlers/status-page.ts',
+    routes: [
+      { method: 'GET', path: '/c/{token}' },
+      { method: 'HEAD', path: '/c/{token}' },
+    ],
+    access: { ledger: 'read', state: 'read', mail: false, workflow: [], secrets: true },
+  },
+  {
+    id: 'Console',
+    entry: 'functions/handlers/console.ts',
+    routes: [
+      { method: 'GET', path: '/console' },
+      { method: 'HEAD', path: '/console' },
+      { method: 'POST', path: '/console/login' },
+      { method: 'GET', path: '/console/login/{token}' },
+      { method: 'HEAD', path: '/console/login/{token}' },
+      { method: 'POST', path: '/console/login/{token}' },
+      { method: 'POST', path: '/console/logout' },
+      { method: 'GET', path: '/console/claims/{claimId}' },
+      { method: 'HEAD', path: '/console/claims/{claimId}' },
+      { method: 'POST', path: '/console/claims/{claimId}/decision' },
+      { method: 'POST', path: '/console/followups/{followUpId}/close' },
+    ],
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: ['callback'], secrets: true },
+  },
+  {
     id: 'Ledger',
     entry: 'functions/handlers/ledger.ts',
     routes: [{ method: 'GET', path: '/v1/ledger' }],
@@ -134,25 +161,25 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'Escalate',
     entry: 'functions/handlers/escalate.ts',
     aslPlaceholder: 'EscalateFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
   },
   {
     id: 'AwaitReturn',
     entry: 'functions/handlers/await-return.ts',
     aslPlaceholder: 'AwaitReturnFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
   },
   {
     id: 'CloseUnreturned',
     entry: 'functions/handlers/close-unreturned.ts',
     aslPlaceholder: 'CloseUnreturnedFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
   },
   {
     id: 'Conclude',
     entry: 'functions/handlers/conclude.ts',
     aslPlaceholder: 'ConcludeFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
   },
   {
     id: 'RecordFailure',
@@ -167,5 +194,11 @@ export const functionSpecs: readonly FunctionSpec[] = [
     // A lane run sends at most five rounds of attempts, each bounded by the delivery timeout.
     timeoutSeconds: 300,
     access: { ledger: 'read', state: 'readwrite', mail: false, workflow: [], secrets: true },
+  },
+  {
+    id: 'RemindFollowUps',
+    entry: 'functions/handlers/remind-followups.ts',
+    wakes: { onLedgerEntries: false, everyMinutes: 5, pollMs: 2_000 },
+    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
   },
 ];

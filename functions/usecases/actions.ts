@@ -1,15 +1,14 @@
 import { type Action, actionResultStep, actionsOf, cashAgainPostings, payoutPostings, recoveryPostings } from '#domain/actions.ts';
 import { type ActionPage, type ActionReceipt, type ActionReport, actionView } from '#domain/api/action.ts';
-import { customerEmail } from '#domain/email.ts';
 import { ConflictError, NotFoundError, OverRefundError, TransientError, UnprocessableClaimError } from '#domain/errors.ts';
 import { type Actor, type ClaimStatus, currentDecision, type LedgerEntry, statusOf } from '#domain/ledger.ts';
 import { add, formatMoney, type Money, max, min, money, percentOf, subtract, zero } from '#domain/money.ts';
 import type { Policy } from '#domain/policy.ts';
 import { goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
-import { emailShop, type LoadedClaim, leaseStep, loadedClaim, record, recordGoodwill, sendOnce } from './common.ts';
+import { type EmailDeps, type LoadedClaim, leaseStep, loadedClaim, record, recordGoodwill, sendCustomerEmail } from './common.ts';
 
-type ActionDeps = Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>;
+type ActionDeps = EmailDeps;
 
 /** How many of an action's entries its index item reflects: asked, answered, followed by another. */
 function revisionOf(a: Action): number {
@@ -200,41 +199,32 @@ async function followUp(deps: ActionDeps, loaded: LoadedClaim, actionId: string)
   const action = actionsOf(loaded.entries).find((a) => a.actionId === actionId);
   const result = action?.result;
   if (!action || !result) return [];
-  const shop = await emailShop(deps, loaded.ref.storefrontId);
   const decision = currentDecision(loaded.entries);
   const names = new Map(loaded.claim.order.items.map((i) => [i.sku, i.name]));
-  const base = { claim: loaded.claim, decision, ...shop, claimId: loaded.ref.claimId };
-  const email = {
-    to: loaded.claim.customer.email,
-    status: statusOf(loaded.entries) ?? 'settled',
-    policyVersion: decision?.policyVersion ?? null,
-  };
+  const email = { status: statusOf(loaded.entries) ?? 'settled', policyVersion: decision?.policyVersion ?? null, exclusive: true };
   if (result.status === 'succeeded' && action.type === 'store_credit') {
-    await sendOnce(deps, loaded, {
-      ...email,
-      step: `email:credit-issued#${action.seq}`,
-      exclusive: true,
-      kind: 'credit_issued',
-      content: customerEmail('credit_issued', {
-        ...base,
-        followUp: { credit: action.amount, ...(result.creditCode !== undefined ? { creditCode: result.creditCode } : {}) },
-      }),
-    });
+    await sendCustomerEmail(
+      deps,
+      loaded,
+      'credit_issued',
+      { decision, followUp: { credit: action.amount, ...(result.creditCode !== undefined ? { creditCode: result.creditCode } : {}) } },
+      { ...email, step: `email:credit-issued#${action.seq}` },
+    );
   }
   if (result.status === 'succeeded' && action.type === 'replacement') {
-    await sendOnce(deps, loaded, {
-      ...email,
-      step: `email:replacement-shipped#${action.seq}`,
-      exclusive: true,
-      kind: 'replacement_shipped',
-      content: customerEmail('replacement_shipped', {
-        ...base,
+    await sendCustomerEmail(
+      deps,
+      loaded,
+      'replacement_shipped',
+      {
+        decision,
         followUp: {
           items: action.items.map((u) => ({ name: names.get(u.sku) ?? u.sku, quantity: u.quantity })),
           ...(result.tracking !== undefined ? { tracking: result.tracking } : {}),
         },
-      }),
-    });
+      },
+      { ...email, step: `email:replacement-shipped#${action.seq}` },
+    );
   }
   const created: Action[] = [];
   if (result.status === 'failed' && action.type === 'refund') {
@@ -307,23 +297,17 @@ async function recoverFailedRefund(deps: ActionDeps, loaded: LoadedClaim, refund
   }
   const credit = actionsOf(loaded.entries).find((a) => a.recovers === refund.actionId);
   if (!credit) return undefined;
-  const shop = await emailShop(deps, loaded.ref.storefrontId);
   const bonus = credit.goodwill ?? zero(credit.amount.currency);
-  await sendOnce(deps, loaded, {
-    step: `email:payout-failed#${refund.seq}`,
-    exclusive: true,
-    kind: 'payout_failed',
-    to: loaded.claim.customer.email,
-    content: customerEmail('payout_failed', {
-      claim: loaded.claim,
+  await sendCustomerEmail(
+    deps,
+    loaded,
+    'payout_failed',
+    {
       decision: currentDecision(loaded.entries),
-      ...shop,
-      claimId: loaded.ref.claimId,
       followUp: { cash: refund.amount, credit: credit.amount, bonus, cashOnRequest: terms.cashOnRequest },
-    }),
-    status: statusOf(loaded.entries) ?? 'settled',
-    policyVersion: pv,
-  });
+    },
+    { step: `email:payout-failed#${refund.seq}`, exclusive: true, status: statusOf(loaded.entries) ?? 'settled', policyVersion: pv },
+  );
   return credit;
 }
 
@@ -430,26 +414,20 @@ export async function requestCashInstead(
     await recordGoodwill(deps, loaded, pv, recoveryGrantId(loaded.ref.claimId, failed), zero(credit.amount.currency));
   }
   const issuedCode = actionsOf(loaded.entries).find((a) => a.actionId === credit.actionId)?.result?.creditCode;
-  const shop = await emailShop(deps, loaded.ref.storefrontId);
-  await sendOnce(deps, loaded, {
-    step: `email:cash-again#${credit.seq}`,
-    exclusive: true,
-    kind: 'cash_again',
-    to: loaded.claim.customer.email,
-    content: customerEmail('cash_again', {
-      claim: loaded.claim,
+  await sendCustomerEmail(
+    deps,
+    loaded,
+    'cash_again',
+    {
       decision: currentDecision(loaded.entries),
-      ...shop,
-      claimId: loaded.ref.claimId,
       // The customer is told of a code they were given, never of the shop's internal reference.
       followUp: {
         cash: refund.amount,
         ...(issuedCode !== undefined && refund.revokeCreditCode === issuedCode ? { revokedCode: issuedCode } : {}),
       },
-    }),
-    status,
-    policyVersion: pv,
-  });
+    },
+    { step: `email:cash-again#${credit.seq}`, exclusive: true, status, policyVersion: pv },
+  );
   await indexActions(deps, loaded.entries, [credit.seq, refund.seq]);
   const after = actionsOf(loaded.entries);
   return {

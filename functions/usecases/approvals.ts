@@ -1,4 +1,4 @@
-import { approvalRequestEmail } from '#domain/approval-email.ts';
+import { approvalRequestEmail, roleLabel } from '#domain/approval-email.ts';
 import { approvalSchedule } from '#domain/approval-schedule.ts';
 import {
   type ApprovalGrant,
@@ -11,16 +11,25 @@ import {
 import type { ClaimRequest } from '#domain/claim.ts';
 import type { CustomerHistory } from '#domain/decide.ts';
 import { decisionValue } from '#domain/decide.ts';
-import { customerEmail } from '#domain/email.ts';
 import { ApprovalAnsweredError, ClaimNotFoundError, PolicyNotFoundError, TransientError } from '#domain/errors.ts';
-import { customerHistory } from '#domain/history.ts';
+import { customerHistory, type EarlierClaim, earlierClaims } from '#domain/history.ts';
 import { currentDecision, entriesOf, type LedgerEntry, type StoredDecision, statusOf } from '#domain/ledger.ts';
 import { formatMoney, type Money, min, parseMajorUnits, subtract } from '#domain/money.ts';
 import { type Policy, type Role, tierAbove, tierFor } from '#domain/policy.ts';
-import { approvalWaitHours, historyLookbackDays, returnWaitSeconds, tierLimitFor } from '#domain/policy-terms.ts';
+import { approvalWaitHours, decidedBy, historyLookbackDays, returnWaitSeconds, tierLimitFor } from '#domain/policy-terms.ts';
 import type { ApprovalUse, Deps, PendingCallback } from '#ports';
 import { concludeStep } from './assess-claim.ts';
-import { type ApprovalStep, emailShop, type FlowState, type LoadedClaim, loadClaim, record, sendOnce, type TaskInput } from './common.ts';
+import {
+  type ApprovalStep,
+  type EmailDeps,
+  type FlowState,
+  type LoadedClaim,
+  loadClaim,
+  record,
+  sendCustomerEmail,
+  sendOnce,
+  type TaskInput,
+} from './common.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -110,6 +119,18 @@ async function waitForApprovers(input: WaitInput, deps: WaitDeps, kind: 'request
       proposal: { cash: { ...decision.cash }, storeCredit: { ...decision.storeCredit } },
     },
   });
+  await putApprovalWork(deps, loaded, { round, role, approvers, deadline, value: decisionValue(decision) }, 'open');
+  if (kind === 'request' && role !== 'auto') {
+    // The customer hears at once that a person decides, who, and by when at the latest (every
+    // tier above may still take its own wait); once per claim, however many rounds follow.
+    await sendCustomerEmail(
+      deps,
+      loaded,
+      'acknowledged',
+      { decision, decider: role, decideBy: decidedBy(policy.policy, role, deps.clock.now()).toISOString() },
+      { step: 'email:acknowledged', status: 'awaiting_approval', policyVersion: decision.policyVersion },
+    );
+  }
   const key = await deps.secrets.approvalKey();
   const base = deps.publicUrl ?? '';
   const sender = await deps.state.storefront(loaded.ref.storefrontId);
@@ -164,10 +185,7 @@ function nextAfterAnswer(
  * 4. At the top tier, the customer is told honestly that it needs more time, and the claim is
  *    left `failed` with the reason `approval_timed_out`, where an operator finds it.
  */
-export async function escalate(
-  input: TaskInput & { approval: ApprovalStep },
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'clock' | 'mailFrom'>,
-): Promise<FlowState> {
+export async function escalate(input: TaskInput & { approval: ApprovalStep }, deps: EmailDeps): Promise<FlowState> {
   const loaded = await loadClaim(deps, input.claimId);
   const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
   if (!policy) throw new PolicyNotFoundError(`Storefront ${loaded.ref.storefrontId} has no policy`);
@@ -194,22 +212,19 @@ export async function escalate(
       ...(above ? {} : { reason: 'approval_timed_out' }),
     },
   });
+  await closeApprovalWork(deps, loaded, round);
   if (above) {
     return { ...base, next: 'approval', approval: approvalStep(round + 1, above.role, policy.policy) };
   }
-  await sendOnce(deps, loaded, {
-    step: 'email:needs-more-time',
-    kind: 'needs_more_time',
-    to: loaded.claim.customer.email,
-    content: customerEmail('needs_more_time', {
-      claim: loaded.claim,
-      decision,
-      ...(await emailShop(deps, loaded.ref.storefrontId)),
-      claimId: input.claimId,
-    }),
-    status: 'failed',
-    policyVersion: decision?.policyVersion ?? null,
-  });
+  // Honest about what happens now: a person takes the claim up (the follow-up task this email
+  // opens), by the task's due date.
+  await sendCustomerEmail(
+    deps,
+    loaded,
+    'needs_more_time',
+    { decision },
+    { step: 'email:needs-more-time', status: 'failed', policyVersion: decision?.policyVersion ?? null },
+  );
   return { ...base, next: 'done' };
 }
 
@@ -230,6 +245,8 @@ export interface ApprovalView {
   readonly claim: ClaimRequest;
   readonly decision: StoredDecision;
   readonly history: CustomerHistory;
+  /** The customer's other claims in the lookback, newest first: date, reason, outcome and amount. */
+  readonly earlier: readonly EarlierClaim[];
   /** The most this approver may approve (null: no limit). */
   readonly limit: Money | null;
   readonly nonce: string;
@@ -253,7 +270,14 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
   const key = await deps.secrets.approvalKey();
   const verified = verifyApprovalToken(token, key, deps.clock.now());
   if (!verified.ok) return { ok: false, problem: verified.problem };
-  const grant = verified.grant;
+  return lookupGrant(verified.grant, formNonce(token, key), deps);
+}
+
+/**
+ * What a grant (from an approval link, or built for a signed-in console user from the round
+ * waiting) may decide: the same checks for both, so the console can do no more than a link.
+ */
+export async function lookupGrant(grant: ApprovalGrant, nonce: string, deps: LinkDeps): Promise<ApprovalLookup> {
   let loaded: LoadedClaim;
   try {
     loaded = await loadClaim(deps, grant.claimId);
@@ -300,8 +324,9 @@ export async function lookupApproval(token: string, deps: LinkDeps): Promise<App
       claim: loaded.claim,
       decision,
       history,
+      earlier: earlierClaims(customerEntries, grant.claimId),
       limit,
-      nonce: formNonce(token, key),
+      nonce,
       shopName: storefront?.name ?? loaded.ref.storefrontId,
     },
   };
@@ -312,6 +337,8 @@ export interface ApprovalAnswer {
   readonly decision: string | undefined;
   readonly amount: string | undefined;
   readonly note: string | undefined;
+  /** What the approver writes to the customer: it reaches the outcome email. */
+  readonly customerNote?: string | undefined;
   readonly nonce: string | undefined;
   readonly ip: string;
   readonly userAgent: string;
@@ -362,15 +389,25 @@ export async function answerApproval(
 ): Promise<ApprovalOutcome> {
   const found = await lookupApproval(token, deps);
   if (!found.ok) return found;
-  const { view, loaded, callback } = found;
   const key = await deps.secrets.approvalKey();
   if (answer.nonce === undefined || !verifyFormNonce(token, answer.nonce, key)) {
     return { ok: false, problem: 'bad_form', message: 'This form did not come from the confirmation page. Open the link again.' };
   }
+  return answerGrant(found, answer, deps);
+}
+
+/** Records the answer to a round that {@link lookupGrant} found open, once (see {@link answerApproval}). */
+export async function answerGrant(
+  found: Extract<ApprovalLookup, { ok: true }>,
+  answer: ApprovalAnswer,
+  deps: LinkDeps & Pick<Deps, 'workflow'>,
+): Promise<ApprovalOutcome> {
+  const { view, loaded, callback } = found;
   if (answer.decision !== 'approve' && answer.decision !== 'reject') {
     return { ok: false, problem: 'bad_form', message: 'Choose Approve or Reject.' };
   }
   const note = (answer.note ?? '').trim().slice(0, 2000);
+  const customerNote = (answer.customerNote ?? '').trim().slice(0, 2000);
   if (answer.decision === 'reject' && note === '') return { ok: false, problem: 'note_required' };
   const proposal = decisionValue(view.decision);
   let approved = view.decision;
@@ -411,7 +448,12 @@ export async function answerApproval(
       status: 'assessing',
       actor,
       policyVersion: view.decision.policyVersion,
-      data: { round: view.grant.round, note, proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } } },
+      data: {
+        round: view.grant.round,
+        note,
+        ...(customerNote ? { customerNote } : {}),
+        proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } },
+      },
     });
   } else {
     await record(deps, loaded, {
@@ -423,6 +465,7 @@ export async function answerApproval(
       data: {
         round: view.grant.round,
         note,
+        ...(customerNote ? { customerNote } : {}),
         proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } },
         approved: { cash: { ...approved.cash }, storeCredit: { ...approved.storeCredit }, goodwill: { ...approved.goodwill } },
       },
@@ -435,6 +478,7 @@ export async function answerApproval(
     callback.resume.returnWaitSeconds ?? 30 * 86400,
     loaded.entries,
   );
+  await closeApprovalWork(deps, loaded, view.grant.round);
   await resume(deps, callback, next);
   return {
     ok: true,
@@ -474,7 +518,34 @@ export function lowered(d: StoredDecision, amount: Money): StoredDecision {
   return { ...d, goodwill: subtract(d.goodwill, g), storeCredit: subtract(credit, c), cash: subtract(d.cash, cut) };
 }
 
-/** Roles in words for pages and emails. */
-export function roleLabel(role: Role): string {
-  return { auto: 'automatic', agent: 'agent', supervisor: 'supervisor', finance: 'finance' }[role];
+/** The claim's item in its storefront's queue of approvals: the round waiting, for whom, until when. */
+async function putApprovalWork(
+  deps: Pick<Deps, 'state'>,
+  loaded: LoadedClaim,
+  round: { round: number; role: Role; approvers: readonly string[]; deadline: string; value?: Money },
+  status: 'open' | 'done',
+): Promise<void> {
+  await deps.state.putWork(
+    {
+      kind: 'approval',
+      id: 'approval',
+      claimId: loaded.ref.claimId,
+      storefrontId: loaded.ref.storefrontId,
+      orderId: loaded.ref.orderId,
+      role: round.role,
+      approvers: [...round.approvers],
+      due: round.deadline,
+      status,
+      round: round.round,
+      ...(round.value ? { value: round.value } : {}),
+    },
+    // Each round rewrites the one item: open, then done, then the next round's open.
+    round.round * 2 + (status === 'done' ? 1 : 0),
+  );
+}
+
+/** Takes a round out of the queue once it is answered or escalated. */
+async function closeApprovalWork(deps: Pick<Deps, 'state'>, loaded: LoadedClaim, round: number): Promise<void> {
+  const requested = entriesOf(loaded.entries, 'approval_requested').find((e) => e.data.round === round);
+  if (requested) await putApprovalWork(deps, loaded, requested.data, 'done');
 }

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalSchedule } from '#domain/approval-schedule.ts';
 import { type ClaimRequest, orderFactsOf, withPinnedFacts } from '#domain/claim.ts';
-import type { CustomerEmailKind, EmailContent } from '#domain/email.ts';
+import { type CustomerEmailArgs, type CustomerEmailKind, customerEmail, type EmailContent, promisedFollowUp } from '#domain/email.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
-import { ClaimNotFoundError } from '#domain/errors.ts';
-import { allReturned, type ClaimRef, type ClaimStatus, claimOf, type LedgerEntry, unitsBySku } from '#domain/ledger.ts';
+import { ClaimNotFoundError, PolicyNotFoundError } from '#domain/errors.ts';
+import { type FollowUpReason, followUpIdOf, followUpStep } from '#domain/followups.ts';
+import { allReturned, type ClaimRef, type ClaimStatus, claimOf, type EntryOf, type LedgerEntry, unitsBySku } from '#domain/ledger.ts';
 import type { Money } from '#domain/money.ts';
-import type { Role } from '#domain/policy.ts';
-import { goodwillBudgetFor } from '#domain/policy-terms.ts';
+import { statusToken } from '#domain/people-tokens.ts';
+import { type Role, tierFor } from '#domain/policy.ts';
+import { followUpTerms, goodwillBudgetFor } from '#domain/policy-terms.ts';
 import type { Deps } from '#ports';
 
 /** The workflow's state between steps: small, and the same shape on AWS and embedded. */
@@ -116,7 +118,7 @@ export async function sendOnce(
   loaded: LoadedClaim,
   args: {
     step: string;
-    kind: CustomerEmailKind | 'approval_request' | 'approval_reminder';
+    kind: CustomerEmailKind | 'approval_request' | 'approval_reminder' | 'followup_reminder' | 'console_login';
     to: string;
     content: EmailContent;
     status: ClaimStatus;
@@ -148,6 +150,117 @@ export async function sendOnce(
     policyVersion: args.policyVersion,
     data: { kind: args.kind, to: args.to, subject: args.content.subject, messageId },
   });
+}
+
+/** What a step that emails a customer needs. */
+export type EmailDeps = Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom' | 'clock' | 'secrets' | 'publicUrl'>;
+
+/** What {@link sendCustomerEmail} takes of the email's own arguments: the rest it fills in. */
+export type CustomerEmailInput = Omit<
+  CustomerEmailArgs,
+  'claim' | 'claimId' | 'shopName' | 'overrides' | 'returnAddress' | 'statusUrl' | 'followUpBy'
+> & { readonly returnAddress?: string };
+
+/**
+ * The one way a customer email is sent: in the customer's language, with the shop's wording,
+ * the read-only status link under it, and, when its words promise that a person will get in
+ * touch, the follow-up task that keeps the promise, opened before the email goes out (so a crash
+ * between the two leaves a task, never a promise without one) and with its due date in the email.
+ * Once per `step`, like {@link sendOnce}.
+ */
+export async function sendCustomerEmail(
+  deps: EmailDeps,
+  loaded: LoadedClaim,
+  kind: CustomerEmailKind,
+  input: CustomerEmailInput,
+  send: { step: string; status: ClaimStatus; policyVersion: number | null; exclusive?: boolean },
+): Promise<void> {
+  if (loaded.entries.some((e) => e.step === send.step)) return;
+  const shop = await emailShop(deps, loaded.ref.storefrontId);
+  const promise = promisedFollowUp(kind, input.decision, input.graded);
+  const task = promise ? await openFollowUp(deps, loaded, promise, send.step, send.status) : undefined;
+  const content = customerEmail(kind, {
+    ...shop,
+    ...input,
+    claim: loaded.claim,
+    claimId: loaded.ref.claimId,
+    statusUrl: await statusUrlOf(deps, loaded.ref.claimId),
+    ...(task ? { followUpBy: task.data.due } : {}),
+  });
+  await sendOnce(deps, loaded, {
+    step: send.step,
+    kind,
+    to: loaded.claim.customer.email,
+    content,
+    status: send.status,
+    policyVersion: send.policyVersion,
+    ...(send.exclusive ? { exclusive: true } : {}),
+  });
+}
+
+/** The customer's status page for a claim (`/c/<token>`), a fresh link valid for 180 days. */
+export async function statusUrlOf(deps: Pick<Deps, 'secrets' | 'clock' | 'publicUrl'>, claimId: string): Promise<string> {
+  return `${deps.publicUrl ?? ''}/c/${statusToken(claimId, await deps.secrets.approvalKey(), deps.clock.now())}`;
+}
+
+/**
+ * Opens the follow-up task behind the email of `emailStep`, once: a role and a due time from the
+ * storefront's policy, an entry in the ledger and an item in the storefront's queue of people.
+ */
+export async function openFollowUp(
+  deps: Pick<Deps, 'ledger' | 'state' | 'clock'>,
+  loaded: LoadedClaim,
+  reason: FollowUpReason,
+  emailStep: string,
+  status: ClaimStatus,
+): Promise<EntryOf<'followup_opened'>> {
+  const step = followUpStep(emailStep);
+  const recorded = loaded.entries.find((e): e is EntryOf<'followup_opened'> => e.type === 'followup_opened' && e.step === step);
+  const entry =
+    recorded ??
+    (await (async () => {
+      const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
+      if (!policy) throw new PolicyNotFoundError(`Storefront ${loaded.ref.storefrontId} has no policy`);
+      const terms = followUpTerms(policy.policy, reason, deps.clock.now());
+      return (await record(deps, loaded, {
+        type: 'followup_opened',
+        step,
+        status,
+        actor: { kind: 'system' },
+        policyVersion: policy.version,
+        data: { reason, role: terms.role, due: terms.due.toISOString(), email: emailStep },
+      })) as EntryOf<'followup_opened'>;
+    })());
+  await putFollowUpWork(deps, loaded, entry, 'open');
+  return entry;
+}
+
+/** The follow-up's item in the queue of people: its role's approvers, its due time, open or done. */
+export async function putFollowUpWork(
+  deps: Pick<Deps, 'state'>,
+  loaded: LoadedClaim,
+  opened: EntryOf<'followup_opened'>,
+  status: 'open' | 'done',
+  remindedAt?: string,
+): Promise<void> {
+  const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
+  const approvers = policy ? (tierFor(policy.policy, opened.data.role)?.approvers ?? []) : [];
+  await deps.state.putWork(
+    {
+      kind: 'followup',
+      id: followUpIdOf(loaded.ref.claimId, opened.seq),
+      claimId: loaded.ref.claimId,
+      storefrontId: loaded.ref.storefrontId,
+      orderId: loaded.ref.orderId,
+      role: opened.data.role,
+      approvers: [...approvers],
+      due: opened.data.due,
+      status,
+      reason: opened.data.reason,
+      ...(remindedAt ? { remindedAt } : {}),
+    },
+    status === 'done' ? 3 : remindedAt ? 2 : 1,
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 import { refundValue } from '#domain/decide.ts';
-import { customerEmail } from '#domain/email.ts';
 import { OverRefundError } from '#domain/errors.ts';
 import {
   currentDecision,
+  customerNoteOf,
   entriesOf,
   grantIdOf,
   type LedgerEntry,
@@ -14,14 +14,14 @@ import { add, max, money, subtract, zero } from '#domain/money.ts';
 import type { Deps } from '#ports';
 import { indexActions } from './actions.ts';
 import {
-  emailShop,
+  type EmailDeps,
   type FlowState,
   loadClaim,
   pinnedClaim,
   record,
   recordGoodwill,
   releaseUnits,
-  sendOnce,
+  sendCustomerEmail,
   type TaskInput,
 } from './common.ts';
 
@@ -49,10 +49,7 @@ import {
  * Every step is idempotent (steps and grants are named by the settlement round), so a retry grants
  * nothing twice.
  */
-export async function conclude(
-  input: TaskInput,
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>,
-): Promise<FlowState & { status: string }> {
+export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowState & { status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const base = { claimId: input.claimId, storefrontId: loaded.ref.storefrontId };
   const decision = currentDecision(loaded.entries);
@@ -65,7 +62,6 @@ export async function conclude(
   const settled = entriesOf(loaded.entries.slice(0, lastDecided), 'email_sent').filter((e) => e.data.kind === 'outcome').length;
   const suffix = settled > 0 ? `#${settled + 1}` : '';
   const grantId = grantIdOf(input.claimId, settled + 1);
-  const shop = await emailShop(deps, loaded.ref.storefrontId);
   const pv = decision.policyVersion;
   const outcomeEmail = `email:outcome${suffix}`;
 
@@ -84,14 +80,13 @@ export async function conclude(
     // A refused settlement may have recorded goodwill for this round: nothing of it is granted now.
     if (loaded.entries.some((e) => e.type === 'settlement_refused'))
       await recordGoodwill(deps, loaded, decision.policyVersion, grantId, zero(loaded.ref.currency));
-    await sendOnce(deps, loaded, {
-      step: outcomeEmail,
-      kind: 'outcome',
-      to: loaded.claim.customer.email,
-      content: customerEmail('outcome', { claim: loaded.claim, decision, ...shop, claimId: input.claimId }),
-      status: 'rejected',
-      policyVersion: pv,
-    });
+    await sendCustomerEmail(
+      deps,
+      loaded,
+      'outcome',
+      { decision, note: customerNoteOf(loaded.entries) },
+      { step: outcomeEmail, status: 'rejected', policyVersion: pv },
+    );
     return { ...base, next: 'done', status: 'rejected' };
   }
 
@@ -181,15 +176,14 @@ export async function conclude(
   const gradedRound = entriesOf(loaded.entries, 'decided').at(-1)?.data.ungraded;
   const deadline = returnDeadline(loaded.entries);
   const names = new Map(loaded.claim.order.items.map((i) => [i.sku, i.name]));
-  await sendOnce(deps, loaded, {
-    step: outcomeEmail,
-    kind: 'outcome',
-    to: loaded.claim.customer.email,
-    content: customerEmail('outcome', {
-      claim: loaded.claim,
+  await sendCustomerEmail(
+    deps,
+    loaded,
+    'outcome',
+    {
       decision,
-      ...shop,
-      claimId: input.claimId,
+      // The approver's note reaches the first email after the answer: the return instructions, when the goods come back first.
+      ...(loaded.entries.some((e) => e.step === 'email:return-instructions') ? {} : { note: customerNoteOf(loaded.entries) }),
       ...(gradedRound ? { graded: { kept: max(zero(currency), subtract(money(gradedRound.amount, currency), refund)) } } : {}),
       ...(outstanding.length > 0
         ? {
@@ -197,12 +191,11 @@ export async function conclude(
             ...(deadline ? { deadline } : {}),
           }
         : {}),
-    }),
+    },
     // With units still on their way the claim waits again, but only AwaitReturn says so, once its
     // new task token is stored: a report before that is refused (409) rather than stranded.
-    status: outstanding.length > 0 ? 'assessing' : 'settled',
-    policyVersion: pv,
-  });
+    { step: outcomeEmail, status: outstanding.length > 0 ? 'assessing' : 'settled', policyVersion: pv },
+  );
   if (outstanding.length > 0) {
     const due = Date.parse(deadline ?? '');
     // Step Functions times a wait in whole seconds, at least one: a passed deadline closes at once.

@@ -1,12 +1,12 @@
 import type { ReturnReport } from '#domain/api/requests.ts';
 import type { ReturnReceipt } from '#domain/api/responses.ts';
-import { customerEmail } from '#domain/email.ts';
 import { ConflictError, NotFoundError, TransientError, UnprocessableClaimError } from '#domain/errors.ts';
 import { returnConditions } from '#domain/grade-return.ts';
 import {
   authorisingDecision,
   canonicalJson,
   currentDecision,
+  customerNoteOf,
   entriesOf,
   isGraded,
   outstandingUnits,
@@ -19,7 +19,7 @@ import { grantedBy } from '#domain/ledger-audit.ts';
 import { money } from '#domain/money.ts';
 import { returnGrade, returnPostagePaidBy } from '#domain/policy.ts';
 import type { Deps } from '#ports';
-import { emailShop, loadClaim, record, releaseUnits, sendOnce, type TaskInput } from './common.ts';
+import { type EmailDeps, loadClaim, record, releaseUnits, sendCustomerEmail, type TaskInput } from './common.ts';
 
 /**
  * Authorises the return and leaves the workflow waiting for the goods.
@@ -29,10 +29,7 @@ import { emailShop, loadClaim, record, releaseUnits, sendOnce, type TaskInput } 
  * 2. The customer is emailed how to send the goods back (once).
  * 3. `return_authorised` is appended, last: only then does the claim accept a return report.
  */
-export async function awaitReturn(
-  input: TaskInput & { returnWaitSeconds: number; taskToken: string },
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'clock' | 'mailFrom'>,
-): Promise<void> {
+export async function awaitReturn(input: TaskInput & { returnWaitSeconds: number; taskToken: string }, deps: EmailDeps): Promise<void> {
   const loaded = await loadClaim(deps, input.claimId);
   const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);
   const firstDeadline = returnDeadline(loaded.entries);
@@ -44,17 +41,14 @@ export async function awaitReturn(
     (earlier?.kind === 'return' ? earlier.deadline : new Date(deps.clock.now().getTime() + input.returnWaitSeconds * 1000).toISOString());
   const resume = { claimId: input.claimId, storefrontId: loaded.ref.storefrontId };
   await deps.state.putCallback({ claimId: input.claimId, kind: 'return', taskToken: input.taskToken, deadline, resume });
-  const shop = await emailShop(deps, loaded.ref.storefrontId);
   const policy = decision ? await deps.state.policyVersion(loaded.ref.storefrontId, decision.policyVersion) : undefined;
-  await sendOnce(deps, loaded, {
-    step: 'email:return-instructions',
-    kind: 'return_instructions',
-    to: loaded.claim.customer.email,
-    content: customerEmail('return_instructions', {
-      claim: loaded.claim,
+  await sendCustomerEmail(
+    deps,
+    loaded,
+    'return_instructions',
+    {
       decision,
-      ...shop,
-      claimId: input.claimId,
+      note: customerNoteOf(loaded.entries),
       sendBackDays: Math.max(1, Math.round(input.returnWaitSeconds / 86400)),
       deadline,
       ...(policy
@@ -65,10 +59,9 @@ export async function awaitReturn(
             ),
           }
         : {}),
-    }),
-    status: 'assessing',
-    policyVersion: decision?.policyVersion ?? null,
-  });
+    },
+    { step: 'email:return-instructions', status: 'assessing', policyVersion: decision?.policyVersion ?? null },
+  );
   // Recorded last: `awaiting_return` is what lets a report in, and it holds only once the task
   // token is stored and the customer told. A later wait (after a graded part was settled) is a
   // step of its own, for the rest.
@@ -212,10 +205,7 @@ async function resumeWithReport(deps: Pick<Deps, 'ledger' | 'state' | 'workflow'
  * arrived part was refunded stays `settled`; one with nothing back is `closed`. The customer is
  * told which items did not arrive, with a way to reach a person.
  */
-export async function closeUnreturned(
-  input: TaskInput,
-  deps: Pick<Deps, 'ledger' | 'state' | 'mailer' | 'mailFrom' | 'clock'>,
-): Promise<{ status: string }> {
+export async function closeUnreturned(input: TaskInput, deps: EmailDeps): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const decision = authorisingDecision(loaded.entries) ?? currentDecision(loaded.entries);
   const missing = outstandingUnits(loaded.entries);
@@ -231,24 +221,19 @@ export async function closeUnreturned(
     policyVersion: decision?.policyVersion ?? null,
     data: { reason: 'return_not_received', items: missing.map((m) => ({ ...m })) },
   });
-  const shop = await emailShop(deps, loaded.ref.storefrontId);
   const deadline = returnDeadline(loaded.entries);
   const names = new Map(loaded.claim.order.items.map((i) => [i.sku, i.name]));
-  await sendOnce(deps, loaded, {
-    step: 'email:return-not-received',
-    kind: 'return_not_received',
-    to: loaded.claim.customer.email,
-    content: customerEmail('return_not_received', {
-      claim: loaded.claim,
+  await sendCustomerEmail(
+    deps,
+    loaded,
+    'return_not_received',
+    {
       decision,
-      ...shop,
-      claimId: input.claimId,
       ...(deadline ? { deadline } : {}),
       missingItems: missing.map((m) => ({ name: names.get(m.sku) ?? m.sku, quantity: m.quantity })),
       ...(refunded > 0 ? { refundedPart: money(refunded, loaded.ref.currency) } : {}),
-    }),
-    status,
-    policyVersion: decision?.policyVersion ?? null,
-  });
+    },
+    { step: 'email:return-not-received', status, policyVersion: decision?.policyVersion ?? null },
+  );
   return { status };
 }

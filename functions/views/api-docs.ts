@@ -1,40 +1,14 @@
 import type { OpenApiDocument } from '#domain/api/openapi.ts';
-import { escapeHtml } from '#domain/email.ts';
+import { fragment, type Html, html, raw, render } from './html.ts';
 
 /**
  * The API reference page (`GET /docs`), rendered on the server from the OpenAPI document: every
  * route with its security, parameters, request body and answers, the error codes, the webhooks
  * and the shared schemas. Plain HTML with inline CSS: no script, no font, nothing loaded from
  * elsewhere (the CSP of `html()` in `functions/handlers/http.ts` forbids it), so it works offline
- * in both modes. Every value is escaped by the {@link markup} template; nothing is inserted raw.
+ * in both modes. Every value is escaped by the `html` template; only the stylesheet, a constant,
+ * goes in raw.
  */
-
-/** HTML made by {@link markup}: escaped already, so it is inserted as it is. */
-export class Markup {
-  constructor(readonly text: string) {}
-  toString(): string {
-    return this.text;
-  }
-}
-
-/** What a {@link markup} template accepts: text (escaped), markup (as it is), lists of either; nothing for null, undefined or false. */
-export type Fragment = Markup | string | number | boolean | null | undefined | readonly Fragment[];
-
-function render(value: Fragment): string {
-  if (value instanceof Markup) return value.text;
-  if (Array.isArray(value)) return value.map(render).join('');
-  if (value === null || value === undefined || value === false) return '';
-  return escapeHtml(String(value));
-}
-
-/** A tagged template that escapes every value it is given, except {@link Markup}. */
-export function markup(strings: TemplateStringsArray, ...values: readonly Fragment[]): Markup {
-  let out = strings[0] ?? '';
-  values.forEach((v, i) => {
-    out += render(v) + (strings[i + 1] ?? '');
-  });
-  return new Markup(out);
-}
 
 /** The parts of JSON Schema 2020-12 the page shows. */
 interface Schema {
@@ -141,15 +115,15 @@ const STYLE = [
 ].join('');
 
 /** Text with `code` spans, paragraphs and `- ` lists, as the document's descriptions are written. */
-function prose(text: string | undefined): Markup {
-  if (!text) return markup``;
-  const inline = (line: string) => line.split('`').map((part, i) => (i % 2 === 1 ? markup`<code>${part}</code>` : part));
-  const blocks: Markup[] = [];
+function prose(text: string | undefined): Html {
+  if (!text) return fragment(html``);
+  const inline = (line: string) => line.split('`').map((part, i) => (i % 2 === 1 ? fragment(html`<code>${part}</code>`) : part));
+  const blocks: Html[] = [];
   let paragraph: string[] = [];
   let items: string[] = [];
   const flush = () => {
-    if (paragraph.length > 0) blocks.push(markup`<p>${inline(paragraph.join(' '))}</p>`);
-    if (items.length > 0) blocks.push(markup`<ul>${items.map((item) => markup`<li>${inline(item)}</li>`)}</ul>`);
+    if (paragraph.length > 0) blocks.push(fragment(html`<p>${inline(paragraph.join(' '))}</p>`));
+    if (items.length > 0) blocks.push(fragment(html`<ul>${items.map((item) => html`<li>${inline(item)}</li>`)}</ul>`));
     paragraph = [];
     items = [];
   };
@@ -158,7 +132,7 @@ function prose(text: string | undefined): Markup {
     const last = items.length - 1;
     if (line.startsWith('- ')) {
       if (paragraph.length > 0) {
-        blocks.push(markup`<p>${inline(paragraph.join(' '))}</p>`);
+        blocks.push(fragment(html`<p>${inline(paragraph.join(' '))}</p>`));
         paragraph = [];
       }
       items.push(line.slice(2));
@@ -173,7 +147,7 @@ function prose(text: string | undefined): Markup {
     }
   }
   flush();
-  return markup`${blocks}`;
+  return fragment(html`${blocks}`);
 }
 
 const refName = (ref: string) => ref.split('/').at(-1) ?? ref;
@@ -181,31 +155,35 @@ const anchor = (kind: string, name: string) => `${kind}-${name.replace(/[^A-Za-z
 const literal = (v: unknown) => JSON.stringify(v);
 
 /** The type of a schema in a few words, with links to the shared schemas it names. */
-function typeOf(s: Schema | undefined): Markup {
-  if (!s) return markup`any`;
+function typeOf(s: Schema | undefined): Html {
+  if (!s) return fragment(html`any`);
   if (s.$ref) {
     const name = refName(s.$ref);
-    return markup`<a href="#${anchor('schema', name)}">${name}</a>`;
+    return fragment(html`<a href="#${anchor('schema', name)}">${name}</a>`);
   }
-  if (s.const !== undefined) return markup`<code>${literal(s.const)}</code>`;
-  if (s.enum) return markup`${s.enum.map((v, i) => markup`${i > 0 ? ' | ' : ''}<code>${literal(v)}</code>`)}`;
+  if (s.const !== undefined) return fragment(html`<code>${literal(s.const)}</code>`);
+  if (s.enum) return fragment(html`${s.enum.map((v, i) => html`${i > 0 ? ' | ' : ''}<code>${literal(v)}</code>`)}`);
   const variants = s.oneOf ?? s.anyOf;
-  if (variants) return markup`one of ${variants.map((v, i) => markup`${i > 0 ? ', ' : ''}${typeOf(v)}`)}`;
-  if (s.allOf) return markup`all of ${s.allOf.map((v, i) => markup`${i > 0 ? ', ' : ''}${typeOf(v)}`)}`;
+  if (variants) return fragment(html`one of ${variants.map((v, i) => html`${i > 0 ? ', ' : ''}${typeOf(v)}`)}`);
+  if (s.allOf) return fragment(html`all of ${s.allOf.map((v, i) => html`${i > 0 ? ', ' : ''}${typeOf(v)}`)}`);
   const types = Array.isArray(s.type) ? s.type : s.type === undefined ? [] : [s.type];
   const named = types.map((t) =>
-    t === 'array' ? markup`array of ${typeOf(s.items)}` : t === 'string' && s.format ? markup`string (${s.format})` : markup`${t}`,
+    t === 'array'
+      ? fragment(html`array of ${typeOf(s.items)}`)
+      : t === 'string' && s.format
+        ? fragment(html`string (${s.format})`)
+        : fragment(html`${t}`),
   );
-  if (named.length === 0) return markup`any JSON value`;
-  return markup`${named.map((t, i) => markup`${i > 0 ? ' or ' : ''}${t}`)}`;
+  if (named.length === 0) return fragment(html`any JSON value`);
+  return fragment(html`${named.map((t, i) => html`${i > 0 ? ' or ' : ''}${t}`)}`);
 }
 
 /** The constraints of a schema, in words. */
-function constraintsOf(s: Schema): Markup {
-  const parts: Fragment[] = [];
+function constraintsOf(s: Schema): Html {
+  const parts: (Html | string)[] = [];
   // The type shows a format, which says it better than its regular expression (zod adds one to
   // every date-time and email).
-  if (s.pattern && !s.format) parts.push(markup`pattern <code>${s.pattern}</code>`);
+  if (s.pattern && !s.format) parts.push(fragment(html`pattern <code>${s.pattern}</code>`));
   // zod bounds every integer by the safe range; only a bound of the API's own is worth saying.
   if (s.minimum !== undefined && s.minimum > Number.MIN_SAFE_INTEGER) parts.push(`≥ ${s.minimum}`);
   if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) parts.push(`≤ ${s.maximum}`);
@@ -215,9 +193,9 @@ function constraintsOf(s: Schema): Markup {
   if (s.minItems !== undefined && s.maxItems !== undefined) parts.push(`${s.minItems}–${s.maxItems} items`);
   else if (s.minItems !== undefined) parts.push(`at least ${s.minItems} ${s.minItems === 1 ? 'item' : 'items'}`);
   else if (s.maxItems !== undefined) parts.push(`at most ${s.maxItems} items`);
-  if (s.default !== undefined) parts.push(markup`default <code>${literal(s.default)}</code>`);
-  if (s.examples?.[0] !== undefined) parts.push(markup`e.g. <code>${literal(s.examples[0])}</code>`);
-  return markup`${parts.map((p, i) => markup`${i > 0 ? '; ' : ''}${p}`)}`;
+  if (s.default !== undefined) parts.push(fragment(html`default <code>${literal(s.default)}</code>`));
+  if (s.examples?.[0] !== undefined) parts.push(fragment(html`e.g. <code>${literal(s.examples[0])}</code>`));
+  return fragment(html`${parts.map((p, i) => html`${i > 0 ? '; ' : ''}${p}`)}`);
 }
 
 /** The object a schema describes inline (not by reference), if any: itself, or its items. */
@@ -228,12 +206,14 @@ function inlineObject(s: Schema): { schema: Schema; suffix: string } | undefined
 }
 
 /** One row per property, nested objects flattened to dotted names (`order.items[].sku`). */
-function propertyRows(s: Schema, prefix = '', depth = 0): Markup[] {
-  const rows: Markup[] = [];
+function propertyRows(s: Schema, prefix = '', depth = 0): Html[] {
+  const rows: Html[] = [];
   const required = new Set(s.required ?? []);
   for (const [name, prop] of Object.entries(s.properties ?? {})) {
     rows.push(
-      markup`<tr><td class="name">${prefix}${name}${required.has(name) ? markup` <span class="req">required</span>` : ''}</td><td>${typeOf(prop)}</td><td>${prose(prop.description)}<span class="muted small">${constraintsOf(prop)}</span></td></tr>`,
+      fragment(
+        html`<tr><td class="name">${prefix}${name}${required.has(name) ? html` <span class="req">required</span>` : ''}</td><td>${typeOf(prop)}</td><td>${prose(prop.description)}<span class="muted small">${constraintsOf(prop)}</span></td></tr>`,
+      ),
     );
     const nested = inlineObject(prop);
     if (nested && depth < 6) rows.push(...propertyRows(nested.schema, `${prefix}${name}${nested.suffix}`, depth + 1));
@@ -249,26 +229,30 @@ function leafFields(s: Schema, prefix = ''): { name: string; schema: Schema }[] 
 }
 
 /** A schema: its type, its constraints, its properties as a table, and its variants. */
-function schemaBlock(s: Schema | undefined): Markup {
-  if (!s) return markup``;
+function schemaBlock(s: Schema | undefined): Html {
+  if (!s) return fragment(html``);
   if (s.allOf) {
     // A shared schema narrowed for this answer (an error body whose code is one of a few).
     const shared = s.allOf.filter((m) => m.$ref);
     const narrowed = s.allOf.filter((m) => !m.$ref).flatMap((m) => leafFields(m));
-    return markup`<p>${shared.map((m, i) => markup`${i > 0 ? ', ' : ''}${typeOf(m)}`)}${narrowed.map(
-      (f) => markup`, with <code>${f.name}</code> ${typeOf(f.schema)}`,
-    )}</p>`;
+    return fragment(
+      html`<p>${shared.map((m, i) => html`${i > 0 ? ', ' : ''}${typeOf(m)}`)}${narrowed.map(
+        (f) => html`, with <code>${f.name}</code> ${typeOf(f.schema)}`,
+      )}</p>`,
+    );
   }
   const object = inlineObject(s);
   const variants = s.oneOf ?? s.anyOf;
-  return markup`<p>${typeOf(s)} <span class="muted">${constraintsOf(s)}</span></p>${s.description && !s.$ref ? prose(s.description) : ''}
-${object ? markup`<table><tr><th>Field</th><th>Type</th><th>Meaning</th></tr>${propertyRows(object.schema, object.suffix === '[].' ? '[].' : '')}</table>` : ''}
-${s.additionalProperties === false && object ? markup`<p class="muted">No other fields.</p>` : ''}
-${variants && !s.$ref ? variants.filter((v) => !v.$ref).map((v) => schemaBlock(v)) : ''}`;
+  return fragment(html`<p>${typeOf(s)} <span class="muted">${constraintsOf(s)}</span></p>${s.description && !s.$ref ? prose(s.description) : ''}
+${object ? html`<table><tr><th>Field</th><th>Type</th><th>Meaning</th></tr>${propertyRows(object.schema, object.suffix === '[].' ? '[].' : '')}</table>` : ''}
+${s.additionalProperties === false && object ? html`<p class="muted">No other fields.</p>` : ''}
+${variants && !s.$ref ? variants.filter((v) => !v.$ref).map((v) => schemaBlock(v)) : ''}`);
 }
 
-function contentBlock(content: Readonly<Record<string, MediaType>> | undefined): Markup {
-  return markup`${Object.entries(content ?? {}).map(([type, media]) => markup`<div><code>${type}</code> ${schemaBlock(media.schema)}</div>`)}`;
+function contentBlock(content: Readonly<Record<string, MediaType>> | undefined): Html {
+  return fragment(
+    html`${Object.entries(content ?? {}).map(([type, media]) => html`<div><code>${type}</code> ${schemaBlock(media.schema)}</div>`)}`,
+  );
 }
 
 /** How a security scheme shows on the wire: its header, or `Authorization: Bearer`. */
@@ -278,44 +262,52 @@ function schemeLabel(name: string, scheme: SecurityScheme | undefined): string {
   return name;
 }
 
-function securityOf(op: Operation, schemes: Readonly<Record<string, SecurityScheme>>): Markup {
+function securityOf(op: Operation, schemes: Readonly<Record<string, SecurityScheme>>): Html {
   const requirements = op.security ?? [];
-  if (requirements.length === 0) return markup`<p class="muted">No authentication.</p>`;
-  return markup`<p>${requirements.map(
-    (req, i) =>
-      markup`${i > 0 ? ' or ' : ''}${Object.keys(req).map((name, j) => {
-        const scheme = schemes[name];
-        const label = schemeLabel(name, scheme);
-        return markup`${j > 0 ? ' and ' : ''}<a href="#${anchor('security', name)}">${label}</a>`;
-      })}`,
-  )}</p>`;
+  if (requirements.length === 0) return fragment(html`<p class="muted">No authentication.</p>`);
+  return fragment(
+    html`<p>${requirements.map(
+      (req, i) =>
+        html`${i > 0 ? ' or ' : ''}${Object.keys(req).map((name, j) => {
+          const scheme = schemes[name];
+          const label = schemeLabel(name, scheme);
+          return html`${j > 0 ? ' and ' : ''}<a href="#${anchor('security', name)}">${label}</a>`;
+        })}`,
+    )}</p>`,
+  );
 }
 
-function parametersTable(params: readonly Parameter[] | undefined): Markup {
-  if (!params || params.length === 0) return markup``;
-  return markup`<h4>Parameters</h4><table><tr><th>Name</th><th>In</th><th>Type</th><th>Meaning</th></tr>${params.map(
-    (p) =>
-      markup`<tr><td class="name">${p.name}${p.required ? markup` <span class="req">required</span>` : ''}</td><td>${p.in}</td><td>${typeOf(p.schema)}</td><td>${prose(p.description ?? p.schema?.description)}<span class="muted">${p.schema ? constraintsOf(p.schema) : ''}</span></td></tr>`,
-  )}</table>`;
+function parametersTable(params: readonly Parameter[] | undefined): Html {
+  if (!params || params.length === 0) return fragment(html``);
+  return fragment(
+    html`<h4>Parameters</h4><table><tr><th>Name</th><th>In</th><th>Type</th><th>Meaning</th></tr>${params.map(
+      (p) =>
+        html`<tr><td class="name">${p.name}${p.required ? html` <span class="req">required</span>` : ''}</td><td>${p.in}</td><td>${typeOf(p.schema)}</td><td>${prose(p.description ?? p.schema?.description)}<span class="muted">${p.schema ? constraintsOf(p.schema) : ''}</span></td></tr>`,
+    )}</table>`,
+  );
 }
 
-function headersTable(headers: Readonly<Record<string, Header>> | undefined): Markup {
+function headersTable(headers: Readonly<Record<string, Header>> | undefined): Html {
   const entries = Object.entries(headers ?? {});
-  if (entries.length === 0) return markup``;
-  return markup`<table><tr><th>Header</th><th>Type</th><th>Meaning</th></tr>${entries.map(
-    ([name, h]) =>
-      markup`<tr><td class="name">${name}${h.required ? markup` <span class="req">always</span>` : ''}</td><td>${typeOf(h.schema)}</td><td>${prose(h.description)}</td></tr>`,
-  )}</table>`;
+  if (entries.length === 0) return fragment(html``);
+  return fragment(
+    html`<table><tr><th>Header</th><th>Type</th><th>Meaning</th></tr>${entries.map(
+      ([name, h]) =>
+        html`<tr><td class="name">${name}${h.required ? html` <span class="req">always</span>` : ''}</td><td>${typeOf(h.schema)}</td><td>${prose(h.description)}</td></tr>`,
+    )}</table>`,
+  );
 }
 
-function responsesBlock(responses: Readonly<Record<string, Response>> | undefined): Markup {
+function responsesBlock(responses: Readonly<Record<string, Response>> | undefined): Html {
   // Object keys that look like integers come first in JavaScript; sort as a person reads them: 2XX, 410, default.
   const order = (status: string) => (status === 'default' ? 'Z' : status.replace(/X/g, '0'));
   const sorted = Object.entries(responses ?? {}).sort(([a], [b]) => order(a).localeCompare(order(b)));
-  return markup`<h4>Answers</h4>${sorted.map(
-    ([status, r]) =>
-      markup`<div class="response"><p><span class="status">${status}</span> ${prose(r.description)}</p>${headersTable(r.headers)}${contentBlock(r.content)}</div>`,
-  )}`;
+  return fragment(
+    html`<h4>Answers</h4>${sorted.map(
+      ([status, r]) =>
+        html`<div class="response"><p><span class="status">${status}</span> ${prose(r.description)}</p>${headersTable(r.headers)}${contentBlock(r.content)}</div>`,
+    )}`,
+  );
 }
 
 function operationBlock(
@@ -324,17 +316,17 @@ function operationBlock(
   path: string,
   op: Operation,
   schemes: Readonly<Record<string, SecurityScheme>>,
-): Markup {
+): Html {
   const id = anchor(kind, op.operationId ?? `${method}-${path}`);
   const verb = kind === 'webhook' ? 'hook' : method;
-  return markup`<section class="op" id="${id}">
+  return fragment(html`<section class="op" id="${id}">
 <h3><span class="verb ${verb}">${kind === 'webhook' ? 'EVENT' : method.toUpperCase()}</span><span class="path">${path}</span> <span class="muted">${op.summary === path ? '' : op.summary}</span></h3>
 ${prose(op.description)}
-${kind === 'route' ? markup`<h4>Authentication</h4>${securityOf(op, schemes)}` : ''}
+${kind === 'route' ? html`<h4>Authentication</h4>${securityOf(op, schemes)}` : ''}
 ${parametersTable(op.parameters)}
-${op.requestBody ? markup`<h4>Body${op.requestBody.required ? '' : ' (optional)'}</h4>${contentBlock(op.requestBody.content)}` : ''}
+${op.requestBody ? html`<h4>Body${op.requestBody.required ? '' : ' (optional)'}</h4>${contentBlock(op.requestBody.content)}` : ''}
 ${responsesBlock(op.responses)}
-</section>`;
+</section>`);
 }
 
 interface Listed {
@@ -385,7 +377,7 @@ export function apiReferencePage(document: OpenApiDocument): string {
   const tags = (doc.tags ?? []).filter((t) => routes.some((r) => r.op.tags?.includes(t.name)));
   const schemas = Object.entries(doc.components?.schemas ?? {});
   const codes = errorCodes(routes);
-  const body = markup`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${doc.info.title} ${doc.info.version}</title><style>${new Markup(STYLE)}</style></head><body>
+  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${doc.info.title} ${doc.info.version}</title><style>${raw(STYLE)}</style></head><body>
 <div class="top"><div>makegood · API reference · <a href="/openapi.json">openapi.json</a></div></div>
 <main>
 <h1>${doc.info.title} <span class="muted">${doc.info.version}</span></h1>
@@ -393,28 +385,26 @@ ${prose(doc.info.description)}
 <ul class="toc">
 ${tags.map(
   (t) =>
-    markup`<li><b>${t.name}</b><ul>${routes
+    html`<li><b>${t.name}</b><ul>${routes
       .filter((r) => r.op.tags?.includes(t.name))
-      .map(
-        (r) => markup`<li><a href="#${anchor('route', r.op.operationId ?? '')}">${r.method.toUpperCase()} ${r.path}</a></li>`,
-      )}</ul></li>`,
+      .map((r) => html`<li><a href="#${anchor('route', r.op.operationId ?? '')}">${r.method.toUpperCase()} ${r.path}</a></li>`)}</ul></li>`,
 )}
-<li><b>Webhooks</b><ul>${webhooks.map((w) => markup`<li><a href="#${anchor('webhook', w.op.operationId ?? '')}">${w.path}</a></li>`)}</ul></li>
+<li><b>Webhooks</b><ul>${webhooks.map((w) => html`<li><a href="#${anchor('webhook', w.op.operationId ?? '')}">${w.path}</a></li>`)}</ul></li>
 <li><a href="#authentication">Authentication</a> · <a href="#errors">Error codes</a> · <a href="#schemas">Schemas</a></li>
 </ul>
 <h2 id="authentication">Authentication</h2>
 ${Object.entries(schemes).map(
   ([name, s]) =>
-    markup`<section class="op" id="${anchor('security', name)}"><h3>${schemeLabel(name, s)} <span class="muted">${s.type}${s.in ? ` in ${s.in}` : ''}</span></h3>${prose(s.description)}</section>`,
+    html`<section class="op" id="${anchor('security', name)}"><h3>${schemeLabel(name, s)} <span class="muted">${s.type}${s.in ? ` in ${s.in}` : ''}</span></h3>${prose(s.description)}</section>`,
 )}
 <h2 id="errors">Error codes</h2>
 <p>Every error answers <code>{"error":{"code","message","issues"?:[{"path","message"}]}}</code>.</p>
 <table><tr><th>Status</th><th>Code</th><th>Meaning</th></tr>${codes.map(
-    (c) => markup`<tr><td class="status">${c.status}</td><td class="name">${c.code}</td><td>${prose(c.meaning)}</td></tr>`,
+    (c) => html`<tr><td class="status">${c.status}</td><td class="name">${c.code}</td><td>${prose(c.meaning)}</td></tr>`,
   )}</table>
 ${tags.map(
   (t) =>
-    markup`<h2>${t.name}</h2>${prose(t.description)}${routes
+    html`<h2>${t.name}</h2>${prose(t.description)}${routes
       .filter((r) => r.op.tags?.includes(t.name))
       .map((r) => operationBlock('route', r.method, r.path, r.op, schemes))}`,
 )}
@@ -422,7 +412,7 @@ ${tags.map(
 ${prose((doc.tags ?? []).find((t) => t.name === 'Webhooks')?.description)}
 ${webhooks.map((w) => operationBlock('webhook', w.method, w.path, w.op, schemes))}
 <h2 id="schemas">Schemas</h2>
-${schemas.map(([name, s]) => markup`<section class="op" id="${anchor('schema', name)}"><h3>${name}</h3>${prose(s.description)}${schemaBlock({ ...s, description: '' })}</section>`)}
+${schemas.map(([name, s]) => html`<section class="op" id="${anchor('schema', name)}"><h3>${name}</h3>${prose(s.description)}${schemaBlock({ ...s, description: '' })}</section>`)}
 </main></body></html>`;
-  return body.text;
+  return render(body);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoClaims } from '#local/demo.ts';
-import { bootStack, mailbox, signedFetch, waitForClaim, waitForMail } from '../integration/harness.ts';
+import { bootStack, signedFetch, waitForClaim, waitForMail } from '../integration/harness.ts';
 import { ARTIFACTS, launchChromium } from './chromium.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
@@ -52,7 +52,8 @@ describe('an approver in a real browser', () => {
 
     // act: lower the amount and approve
     await approvalPage.getByLabel('Amount to approve').fill('60.00');
-    await approvalPage.getByLabel('Note').fill('Only the heating element failed');
+    await approvalPage.getByLabel('Internal note').fill('Only the heating element failed');
+    await approvalPage.getByLabel('Note to the customer').first().fill('We refund €60.00: the kettle is used, but the fault is ours.');
     await approvalPage.getByRole('button', { name: 'Approve' }).click();
     await approvalPage.waitForLoadState();
     const resultTitle = await approvalPage.title();
@@ -66,17 +67,21 @@ describe('an approver in a real browser', () => {
 
     // act: the shop reports the kettle received, and the customer's outcome email arrives
     await waitForClaim(stack.apiUrl, claimId, (c) => c.status === 'awaiting_return');
-    const returnMail = await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(body.customer.email));
+    // The customer heard first that an agent decides (the acknowledgement); then the return instructions.
+    const returnMail = await waitForMail(
+      stack.mailUrl,
+      (m) => m.destination.to.includes(body.customer.email) && m.subject.startsWith('How to return'),
+    );
     await signedFetch(stack.apiUrl, 'POST', `/v1/claims/${claimId}/returns`, {
       items: [{ sku: 'KETTLE-1', quantity: 1 }],
       receivedAt: new Date().toISOString(),
       condition: 'used',
     });
     const settled = await waitForClaim(stack.apiUrl, claimId, (c) => c.status === 'settled');
-    // The customer has two emails by now: the return instructions, then the outcome.
-    await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(body.customer.email) && m.subject !== returnMail.subject);
-    const outcome = (await mailbox(stack.mailUrl)).filter((m) => m.destination.to.includes(body.customer.email)).at(-1);
-    if (!outcome) throw new Error('no outcome email');
+    const outcome = await waitForMail(
+      stack.mailUrl,
+      (m) => m.destination.to.includes(body.customer.email) && m.subject.startsWith('Your return has arrived'),
+    );
     await page.goto(stack.mailUrl);
     const customerEmail = page.locator('.email', { hasText: outcome.subject }).first();
     await customerEmail.getByRole('button', { name: 'Toggle text view' }).click();
@@ -92,5 +97,7 @@ describe('an approver in a real browser', () => {
     expect(settled.approvals[0]).toMatchObject({ result: 'approved', decidedBy: 'agent@demo.test' });
     expect(outcome.subject).not.toBe(returnMail.subject);
     expect(shown).toContain('60.00');
+    // The approver's note to the customer is quoted in the return instructions, as text.
+    expect(returnMail.body.text).toContain('“We refund €60.00: the kettle is used, but the fault is ours.”');
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
 import { ledgerTotals } from '#domain/ledger-report.ts';
 import { money } from '#domain/money.ts';
-import { reportHtml } from '../../cli/ledger-report-html.ts';
+import { reportHtml } from '../../functions/views/ledger-report.ts';
 import { claimOf } from '../unit/domain/fixtures.ts';
 import { ARTIFACTS, launchChromium } from './chromium.ts';
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { apiErrorCodes } from '#domain/api/errors.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from '#domain/api/openapi.ts';
 import { webhookEventTypes } from '#domain/webhook-events.ts';
-import { apiReferencePage, markup } from '../../functions/views/api-docs.ts';
+import { html, render } from '#views/html.ts';
+import { apiReferencePage } from '../../functions/views/api-docs.ts';
 
 /** The `/docs` page: everything in the document is on it, and nothing in it can inject markup. */
 describe('the API reference page', () => {
@@ -48,17 +49,17 @@ describe('the API reference page', () => {
     expect(page).not.toContain('<script>alert');
     expect(page).not.toContain('<img src=x');
     expect(page).not.toContain('<b onmouseover');
-    expect(page).toContain('Hello &#60;script&#62;alert(1)&#60;/script&#62;');
-    expect(page).toContain('<code>&#60;b onmouseover=&#34;x&#34;&#62;</code>');
-    expect(page).toContain('&#34;&#62;&#60;img src=x onerror=alert(2)&#62;');
+    expect(page).toContain('Hello &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('<code>&lt;b onmouseover=&quot;x&quot;&gt;</code>');
+    expect(page).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
   });
 
   it('inserts markup made by its template as it is, and escapes everything else', () => {
     // act
-    const inner = markup`<b>${'<i>'}</b>`;
-    const outer = markup`<p>${inner}${['&', markup`<br>`]}${null}${undefined}${false}${0}</p>`;
+    const inner = html`<b>${'<i>'}</b>`;
+    const outer = html`<p>${inner}${['&', html`<br>`]}${null}${undefined}${false}${0}</p>`;
 
     // assert
-    expect(outer.text).toBe('<p><b>&#60;i&#62;</b>&#38;<br>0</p>');
+    expect(render(outer)).toBe('<p><b>&lt;i&gt;</b>&amp;<br>0</p>');
   });
 });

@@ -254,7 +254,7 @@ describe('MakegoodStatelessStack', () => {
 
   it('wakes the webhook dispatcher on inserted ledger entries (batched for a second) and every minute', () => {
     // arrange
-    const spec = functionSpecs.find((f) => f.wakes !== undefined);
+    const spec = functionSpecs.find((f) => f.wakes?.onLedgerEntries === true);
     expect(spec?.id).toBe('DispatchWebhooks');
 
     // assert
@@ -272,6 +272,12 @@ describe('MakegoodStatelessStack', () => {
       Description: Match.stringLikeRegexp('DispatchWebhooks'),
       Timeout: 300,
     });
+  });
+
+  it('wakes the follow-up reminders on a schedule only', () => {
+    // assert
+    expect(functionSpecs.find((f) => f.id === 'RemindFollowUps')?.wakes?.onLedgerEntries).toBe(false);
+    statelessTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
   });
 
   it('keeps approval tokens out of the access log by logging the route, not the path', () => {

@@ -4,12 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyApprovalToken } from '#domain/approval-token.ts';
+import { builtInWording } from '#domain/email.ts';
+import type { EntryOf, LedgerEntry } from '#domain/ledger.ts';
 import { demoClaims } from '#local/demo.ts';
 import { approvalLink, bootStack, mailbox, signedFetch, waitForClaim } from './harness.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
 let dir: string;
+const FINANCE_KEY = 'it-escalation-finance-key';
+
+async function ledgerOf(claimId: string): Promise<LedgerEntry[]> {
+  const res = await fetch(`${stack.apiUrl}/v1/ledger?claim=${claimId}`, { headers: { Authorization: `Bearer ${FINANCE_KEY}` } });
+  return ((await res.json()) as { entries: LedgerEntry[] }).entries;
+}
 
 beforeAll(async () => {
   // The demo policy with two-second tiers (reminded after one second), so every timeout fires
@@ -19,7 +27,7 @@ beforeAll(async () => {
   for (const tier of policy.approval.tiers) if (tier.waitHours !== undefined) tier.waitHours = 2 / 3600;
   const policyFile = join(dir, 'fast-policy.json');
   await writeFile(policyFile, JSON.stringify(policy));
-  stack = await bootStack({ demoPolicyFile: policyFile });
+  stack = await bootStack({ demoPolicyFile: policyFile, financeKey: FINANCE_KEY });
 });
 afterAll(async () => {
   await stack?.cleanup();
@@ -59,8 +67,25 @@ describe('a claim nobody approves', () => {
       expect(reminder).toEqual(request);
     }
     const toCustomer = mails.filter((m) => m.destination.to.includes(body.customer.email));
-    // The demo customer writes in Ukrainian.
-    expect(toCustomer.map((m) => m.subject)).toEqual([`Розгляд звернення щодо замовлення ${body.order.id} потребує трохи більше часу`]);
+    // The demo customer writes in Ukrainian: told at once that a person decides, then, when no
+    // tier has, that a supervisor takes it up personally.
+    expect(toCustomer.map((m) => m.subject)).toEqual([
+      `Ми отримали ваше звернення щодо замовлення ${body.order.id}`,
+      `Рішення щодо замовлення ${body.order.id} затримується`,
+    ]);
+    expect(toCustomer[1]?.body.text).toContain('зв’яжеться з вами');
     expect(settled.status).toBe('SUCCEEDED');
+    // The promise is a task: decide_claim, for the policy's supervisor, due in its 24 hours.
+    const entries = await ledgerOf(claimId);
+    const opened = entries.filter((e): e is EntryOf<'followup_opened'> => e.type === 'followup_opened');
+    expect(opened.map((e) => [e.data.reason, e.data.role])).toEqual([['decide_claim', 'supervisor']]);
+    // (Counted from the moment the task was made, a few milliseconds before the entry was written.)
+    expect(Date.parse(opened[0]?.data.due ?? '') - Date.parse(opened[0]?.at ?? '')).toBeGreaterThan(24 * 3_600_000 - 5_000);
+    expect(Date.parse(opened[0]?.data.due ?? '') - Date.parse(opened[0]?.at ?? '')).toBeLessThanOrEqual(24 * 3_600_000);
+    // The customer's status link says a person is on it, and by when, not "assessing".
+    const link = /(https?:\/\/[^\s"<]+\/c\/s1\.[A-Za-z0-9_-]+)/.exec(toCustomer[1]?.body.text ?? '')?.[1] ?? '';
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(builtInWording.uk.statusPage.stages.needs_time.headline);
   });
 });

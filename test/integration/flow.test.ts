@@ -134,6 +134,7 @@ describe('the claim flow, embedded', () => {
       'decided',
       'approval_requested',
       'email_sent',
+      'email_sent',
       'approved',
       'email_sent',
       'return_authorised',
@@ -285,9 +286,12 @@ describe('the claim flow, embedded', () => {
     // Both claims want the same two mugs: the units are held by one conditional write, so the
     // loser is decided (again, at once) with nothing left and names the claim that has them.
     expect(loser.decision?.rules.find((r) => r.id === 'already-compensated')?.text).toContain(winner.claimId);
-    const types = loser.timeline.map((t) => t.type);
+    // The customer's email is the last step, after the status is already `rejected`.
+    const told = await waitForClaim(stack.apiUrl, loser.claimId, (c) => c.timeline.at(-1)?.type === 'email_sent');
+    const types = told.timeline.map((t) => t.type);
     expect(types).not.toContain('refund_settled');
-    expect(types.slice(-2)).toEqual(['rejected', 'email_sent']);
+    // The rejection offers another way through a person: the task opens before the email that promises it.
+    expect(types.slice(-3)).toEqual(['rejected', 'followup_opened', 'email_sent']);
   });
 
   it('rejects a signed request for another storefront’s claim as not found', async () => {

@@ -122,6 +122,8 @@ describe('money rules, embedded', () => {
     // assert
     expect(decided.status).toBe('rejected');
     expect(decided.decision?.rules.find((r) => r.id === 'already-compensated')?.text).toContain(waiting.claimId);
+    // The outcome email follows the decision (after the follow-up it promises is opened).
+    await waitForMail(stack.mailUrl, (m) => m.destination.to.includes(first.customer.email) && m.subject.startsWith('Ваше звернення'));
     const mails = (await mailbox(stack.mailUrl)).filter((m) => m.destination.to.includes(first.customer.email));
     expect(mails.length).toBeGreaterThanOrEqual(2); // the first claim's return instructions and the second's outcome
   });

@@ -40,7 +40,7 @@ describe('the embedded stack across a restart', () => {
       const awaitingReturn = await waitForClaim(second.apiUrl, claimId, (c) => c.status === 'awaiting_return');
 
       // assert
-      expect(reloaded.timeline.map((t) => t.type)).toEqual(['received', 'decided', 'approval_requested', 'email_sent']);
+      expect(reloaded.timeline.map((t) => t.type)).toEqual(['received', 'decided', 'approval_requested', 'email_sent', 'email_sent']);
       expect(mails.some((m) => m.destination.to.includes('agent@demo.test'))).toBe(true);
       expect(page.status).toBe(200);
       expect(approved.status).toBe(200);

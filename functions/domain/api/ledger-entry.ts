@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { claimRequestSchema } from '../claim.ts';
+import { followUpReasons } from '../followups.ts';
 import { returnConditions } from '../grade-return.ts';
 import { accounts, claimStatuses, type EntryType, entryTypes } from '../ledger.ts';
 import { roles } from '../policy.ts';
@@ -39,11 +40,18 @@ const entryDataSchemas = {
     deadline: z.string(),
     proposal: proposalSchema,
   }),
-  approved: z.object({ round: z.number().int().min(1), note: z.string(), proposal: proposalSchema, approved: approvedAmountsSchema }),
+  approved: z.object({
+    round: z.number().int().min(1),
+    note: z.string(),
+    customerNote: z.string().optional().meta({ description: 'What the approver wrote to the customer (in the outcome email)' }),
+    proposal: proposalSchema,
+    approved: approvedAmountsSchema,
+  }),
   rejected: z.object({
     by: z.literal('policy').optional(),
     round: z.number().int().min(1).optional(),
     note: z.string().optional(),
+    customerNote: z.string().optional().meta({ description: 'What the approver wrote to the customer (in the outcome email)' }),
     proposal: proposalSchema.optional(),
   }),
   escalated: z.object({
@@ -82,6 +90,13 @@ const entryDataSchemas = {
   }),
   action_failed: z.object({ ...actionResultFields, failureReason: z.string() }),
   action_cancelled: z.object({ actionId: z.string(), reason: z.literal('cash_requested') }),
+  followup_opened: z.object({
+    reason: z.enum(followUpReasons),
+    role: z.enum(roles),
+    due: z.string().meta({ description: 'When the promised contact is due (ISO 8601)' }),
+    email: z.string().meta({ description: 'The step of the email that promised it' }),
+  }),
+  followup_closed: z.object({ followUpId: z.string(), note: z.string() }),
   email_sent: z.object({ kind: z.string(), to: z.string(), subject: z.string(), messageId: z.string() }),
   closed: z.object({ reason: z.literal('return_not_received'), items: z.array(unitLine).optional() }),
   failed: z.object({ error: z.string(), cause: z.string() }),

@@ -470,8 +470,8 @@ const description = [
       .join(', ') +
     '.',
   '- A 4xx writes nothing.',
-  '- Approval links (`/approvals/{token}`) are HTML pages for people, emailed to approvers; they are not part of',
-  '  this contract.',
+  '- Approval links (`/approvals/{token}`), the agent console (`/console`) and the customer’s status page',
+  '  (`/c/{token}`) are HTML pages for people; they are not part of this contract.',
 ].join('\n');
 
 /** Builds the OpenAPI 3.1 document of the HTTP API and its webhooks from the schemas. */

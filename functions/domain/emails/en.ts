@@ -68,21 +68,89 @@ export const en: LocaleWording = {
     not_received: 'We are sorry that your order never reached you.',
   },
   reasons: {
-    'final-sale': 'The items in this claim are sold as final sale, and our policy does not take them back for this reason.',
+    'final-sale': 'These items were sold as final sale, so we cannot take them back for the reason you gave.',
     'return-window': 'The return period for these items had already ended when your claim reached us.',
-    'perishable-no-return': 'These items are perishable, so we cannot take them back for this reason.',
+    'perishable-no-return': 'These items are perishable, so we cannot take them back for the reason you gave.',
     'late-delivery-no-compensation': 'Our policy does not offer compensation for a late delivery.',
     'order-fully-refunded': 'This order has already been refunded in full.',
-    'goodwill-budget': 'You have already received the most goodwill credit our policy allows for this period.',
-    currency: 'We cannot settle a claim in the currency of this order automatically.',
+    'goodwill-budget': 'You have already received as much goodwill credit as our policy allows for this period.',
+    currency:
+      'Claims in the currency of this order are not settled automatically, so our team reviewed yours personally and could not approve it.',
     review: 'After a careful review, our team could not approve it.',
     other: 'Our returns policy does not cover this case.',
   },
   alternatives: {
-    'alternative-contact': 'We would still like to help: a person from our team will contact you to find another solution.',
+    'alternative-contact': 'We would still like to help: a member of our team will get in touch with you to find another solution.',
     'alternative-repair':
-      'We can still help: the item can be repaired under the legal guarantee, and a person from our team will contact you to arrange it.',
+      'We can still help: the item can be repaired under the legal guarantee, and a member of our team will get in touch with you to arrange it.',
     'alternative-refund': 'A replacement is not available for this kind of problem, so we are refunding the money instead.',
+  },
+  deciders: {
+    agent: 'a member of our customer care team',
+    supervisor: 'a customer care supervisor',
+    finance: 'our finance team',
+  },
+  note: 'A note from the colleague who looked at your claim: “{note}”',
+  followUpBy: 'We will get back to you by {followUpBy} at the latest.',
+  statusLink: 'Follow your claim at any time: {statusUrl}',
+  statusPage: {
+    title: 'Your claim for order {order}',
+    labels: { status: 'Status', next: 'What happens next', reference: 'Your reference', updated: 'Last updated', granted: 'Granted' },
+    stages: {
+      assessing: {
+        headline: 'We have received your claim and are looking at it.',
+        next: 'We will email you as soon as it is decided.',
+        nextWithDate: 'We will email you our decision by {date} at the latest.',
+      },
+      awaiting_approval: {
+        headline: 'A member of our team is looking at your claim.',
+        next: 'We will email you the decision as soon as it is made.',
+        nextWithDate: 'We will email you the decision by {date} at the latest.',
+      },
+      awaiting_return: {
+        headline: 'We are waiting for your return parcel.',
+        next: 'Please send the items back as our email describes. We will write to you as soon as the parcel arrives.',
+        nextWithDate:
+          'Please send the items back as our email describes, so that the parcel reaches us by {date}. We will write to you as soon as it arrives.',
+      },
+      in_progress: {
+        headline: 'Your claim has been approved, and we are carrying out the decision.',
+        next: 'We are carrying out the decision as our email described. You do not need to do anything.',
+        nextWithDate:
+          'We are carrying out the decision as our email described. A member of our team will also get in touch with you by {date} at the latest.',
+      },
+      settled: {
+        headline: 'Your claim is resolved.',
+        next: 'Everything we promised has been done, and there is nothing more you need to do. If anything has not reached you, just reply to any of our emails.',
+        nextWithDate: 'Everything we promised has been done. A member of our team will also get in touch with you by {date} at the latest.',
+      },
+      rejected: {
+        headline: 'Unfortunately, we could not approve your claim.',
+        next: 'Our email explains why, and what we can offer instead. If you would like to talk it through, just reply to it.',
+        nextWithDate: 'As our email said, a member of our team will get in touch with you by {date} at the latest.',
+      },
+      closed: {
+        headline: 'We have closed your claim for now: the items to be returned did not reach us by the deadline.',
+        next: 'If you have already sent the parcel, reply to our email with its tracking number, and a person from our team will look into it.',
+        nextWithDate:
+          'A member of our team will get in touch with you by {date} at the latest. If you have already sent the parcel, reply to our email with its tracking number.',
+      },
+      needs_time: {
+        headline: 'The decision on your claim is taking longer than it should. We are sorry for the wait.',
+        next: 'A member of our team has been asked to take it up personally and will get in touch with you.',
+        nextWithDate:
+          'A member of our team has been asked to take it up personally and will get in touch with you by {date} at the latest.',
+      },
+    },
+    invalid: {
+      title: 'This link does not work',
+      text: 'We could not find a claim for this link. Please use the link in the latest email we sent you about your claim, or reply to any of our emails and we will help.',
+    },
+    expired: {
+      title: 'This link has expired',
+      text: 'Links to a claim work for a limited time. Please use the link in the latest email we sent you about your claim, or reply to any of our emails and we will help.',
+    },
+    grants: { cash: 'a refund of {amount}', credit: '{amount} of store credit', replacement: 'a replacement' },
   },
   cells: {
     refund_without_return: {
@@ -132,6 +200,7 @@ export const en: LocaleWording = {
         awaited,
         { if: 'alternative', text: '{alternative}' },
         { if: '!awaited', text: 'There is nothing else you need to do.' },
+        reply,
       ],
     },
     replacement: {
@@ -179,7 +248,7 @@ export const en: LocaleWording = {
       subject: 'About your order {order}',
       body: [
         [thanks, apology],
-        'We have passed your feedback to the team responsible, so that it does not happen again.',
+        'We have passed your feedback to the team responsible and asked them to look at it; a member of our team will get in touch with you about it.',
         'If you would like us to do more, just reply to this email and a person from our team will answer.',
       ],
     },
@@ -206,11 +275,11 @@ export const en: LocaleWording = {
       ],
     },
     more_time: {
-      subject: 'Your claim for order {order} needs a little more time',
+      subject: 'The decision on your claim for order {order} is taking longer',
       body: [
         ['Thank you for your patience with your claim for order {order}.', apology],
-        'It needs a closer look from our team, and that is taking longer than we expected. We are sorry for the wait.',
-        'We will write to you as soon as it is decided; you do not need to do anything. If you have a question in the meantime, just reply to this email.',
+        'We are sorry that the decision is taking longer than it should. We have asked a member of our team to take it up personally, and they will get in touch with you.',
+        'You do not need to do anything. If you have a question in the meantime, just reply to this email.',
       ],
     },
     return_not_received: {
@@ -291,6 +360,18 @@ export const en: LocaleWording = {
           bankDays,
         ],
         { if: 'revokedCode', text: 'This means that the credit code {revokedCode} no longer works.' },
+        reply,
+      ],
+    },
+    acknowledged: {
+      subject: 'We have received your claim for order {order}',
+      body: [
+        ['Thank you for getting in touch about order {order}. We have received your claim for: {items}.', apology],
+        [
+          { if: 'decideBy', text: 'Next, {decider} will look at it and decide by {decideBy} at the latest.' },
+          { if: '!decideBy', text: 'Next, {decider} will look at it and decide.' },
+        ],
+        'We will email you the decision as soon as it is made. You do not need to do anything in the meantime.',
         reply,
       ],
     },

@@ -69,9 +69,9 @@ export const eo: LocaleWording = {
     not_received: 'Ni bedaŭras, ke via mendo neniam atingis vin.',
   },
   reasons: {
-    'final-sale': 'Ĉi tiuj varoj estas venditaj sen rajto de resendo, kaj laŭ niaj reguloj ni ne reprenas ilin pro tia kialo.',
+    'final-sale': 'Ĉi tiuj varoj estis venditaj sen rajto de resendo, do pro la kialo, kiun vi donis, ni ne povas repreni ilin.',
     'return-window': 'La resenda periodo por ĉi tiuj varoj jam finiĝis, kiam via reklamacio atingis nin.',
-    'perishable-no-return': 'Ĉi tiuj varoj rapide difektiĝas, do pro tia kialo ni ne povas repreni ilin.',
+    'perishable-no-return': 'Ĉi tiuj varoj rapide difektiĝas, do pro la kialo, kiun vi donis, ni ne povas repreni ilin.',
     'late-delivery-no-compensation': 'Niaj reguloj ne antaŭvidas kompenson por malfrua livero.',
     'order-fully-refunded': 'La mono por ĉi tiu mendo jam estas plene repagita.',
     'goodwill-budget': 'Vi jam ricevis la plej grandan bonvolan krediton, kiun niaj reguloj permesas por ĉi tiu periodo.',
@@ -84,6 +84,71 @@ export const eo: LocaleWording = {
     'alternative-repair':
       'Ni tamen povas helpi: la varo povas esti riparita laŭ la leĝa garantio, kaj iu el nia teamo kontaktos vin por aranĝi tion.',
     'alternative-refund': 'Anstataŭaĵo ne eblas por tia problemo, do ni anstataŭe repagas la monon.',
+  },
+  deciders: {
+    agent: 'iu el nia klientservo',
+    supervisor: 'estro de nia klientservo',
+    finance: 'nia financa fako',
+  },
+  note: 'Noto de la kolego, kiu pritraktis vian reklamacion: “{note}”',
+  followUpBy: 'Ni kontaktos vin plej malfrue {followUpBy}.',
+  statusLink: 'Vi povas sekvi vian reklamacion iam ajn ĉi tie: {statusUrl}',
+  statusPage: {
+    title: 'Via reklamacio pri la mendo {order}',
+    labels: { status: 'Stato', next: 'Kio sekvas', reference: 'Via referenco', updated: 'Ĝisdatigita', granted: 'Koncedita' },
+    stages: {
+      assessing: {
+        headline: 'Ni ricevis vian reklamacion kaj pritraktas ĝin.',
+        next: 'Ni skribos al vi, tuj kiam ni decidos.',
+        nextWithDate: 'Ni sciigos al vi nian decidon plej malfrue {date}.',
+      },
+      awaiting_approval: {
+        headline: 'Iu el nia teamo pritraktas vian reklamacion.',
+        next: 'Ni sciigos al vi la decidon, tuj kiam ĝi estos farita.',
+        nextWithDate: 'Ni sciigos al vi la decidon plej malfrue {date}.',
+      },
+      awaiting_return: {
+        headline: 'Ni atendas vian pakaĵon kun la resendataj varoj.',
+        next: 'Bonvolu resendi la varojn, kiel nia retletero priskribas. Ni skribos al vi, tuj kiam la pakaĵo alvenos.',
+        nextWithDate:
+          'Bonvolu resendi la varojn, kiel nia retletero priskribas, por ke la pakaĵo atingu nin ĝis {date}. Ni skribos al vi, tuj kiam ĝi alvenos.',
+      },
+      in_progress: {
+        headline: 'Via reklamacio estas aprobita, kaj ni plenumas la decidon.',
+        next: 'Ni plenumas la decidon, kiel nia retletero priskribis. Vi ne bezonas fari ion ajn.',
+        nextWithDate: 'Ni plenumas la decidon, kiel nia retletero priskribis. Krome iu el nia teamo kontaktos vin plej malfrue {date}.',
+      },
+      settled: {
+        headline: 'Via reklamacio estas solvita.',
+        next: 'Ĉio, kion ni promesis, estas farita, kaj vi bezonas fari nenion plu. Se io ne atingis vin, simple respondu al iu ajn el niaj retleteroj.',
+        nextWithDate: 'Ĉio, kion ni promesis, estas farita. Krome iu el nia teamo kontaktos vin plej malfrue {date}.',
+      },
+      rejected: {
+        headline: 'Bedaŭrinde ni ne povis aprobi vian reklamacion.',
+        next: 'Nia retletero klarigas kial, kaj kion ni povas proponi anstataŭe. Se vi volas pridiskuti tion, simple respondu al ĝi.',
+        nextWithDate: 'Kiel ni skribis, iu el nia teamo kontaktos vin plej malfrue {date}.',
+      },
+      closed: {
+        headline: 'Ni provizore fermis vian reklamacion: la resendotaj varoj ne atingis nin ĝustatempe.',
+        next: 'Se vi jam sendis la pakaĵon, respondu al nia retletero kun ĝia spurnumero, kaj iu el nia teamo kontrolos tion.',
+        nextWithDate:
+          'Iu el nia teamo kontaktos vin plej malfrue {date}. Se vi jam sendis la pakaĵon, respondu al nia retletero kun ĝia spurnumero.',
+      },
+      needs_time: {
+        headline: 'La decido pri via reklamacio daŭras pli longe ol ĝi devus. Pardonu pro la atendado.',
+        next: 'Ni petis iun el nia teamo persone transpreni ĝin, kaj tiu kontaktos vin.',
+        nextWithDate: 'Ni petis iun el nia teamo persone transpreni ĝin, kaj tiu kontaktos vin plej malfrue {date}.',
+      },
+    },
+    invalid: {
+      title: 'Ĉi tiu ligilo ne funkcias',
+      text: 'Ni ne trovis reklamacion por ĉi tiu ligilo. Bonvolu uzi la ligilon el la plej freŝa retletero pri via reklamacio, aŭ respondu al iu ajn el niaj retleteroj, kaj ni helpos.',
+    },
+    expired: {
+      title: 'Ĉi tiu ligilo eksvalidiĝis',
+      text: 'Ligiloj al reklamacio funkcias dum limigita tempo. Bonvolu uzi la ligilon el la plej freŝa retletero pri via reklamacio, aŭ respondu al iu ajn el niaj retleteroj, kaj ni helpos.',
+    },
+    grants: { cash: 'repago de {amount}', credit: 'vendeja kredito de {amount}', replacement: 'anstataŭaĵo' },
   },
   cells: {
     refund_without_return: {
@@ -183,7 +248,7 @@ export const eo: LocaleWording = {
       subject: 'Pri via mendo {order}',
       body: [
         [thanks, apology],
-        'Ni transdonis viajn rimarkojn al la respondeca teamo, por ke tio ne ripetiĝu.',
+        'Ni transdonis viajn rimarkojn al la respondeca teamo kaj petis ĝin pritrakti ilin; iu el nia teamo kontaktos vin pri tio.',
         'Se vi volas, ke ni faru pli, simple respondu al ĉi tiu retletero, kaj iu el nia teamo respondos al vi.',
       ],
     },
@@ -210,11 +275,11 @@ export const eo: LocaleWording = {
       ],
     },
     more_time: {
-      subject: 'Via reklamacio pri la mendo {order} bezonas iom pli da tempo',
+      subject: 'La decido pri via reklamacio pri la mendo {order} malfruas',
       body: [
-        ['Dankon pro via pacienco pri via reklamacio por la mendo {order}.', apology],
-        'Nia teamo devas pli zorge kontroli ĝin, kaj tio daŭras pli longe ol ni atendis. Pardonu pro la atendado.',
-        'Ni skribos al vi, tuj kiam ni decidos; vi ne bezonas fari ion ajn. Se intertempe vi havas demandon, simple respondu al ĉi tiu retletero.',
+        ['Dankon pro via pacienco pri via reklamacio pri la mendo {order}.', apology],
+        'Pardonu: la decido daŭras pli longe ol ĝi devus. Ni petis iun el nia teamo persone transpreni ĝin, kaj tiu kontaktos vin.',
+        'Vi ne bezonas fari ion ajn. Se intertempe vi havas demandon, simple respondu al ĉi tiu retletero.',
       ],
     },
     return_not_received: {
@@ -295,6 +360,18 @@ export const eo: LocaleWording = {
           bankDays,
         ],
         { if: 'revokedCode', text: 'Tial la kreditkodo {revokedCode} ne plu validas.' },
+        reply,
+      ],
+    },
+    acknowledged: {
+      subject: 'Ni ricevis vian reklamacion pri la mendo {order}',
+      body: [
+        ['Dankon, ke vi kontaktis nin pri la mendo {order}. Ni ricevis vian reklamacion pri jenaj varoj: {items}.', apology],
+        [
+          { if: 'decideBy', text: 'Nun {decider} pritraktos ĝin kaj decidos plej malfrue {decideBy}.' },
+          { if: '!decideBy', text: 'Nun {decider} pritraktos ĝin kaj decidos.' },
+        ],
+        'Ni sciigos al vi la decidon, tuj kiam ĝi estos farita. Intertempe vi ne bezonas fari ion ajn.',
         reply,
       ],
     },

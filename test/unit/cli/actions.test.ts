@@ -3,7 +3,7 @@ import { type Action, actionsOf } from '#domain/actions.ts';
 import type { ActionReceipt } from '#domain/api/action.ts';
 import { type ClaimRef, type ClaimStatus, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
-import type { LedgerStore, Mailer, OutgoingEmail, StateStore, Storefront } from '#ports';
+import type { LedgerStore, Mailer, OutgoingEmail, Secrets, StateStore, Storefront } from '#ports';
 import { type ActionsDeps, type ActionsIo, actionsCommand, parseActionsArgs, USAGE } from '../../../cli/actions.ts';
 import { samples } from '../usecases/ledger-fixture.ts';
 
@@ -93,7 +93,16 @@ class World {
       },
       ping: async () => {},
     };
-    return { ledger, state, mailer, mailFrom: 'makegood@demo.test', clock: { now: () => NOW } };
+    const secrets = { approvalKey: async () => Buffer.alloc(32, 7) } as unknown as Secrets;
+    return {
+      ledger,
+      state,
+      mailer,
+      mailFrom: 'makegood@demo.test',
+      clock: { now: () => NOW },
+      secrets,
+      publicUrl: 'https://makegood.test',
+    };
   }
 }
 

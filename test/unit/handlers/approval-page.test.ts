@@ -258,7 +258,10 @@ describe('POST /approvals/{token}', () => {
       Item: { pk: `EVENT#${CLAIM_ID}`, sk: 'approval-decision#1', type: 'claim.approved' },
     });
     expect(puts[2]).toMatchObject({ TableName: LEDGER_TABLE, Item: { type: 'approved', step: 'approval-decision#1', sk: 'E#00000004' } });
-    expect(puts).toHaveLength(3);
+    // The claim leaves the approvers' queue: its work item is rewritten as done, without the queue key.
+    expect(puts[3]).toMatchObject({ TableName: STATE_TABLE, Item: { pk: `WORK#${CLAIM_ID}`, sk: 'approval#approval' } });
+    expect(Object.keys(puts[3]?.Item ?? {})).toEqual(['pk', 'sk', 'revision', 'item']);
+    expect(puts).toHaveLength(4);
     const resumes = sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input);
     expect(resumes).toHaveLength(1);
     expect(resumes[0]?.taskToken).toBe('task-token-1');

@@ -5,7 +5,7 @@ import { ApprovalAnsweredError, TransientError } from '#domain/errors.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, type StoredDecision } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy, type Role } from '#domain/policy.ts';
-import type { ApprovalUse, Deps, LedgerStore, Mailer, OutgoingEmail, PendingCallback, StateStore, Workflow } from '#ports';
+import type { ApprovalUse, Deps, LedgerStore, Mailer, OutgoingEmail, PendingCallback, StateStore, Workflow, WorkItem } from '#ports';
 import {
   type ApprovalAnswer,
   answerApproval,
@@ -57,6 +57,7 @@ class World {
     customerEntries: async () => [],
   } as unknown as LedgerStore;
 
+  readonly work = new Map<string, WorkItem>();
   readonly state = {
     currentPolicy: async () => this.policies.at(-1),
     storefront: async (id: string) => ({ id, name: 'Demo Shop' }),
@@ -76,6 +77,10 @@ class World {
       return { first: true as const };
     },
     approvalUse: async (claimId: string, round: number) => this.uses.get(`${claimId}#${round}`),
+    putWork: async (item: WorkItem) => {
+      this.stateWrites += 1;
+      this.work.set(`${item.claimId}#${item.kind}#${item.id}`, structuredClone(item));
+    },
   } as unknown as StateStore;
 
   readonly mailer: Mailer = {
@@ -197,8 +202,10 @@ describe('requesting an approval', () => {
     const deadline = new Date(T0.getTime() + 48 * HOUR);
     expect(approval).toMatchObject({ waitSeconds: 48 * 3600, remindAfterSeconds: 36 * 3600, afterReminderSeconds: 12 * 3600 });
     expect(w.callbacks.get(CLAIM)).toMatchObject({ taskToken: TOKEN_1, round: 1, role: 'agent', approvers: ['agent@demo.test'] });
-    expect(w.mails.map((m) => m.to)).toEqual(['agent@demo.test']);
-    expect(w.mails[0]?.text).not.toContain(TOKEN_1);
+    // The customer hears first that a person decides, and by when; then the approver gets the link.
+    expect(w.mails.map((m) => m.to)).toEqual(['ann@example.com', 'agent@demo.test']);
+    expect(w.mails[0]?.subject).toContain('ORD-');
+    expect(w.mails[1]?.text).not.toContain(TOKEN_1);
     expect(verifyApprovalToken(link, KEY, T0)).toEqual({
       ok: true,
       grant: { claimId: CLAIM, round: 1, role: 'agent', approver: 'agent@demo.test', expiresAt: deadline.getTime() / 1000 },
@@ -224,10 +231,11 @@ describe('the reminder', () => {
 
     // assert
     expect(w.mails.map((m) => [m.to, m.subject.startsWith('Reminder:')])).toEqual([
+      ['ann@example.com', false],
       ['agent@demo.test', false],
       ['agent@demo.test', true],
     ]);
-    expect(w.mails[1]?.subject).toContain('12 Nov 2026, 12:00 UTC');
+    expect(w.mails[2]?.subject).toContain('12 Nov 2026, 12:00 UTC');
     expect(openGrant(reminderLink)).toEqual(openGrant(link));
     expect(reminderLink).not.toBe(link);
     expect(first.ok && second.ok).toBe(true);

@@ -170,6 +170,11 @@ export const samples: { readonly [T in EntryType]: Extract<TypedData, { type: T 
     data: { actionId: 'act_CLM-S_3', provider: 'stripe', reference: 're_1', amount: eur(2750), failureReason: 'card closed' },
   },
   action_cancelled: { type: 'action_cancelled', data: { actionId: 'act_CLM-S_4', reason: 'cash_requested' } },
+  followup_opened: {
+    type: 'followup_opened',
+    data: { reason: 'offer_alternative', role: 'agent', due: '2026-11-26T10:00:00.000Z', email: 'email:outcome' },
+  },
+  followup_closed: { type: 'followup_closed', data: { followUpId: 'fu_CLM-S_5', note: 'Called the customer; a repair is booked.' } },
   email_sent: { type: 'email_sent', data: { kind: 'outcome', to: 'x@example.com', subject: 'Your claim', messageId: 'msg-1' } },
   closed: { type: 'closed', data: { reason: 'return_not_received', items: [{ sku: 'BOX', quantity: 1 }] } },
   failed: { type: 'failed', data: { error: 'TransientError', cause: 'DynamoDB is unavailable' } },

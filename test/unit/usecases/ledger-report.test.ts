@@ -4,7 +4,7 @@ import type { EntryOf, LedgerEntry } from '#domain/ledger.ts';
 import { isConversion } from '#domain/ledger-audit.ts';
 import { ledgerReport } from '#usecases/ledger-report.ts';
 import { reportText } from '../../../cli/ledger-report.ts';
-import { escapeHtml, reportHtml } from '../../../cli/ledger-report-html.ts';
+import { reportHtml } from '../../../functions/views/ledger-report.ts';
 import {
   actionFailed,
   actionWithdrawn,
@@ -84,7 +84,7 @@ describe('the report page', () => {
     const text = reportText(t);
     // assert
     expect(html).not.toMatch(/<script|src=|href=|@import|url\(/i);
-    expect(html).toContain(escapeHtml('<script>alert("x")</script>&'.replaceAll('_', ' ')));
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;');
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('aria-label="Value per day by outcome, EUR"');
     expect(html).toContain('aria-label="Value by reason, EUR"');
@@ -153,7 +153,7 @@ describe('conversions in the report', () => {
     expect(text).toContain('claim CLM-H, act_CLM-H_2, refund 40.00 EUR: failed at');
     expect(text).toMatch(/EUR refunds +granted 161\.49 EUR = paid 0\.00 EUR \+ owed 161\.49 EUR/);
     expect(html).not.toMatch(/<img|<script/i);
-    expect(html).toContain(escapeHtml('<img src=x onerror=alert(1)>'));
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).toContain('Not answered after 3 days (2)');
     expect(html).toContain('Failed with nothing done instead (1)');
   });

@@ -1,0 +1,74 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Opaque, URL-safe tokens that carry a small JSON payload sealed with AES-256-GCM: nobody
+ * without the key can read them, and any change to any byte makes them fail as a whole. Each
+ * kind of token has its own version prefix (bound in as additional authenticated data) and its
+ * own key, derived from the configured key with HKDF-SHA256 for that purpose, so a token of one
+ * kind never opens as another.
+ *
+ * Format: `<version>.<base64url(iv ‖ ciphertext ‖ tag)>`.
+ */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const MAX_TOKEN_LENGTH = 1024;
+
+/** Derives the key of one purpose from the configured key. */
+export function deriveKey(key: Buffer, salt: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.from(salt, 'utf8'), purpose, 32));
+}
+
+/** Seals `payload` (compact JSON) under `sealKey` with `version` as its prefix and AAD. */
+export function seal(payload: unknown, version: string, sealKey: Buffer): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', sealKey, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(version, 'utf8'));
+  const sealed = Buffer.concat([iv, cipher.update(Buffer.from(JSON.stringify(payload), 'utf8')), cipher.final(), cipher.getAuthTag()]);
+  return `${version}.${sealed.toString('base64url')}`;
+}
+
+/**
+ * Opens a token sealed by {@link seal}: `malformed` when it is not one of this kind's shape,
+ * `tampered` when it does not authenticate under the key. The payload is the caller's to check.
+ */
+export function unseal(
+  token: string,
+  version: string,
+  sealKey: Buffer,
+): { ok: true; payload: unknown } | { ok: false; problem: 'malformed' | 'tampered' } {
+  if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9._~-]+$/.test(token)) return { ok: false, problem: 'malformed' };
+  const parts = token.split('.');
+  const body = parts[1] ?? '';
+  if (parts.length !== 2 || parts[0] !== version || !/^[A-Za-z0-9_-]+$/.test(body)) return { ok: false, problem: 'malformed' };
+  const sealed = Buffer.from(body, 'base64url');
+  if (sealed.length <= IV_BYTES + TAG_BYTES) return { ok: false, problem: 'tampered' };
+  // Only the one canonical spelling opens: base64url decoding ignores the last character's spare
+  // bits, and two spellings of one token must not count as two tokens.
+  if (sealed.toString('base64url') !== body) return { ok: false, problem: 'tampered' };
+  let plaintext: string;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealKey, sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(Buffer.from(version, 'utf8'));
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    plaintext = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+  } catch {
+    return { ok: false, problem: 'tampered' };
+  }
+  try {
+    return { ok: true, payload: JSON.parse(plaintext) };
+  } catch {
+    return { ok: false, problem: 'malformed' };
+  }
+}
+
+/** An HMAC-SHA256 tag of `message`, base64url. */
+export function tag(message: string, key: Buffer): string {
+  return createHmac('sha256', key).update(message).digest('base64url');
+}
+
+/** Compares two tags in constant time. */
+export function sameTag(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
