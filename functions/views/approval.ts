@@ -1,9 +1,8 @@
 import { formatDeadline, roleLabel } from '#domain/approval-email.ts';
 import { decisionValue } from '#domain/decide.ts';
-import type { Money } from '#domain/money.ts';
 import type { ApprovalUse } from '#ports';
 import type { AnswerProblem, ApprovalOutcome, ApprovalView, LinkProblem } from '#usecases/approvals.ts';
-import { claimFacts, decisionCard, decisionForms, earlierClaimsTable, fmt, safeLink } from './claim-parts.ts';
+import { claimFacts, decisionCard, decisionForms, decisionSummary, earlierClaimsTable, fmt, safeLink } from './claim-parts.ts';
 import { html } from './html.ts';
 import { appPage } from './page.ts';
 
@@ -120,12 +119,7 @@ export function problemPage(
 export function resultPage(outcome: Extract<ApprovalOutcome, { ok: true }>, at: Date): string {
   const approved = outcome.decision === 'approve';
   const title = approved ? `Approved: ${fmt(outcome.approved ?? outcome.proposal)}` : 'Rejected';
-  const lowered = approved && outcome.approved && outcome.approved.amount < outcome.proposal.amount;
-  const what = approved
-    ? lowered
-      ? `You approved ${fmt(outcome.approved as Money)} instead of the proposed ${fmt(outcome.proposal)}.`
-      : `You approved the proposal of ${fmt(outcome.proposal)}.`
-    : `You rejected the proposal of ${fmt(outcome.proposal)}.`;
+  const what = decisionSummary(outcome);
   const next = !approved
     ? 'The customer is told that the claim was declined, and offered an alternative.'
     : outcome.next === 'return'

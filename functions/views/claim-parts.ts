@@ -4,6 +4,7 @@ import { decisionValue } from '#domain/decide.ts';
 import type { EarlierClaim } from '#domain/history.ts';
 import type { StoredDecision } from '#domain/ledger.ts';
 import { formatMoney, type Money, minorDigits } from '#domain/money.ts';
+import type { ApprovalOutcome } from '#usecases/approvals.ts';
 import { type Html, html } from './html.ts';
 
 /**
@@ -90,4 +91,12 @@ export function decisionForms(args: { readonly action: string; readonly nonce: s
 <textarea id="reject-note" name="note" rows="3" maxlength="2000" required></textarea>
 <button class="reject" type="submit" name="decision" value="reject">Reject</button>
 </form></div>`;
+}
+
+/** What a recorded decision did, in one sentence for the person who made it. */
+export function decisionSummary(outcome: Extract<ApprovalOutcome, { ok: true }>): string {
+  if (outcome.decision !== 'approve') return `You rejected the proposal of ${fmt(outcome.proposal)}.`;
+  return outcome.approved && outcome.approved.amount < outcome.proposal.amount
+    ? `You approved ${fmt(outcome.approved)} instead of the proposed ${fmt(outcome.proposal)}.`
+    : `You approved the proposal of ${fmt(outcome.proposal)}.`;
 }

@@ -4,11 +4,10 @@ import { followUpPromise } from '#domain/console-email.ts';
 import { decisionValue } from '#domain/decide.ts';
 import type { FollowUp } from '#domain/followups.ts';
 import type { LedgerEntry } from '#domain/ledger.ts';
-import type { Money } from '#domain/money.ts';
 import type { WorkItem } from '#ports';
 import type { ApprovalOutcome } from '#usecases/approvals.ts';
 import type { ConsoleClaim, ConsoleQueue } from '#usecases/console.ts';
-import { claimFacts, decisionCard, decisionForms, earlierClaimsTable, fmt, safeLink, words } from './claim-parts.ts';
+import { claimFacts, decisionCard, decisionForms, decisionSummary, earlierClaimsTable, fmt, safeLink, words } from './claim-parts.ts';
 import { type Html, html } from './html.ts';
 import { appPage } from './page.ts';
 
@@ -242,12 +241,7 @@ export function decidedPage(
   who: { email: string; shopName: string; logoutNonce: string },
 ): string {
   const approved = outcome.decision === 'approve';
-  const lowered = approved && outcome.approved && outcome.approved.amount < outcome.proposal.amount;
-  const what = approved
-    ? lowered
-      ? `You approved ${fmt(outcome.approved as Money)} instead of the proposed ${fmt(outcome.proposal)}.`
-      : `You approved the proposal of ${fmt(outcome.proposal)}.`
-    : `You rejected the proposal of ${fmt(outcome.proposal)}.`;
+  const what = decisionSummary(outcome);
   return shell(
     approved ? 'Approved' : 'Rejected',
     html`<h1><span class="mark ${approved ? 'ok' : 'bad'}">${approved ? '✓' : '✕'}</span>${approved ? 'Approved' : 'Rejected'}: order ${outcome.orderId}</h1>
