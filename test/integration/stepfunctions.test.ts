@@ -20,7 +20,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStepFunctions, type LocalStepFunctionsOptions, type TaskFunction } from '#local/stepfunctions.ts';
+import { LocalStepFunctions, type LocalStepFunctionsOptions, type TaskFunction } from '#local/stepfunctions/index.ts';
 
 const ARN = 'arn:aws:states:eu-west-1:000000000000:stateMachine:makegood-local';
 const INVOKE = 'arn:aws:states:::lambda:invoke';
