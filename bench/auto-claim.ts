@@ -20,7 +20,8 @@ const { values } = parseArgs({ options: { claims: { type: 'string', default: '20
 const total = Number(values.claims);
 const concurrency = Number(values.concurrency);
 const dataDir = await mkdtemp(join(tmpdir(), 'makegood-bench-'));
-const stack = await startStack({ dataDir, apiPort: 0, mailPort: 0, demoSecret: 'bench-secret', log: () => {} });
+// Nothing woken in the background (the webhook dispatcher, the sweeper, the reminders): the counts are the claim's own.
+const stack = await startStack({ dataDir, apiPort: 0, mailPort: 0, demoSecret: 'bench-secret', log: () => {}, wakeFunctions: false });
 
 async function fileClaim(): Promise<string> {
   const body = demoClaims().auto;

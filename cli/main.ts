@@ -6,6 +6,7 @@ import type { Command } from './command.ts';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   actions: () => import('./actions.ts'),
+  claims: () => import('./claims.ts'),
   ledger: () => import('./ledger.ts'),
   policy: () => import('./policy.ts'),
   webhooks: () => import('./webhooks.ts'),

@@ -96,6 +96,26 @@ export interface ApprovalUse {
   readonly decision: 'approve' | 'reject';
   readonly approver: string;
   readonly at: string;
+  /**
+   * The `approved` or `rejected` entry the answer appends next. Kept with the use, so that when the
+   * answer stops between the two writes (a crash), whoever finds the use appends it.
+   */
+  readonly entry?: Extract<EntryDraft, { type: 'approved' | 'rejected' }>;
+}
+
+/** Automatic retries of claims failed on a transient error: the first delay, tripled each round, for so many rounds. */
+export interface AutoRetrySettings {
+  readonly firstDelayMs: number;
+  readonly rounds: number;
+}
+
+/** A failed claim waiting for its automatic retry (see `usecases/retry-claim.ts`). */
+export interface ScheduledRetry {
+  readonly claimId: string;
+  readonly storefrontId: string;
+  /** Which failure of the claim it retries (1 for its first). */
+  readonly round: number;
+  readonly at: string;
 }
 
 /** A storefront's settings. Its secret lives in {@link Secrets}. */
@@ -149,8 +169,24 @@ export interface OrderTotal {
 
 /** Operational state that changes: never ledger entries. */
 export interface StateStore {
-  /** Records the first response to a key; returns the existing record when the key was used. */
+  /**
+   * Records the first response to a key; returns the existing record when the key was used. A new
+   * record also enters the storefront's queue of unstarted claims, until {@link workflowStarted}.
+   */
   rememberIdempotencyKey(record: IdempotencyRecord): Promise<{ created: true } | { created: false; existing: IdempotencyRecord }>;
+  /** Takes a claim out of the queue of unstarted claims: its workflow has started. Harmless when it is not queued. */
+  workflowStarted(storefrontId: string, idempotencyKey: string): Promise<void>;
+  /**
+   * Claims whose workflow was not yet known to have started, recorded before `before`, oldest
+   * first, at most `limit` (by the sparse index, never a scan).
+   */
+  unstartedClaims(storefrontId: string, before: Date, limit: number): Promise<IdempotencyRecord[]>;
+  /** Queues a failed claim for an automatic retry at `at` (replacing one queued before). */
+  scheduleRetry(retry: ScheduledRetry): Promise<void>;
+  /** Failed claims whose automatic retry is due by `now`, soonest first, at most `limit`. */
+  dueRetries(storefrontId: string, now: Date, limit: number): Promise<ScheduledRetry[]>;
+  /** Takes a claim's automatic retry out of the queue (it ran, or is no longer wanted). */
+  retryDone(claimId: string): Promise<void>;
   /**
    * Adds a grant of refund value (cash plus credit instead of cash, never goodwill) to the order's
    * running total, with a conditional write that refuses to go above `paid` (the pinned facts').
@@ -262,6 +298,8 @@ export interface StateStore {
    * longer opens anyway.
    */
   useOnce(id: string, expiresAt: Date): Promise<boolean>;
+  /** Whether {@link useOnce} spent this id already (a consistent read; writes nothing). */
+  wasUsed(id: string): Promise<boolean>;
   /** Stores a console session (it lasts until `expiresAt`, or until {@link endSession}). */
   putSession(session: StoredSession): Promise<void>;
   /** A console session that has not ended, or undefined. */
@@ -421,11 +459,19 @@ export interface OutgoingEmail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** Names the email among all makegood sends (`<claimId>/<step>`): sent as a header, and asked for by {@link Mailer.sentBefore}. */
+  readonly idempotencyKey?: string;
 }
 
 /** Sends email. */
 export interface Mailer {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  /**
+   * The message id of an email sent before under this key, when the mail service can tell (the
+   * embedded mailbox can; SES cannot, and says undefined): a step re-run after a crash between
+   * its send and its record finds its email sent instead of sending it again.
+   */
+  sentBefore(idempotencyKey: string): Promise<string | undefined>;
   /** A cheap call that proves the mail service answers. */
   ping(): Promise<void>;
 }
@@ -436,6 +482,8 @@ export interface Workflow {
   start(name: string, input: object): Promise<void>;
   /** Resumes a waiting task; `gone` when the task no longer waits (timed out, already answered). */
   succeed(taskToken: string, output: object): Promise<'ok' | 'gone'>;
+  /** Where the execution of that name stands (`RUNNING`, `SUCCEEDED`, `FAILED`, …); undefined when none was started. */
+  status(name: string): Promise<string | undefined>;
 }
 
 /** Secrets: storefront signing secrets, the approval-link key and the finance key. */
@@ -459,6 +507,8 @@ export interface Deps {
   readonly outbox: Outbox;
   readonly webhookSender: WebhookSender;
   readonly webhooks: WebhookSettings;
+  /** How a claim that failed on a transient error is retried by itself (see `automaticRetryAt`). */
+  readonly autoRetry: AutoRetrySettings;
   /** Sender used when a storefront sets none. */
   readonly mailFrom: string;
   /** Public base URL of the API, for links in emails. */

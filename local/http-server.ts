@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { InvalidRequestError } from '#domain/errors.ts';
+import { errorResponse } from '#handlers/http.ts';
 import type { HttpRoute } from '#handlers/registry.ts';
+import { readBody } from '#local/read-body.ts';
 
 /** A Lambda handler of an HTTP route, as API Gateway invokes it. */
 export type HttpLambda = (event: APIGatewayProxyEventV2) => Promise<{
@@ -34,15 +37,38 @@ function compile(route: HttpRoute, fn: HttpLambda): CompiledRoute {
   return { method: route.method, routeKey: `${route.method} ${route.path}`, pattern: new RegExp(`^${pattern}$`), params, fn };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
+/**
+ * The request target as a URL. A target that does not parse (`//[`, `http://[`) is refused with
+ * {@link InvalidRequestError}, as API Gateway refuses it before any function runs.
+ */
+function requestUrl(target: string): URL {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    throw new InvalidRequestError('The request target is not a valid URL path', [
+      { path: '(path)', message: `${JSON.stringify(target.slice(0, 200))} does not parse as a path` },
+    ]);
   }
-  return Buffer.concat(chunks);
+}
+
+/**
+ * The route's path parameters, decoded once, as API Gateway passes them to the function. A value
+ * that is not valid percent-encoding (`%`, `%zz`, `%E0%A4%A`, the UTF-8 of a lone surrogate) is
+ * refused with {@link InvalidRequestError} naming each parameter, before any function runs.
+ */
+function decodePathParameters(names: readonly string[], values: readonly string[]): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  const issues: { path: string; message: string }[] = [];
+  names.forEach((name, i) => {
+    const raw = values[i] ?? '';
+    try {
+      decoded[name] = decodeURIComponent(raw);
+    } catch {
+      issues.push({ path: `path.${name}`, message: `${JSON.stringify(raw.slice(0, 200))} is not valid percent-encoding of UTF-8` });
+    }
+  });
+  if (issues.length > 0) throw new InvalidRequestError('The path is not valid percent-encoding', issues);
+  return decoded;
 }
 
 /**
@@ -67,9 +93,9 @@ export function createApiServer(routes: ReadonlyArray<{ route: HttpRoute; fn: Ht
 
 async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
+  const method = (req.method ?? 'GET').toUpperCase();
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = (req.method ?? 'GET').toUpperCase();
+    const url = requestUrl(req.url ?? '/');
     let match: { route: CompiledRoute; values: string[] } | undefined;
     for (const route of routes) {
       const m = route.pattern.exec(url.pathname);
@@ -82,7 +108,7 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Not Found' }));
       return;
     }
-    const body = await readBody(req);
+    const body = await readBody(req, GATEWAY_MAX_BODY);
     if (body === undefined) {
       res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Request Entity Too Large' }));
       return;
@@ -93,17 +119,10 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
     // Like API Gateway's payload v2: the request's cookies are a list of their own, not a header.
     const cookies = headers.cookie ? headers.cookie.split(/;\s*/).filter((c) => c !== '') : undefined;
     delete headers.cookie;
-    const pathParameters: Record<string, string> = {};
-    try {
-      match.route.params.forEach((name, i) => {
-        pathParameters[name] = decodeURIComponent(match.values[i] ?? '');
-      });
-    } catch {
-      // API Gateway refuses a path it cannot decode before any function runs.
-      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: { code: 'invalid_request', message: 'The path is not valid percent-encoding' } }));
-      return;
-    }
+    const pathParameters = decodePathParameters(match.route.params, match.values);
+    // Like API Gateway's payload v2: a parameter given twice is one value, its copies joined by commas.
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
     const now = new Date();
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
@@ -112,7 +131,7 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
       rawQueryString: url.search.slice(1),
       headers,
       ...(cookies ? { cookies } : {}),
-      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+      ...(url.search ? { queryStringParameters: query } : {}),
       pathParameters,
       requestContext: {
         accountId: 'local',
@@ -143,6 +162,14 @@ async function serve(routes: readonly CompiledRoute[], req: IncomingMessage, res
     const payload = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     res.writeHead(result.statusCode, out).end(method === 'HEAD' ? undefined : payload);
   } catch (err) {
+    if (err instanceof InvalidRequestError && !res.headersSent) {
+      // What API Gateway refuses before any function runs, in the house's error shape.
+      const refused = errorResponse(err, requestId);
+      res
+        .writeHead(refused.statusCode, { ...refused.headers, 'apigw-requestid': requestId })
+        .end(method === 'HEAD' ? undefined : refused.body);
+      return;
+    }
     // Like API Gateway when the function itself crashes: a bare 500 with no internals.
     console.error(`[api] ${requestId}`, err);
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

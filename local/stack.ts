@@ -130,9 +130,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   };
   try {
     const dynamo = options.dynamodbEndpoint
-      ? { url: options.dynamodbEndpoint, operations: () => ({}), close: async () => {} }
+      ? { url: options.dynamodbEndpoint, operations: () => ({}), close: async () => {}, repair: undefined }
       : await startDynamo(paths.dynamo, 0, host);
     closers.push(dynamo.close);
+    if (dynamo.repair && dynamo.repair.orphans + dynamo.repair.rewritten > 0)
+      log(
+        `[dynamodb] repaired the indexes of data written before atomic writes: ${dynamo.repair.orphans} stray row(s) removed, ${dynamo.repair.rewritten} rewritten`,
+      );
     const mail = await startMail(paths.mail, options.mailPort ?? 8005, host);
     closers.push(mail.close);
 
@@ -187,6 +191,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       MAKEGOOD_MAIL_FROM: 'care@demo.test',
       MAKEGOOD_DYNAMODB_ENDPOINT: dynamo.url,
       MAKEGOOD_SES_ENDPOINT: mail.url,
+      MAKEGOOD_MAILBOX_URL: mail.url,
       MAKEGOOD_SFN_ENDPOINT: sfnUrl,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
       ...options.functionEnv,
@@ -214,6 +219,14 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
     const resumed = await engine.resumePending();
     if (resumed > 0) log(`[workflow] resumed ${resumed} claim(s) that were mid-flow`);
+    // Claims whose intake stopped before their workflow started (a crash of the last run) start
+    // now; nothing of the stopped process is still starting one, so no grace is needed.
+    const sweeper = modules.find(({ spec }) => spec.id === 'SweepClaims');
+    if (sweeper) {
+      const { started, retried } = (await sweeper.mod.handler({ graceMs: 0 })) as { started: number; retried: number };
+      if (started > 0) log(`[workflow] started ${started} claim(s) received but never started`);
+      if (retried > 0) log(`[workflow] retried ${retried} claim(s) whose automatic retry fell due`);
+    }
     ready = true;
     const stats = () => ({ invocations: { ...invocations }, dynamodb: dynamo.operations() });
     return { apiUrl, mailUrl: mail.url, dataDir, engine, env, stats, close: closeAll };

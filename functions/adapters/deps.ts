@@ -3,11 +3,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Config } from '#config';
+import type { Config, FaultService } from '#config';
+import { TransientError } from '#domain/errors.ts';
 import type { Clock, Deps, Workflow } from '#ports';
 import { DynamoLedger } from './dynamo-ledger.ts';
 import { DynamoOutbox } from './dynamo-outbox.ts';
 import { DynamoState } from './dynamo-state.ts';
+import { type FaultableClient, injectFaults } from './faults.ts';
 import { HttpWebhookSender } from './http-webhook-sender.ts';
 import { withOutbox } from './outbox-ledger.ts';
 import { DocumentSecrets, fileSource, secretsManagerSource } from './secrets.ts';
@@ -20,23 +22,164 @@ const systemClock: Clock = { now: () => new Date() };
 const noWorkflow: Workflow = {
   start: () => Promise.reject(new Error('MAKEGOOD_STATE_MACHINE_ARN is required to start executions')),
   succeed: () => Promise.reject(new Error('MAKEGOOD_STATE_MACHINE_ARN is required to answer task tokens')),
+  status: () => Promise.reject(new Error('MAKEGOOD_STATE_MACHINE_ARN is required to describe executions')),
 };
+
+/**
+ * How each client retries and how long one attempt may take. Set here, in code, so that neither
+ * AWS_MAX_ATTEMPTS / AWS_RETRY_MODE nor a profile's `retry_mode` changes them behind our back.
+ *
+ * - Standard mode, not adaptive: exponential backoff with full jitter, and a retry quota that
+ *   stops retrying when most calls fail. Adaptive mode adds a client-side rate limiter that
+ *   delays even first attempts; a Lambda container lives too briefly for it to learn a rate.
+ * - DynamoDB: 4 attempts, the SDK's own default for DynamoDB. Its throttling comes in short
+ *   bursts, and every write here is idempotent on retry (conditional puts by step and sequence,
+ *   grants recognised by their id), so a retry of a write that went through is harmless.
+ * - SES, Step Functions, Secrets Manager: 3 attempts. `SendEmail` is not idempotent: a retry
+ *   after an attempt that the service carried out sends the email again, so they stay few.
+ * - Timeouts: without them a call that never answers waits for the Lambda to be killed (25 s),
+ *   which Step Functions reports as `Lambda.Unknown`, a name no Retry matches. With them a
+ *   stalled attempt fails with the SDK's `TimeoutError` (a transient error), which it retries
+ *   itself on a fresh connection. 5 s is a hundred times what these services take, and leaves
+ *   room for the embedded emulators on a loaded machine. Every attempt stalling still fits the
+ *   function's 25 s: 4 × 5 s for DynamoDB, 3 × 5 s for the others, plus under 0.4 s of backoff
+ *   (a throttled attempt answers at once, and its backoff is at most 1 + 2 + 4 s).
+ *
+ * Whatever outlives these attempts becomes a {@link TransientError} (see {@link surfaceTransient}),
+ * which the ASL's Retry tries again with its own, longer backoff; so a short blip costs an SDK
+ * retry, and a longer outage a workflow retry, not a failed claim.
+ */
+export const clientSettings = {
+  maxAttempts: { dynamodb: 4, ses: 3, sfn: 3, secretsmanager: 3 },
+  retryMode: 'standard',
+  /** A TCP connection not made in this long is given up (and retried). */
+  connectionTimeoutMs: 1_000,
+  /** An attempt without an answer in this long fails with `TimeoutError` (and is retried). */
+  requestTimeoutMs: 5_000,
+} as const;
+
+function clientConfig(config: Config, service: keyof typeof clientSettings.maxAttempts, endpoint: string | undefined) {
+  return {
+    region: config.region,
+    maxAttempts: clientSettings.maxAttempts[service],
+    retryMode: clientSettings.retryMode,
+    requestHandler: {
+      connectionTimeout: clientSettings.connectionTimeoutMs,
+      requestTimeout: clientSettings.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+// The SDK's own classification of what its standard retry strategy retries (THROTTLING and
+// TRANSIENT in @smithy/core's service-error-classification), restated here because that package
+// is not ours to import.
+const THROTTLING_NAMES = new Set([
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+
+interface SdkErrorShape {
+  readonly name?: string;
+  readonly code?: string;
+  readonly $retryable?: unknown;
+  readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number };
+}
+
+/** Whether the SDK would have retried this error, had it attempts and quota left. */
+export function isRetryableSdkError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as SdkErrorShape;
+  if (e.name === 'AbortError') return false;
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  return (
+    e.$retryable !== undefined ||
+    status === 429 ||
+    TRANSIENT_STATUS.has(status) ||
+    THROTTLING_NAMES.has(e.name ?? '') ||
+    TRANSIENT_NAMES.has(e.name ?? '') ||
+    TRANSIENT_CODES.has(e.code ?? '')
+  );
+}
+
+/**
+ * Outermost middleware of every client: an error the SDK retried until it ran out of attempts
+ * (or of retry quota) leaves the adapter as a {@link TransientError}, the one name the ASL's
+ * Retry and the HTTP mapper (503 `try_again`) know for "try again later". The SDK's error stays
+ * its `cause`, and its name is in the message, so RecordFailure still says what failed. Other
+ * errors (a failed condition, a validation error) pass unchanged.
+ */
+function surfaceTransient(client: FaultableClient, service: string): void {
+  const surface =
+    <A, R>(next: (args: A) => Promise<R>, context: { commandName?: string }) =>
+    async (args: A): Promise<R> => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (!isRetryableSdkError(err)) throw err;
+        const e = err as SdkErrorShape & { message?: string };
+        const operation = (context.commandName ?? 'a call').replace(/Command$/, '');
+        throw new TransientError(
+          `${service} ${operation} failed after ${e.$metadata?.attempts ?? 1} attempt(s): ${e.name ?? 'Error'}: ${e.message ?? ''}`,
+          { cause: err },
+        );
+      }
+    };
+  // The SDK's stack types every step's middleware apart; this one only passes through or rethrows.
+  const stack = client.middlewareStack as unknown as {
+    add(middleware: typeof surface, options: { step: 'initialize'; name: string; priority: 'high' }): void;
+  };
+  stack.add(surface, { step: 'initialize', name: 'makegoodSurfaceTransient', priority: 'high' });
+}
+
+/** Wires a client: transient errors surfaced by name, and the test's faults when there are any. */
+function wired<C extends FaultableClient>(client: C, service: FaultService | 'secretsmanager', config: Config): C {
+  surfaceTransient(client, service);
+  if (config.faults && service !== 'secretsmanager') injectFaults(client, service, config.faults);
+  return client;
+}
 
 /**
  * Builds every adapter once per cold start. The embedded runtime and Lambda call this with the
  * same code; only the configuration differs (endpoints on loopback, a secrets file).
  */
 export function makeDeps(config: Config, clock: Clock = systemClock): Deps {
-  const common = { region: config.region, maxAttempts: 3 };
-  const dynamo = new DynamoDBClient({ ...common, ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}) });
+  const dynamo = wired(new DynamoDBClient(clientConfig(config, 'dynamodb', config.endpoints.dynamodb)), 'dynamodb', config);
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const ses = new SESv2Client({ ...common, ...(config.endpoints.ses ? { endpoint: config.endpoints.ses } : {}) });
+  const ses = wired(new SESv2Client(clientConfig(config, 'ses', config.endpoints.ses)), 'ses', config);
   const secretsSource = config.secretsArn
-    ? secretsManagerSource(new SecretsManagerClient(common), config.secretsArn)
+    ? secretsManagerSource(
+        wired(new SecretsManagerClient(clientConfig(config, 'secretsmanager', undefined)), 'secretsmanager', config),
+        config.secretsArn,
+      )
     : fileSource(config.secretsFile ?? '');
   const workflow = config.stateMachineArn
     ? new StepFunctionsWorkflow(
-        new SFNClient({ ...common, ...(config.endpoints.sfn ? { endpoint: config.endpoints.sfn } : {}) }),
+        wired(new SFNClient(clientConfig(config, 'sfn', config.endpoints.sfn)), 'sfn', config),
         config.stateMachineArn,
       )
     : noWorkflow;
@@ -47,7 +190,8 @@ export function makeDeps(config: Config, clock: Clock = systemClock): Deps {
     outbox,
     webhookSender: new HttpWebhookSender(),
     webhooks: config.webhooks,
-    mailer: new SesMailer(ses),
+    autoRetry: config.autoRetry,
+    mailer: new SesMailer(ses, config.mailboxUrl),
     workflow,
     secrets: new DocumentSecrets(secretsSource),
     clock,

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -23,6 +24,7 @@ import type {
   OrderCoverage,
   OrderTotal,
   PendingCallback,
+  ScheduledRetry,
   StateStore,
   StoredSession,
   Storefront,
@@ -42,6 +44,26 @@ function actionQueueOf(storefrontId: string): string {
 /** A storefront's queue of open work of one kind (approval rounds, follow-ups), in the same sparse index as the actions. */
 function workQueueOf(kind: WorkItem['kind'], storefrontId: string): string {
   return `${kind}#${storefrontId}`;
+}
+
+/** The queue of a storefront's failed claims waiting for an automatic retry. */
+function retryQueueOf(storefrontId: string): string {
+  return `retry#${storefrontId}`;
+}
+
+/** The queue of a storefront's claims whose workflow is not yet known to have started (idempotency records). */
+function unstartedQueueOf(storefrontId: string): string {
+  return `unstarted#${storefrontId}`;
+}
+
+function idempotencyKeyOf(storefrontId: string, key: string): string {
+  return `IDEM#${storefrontId}#${key}`;
+}
+
+/** An idempotency record without its storage attributes. */
+function idempotencyRecordOf(item: Record<string, unknown>): IdempotencyRecord {
+  const { pk: _p, sk: _s, expiresAt: _e, [ACTION_QUEUE]: _q, [ACTION_AT]: _a, ...record } = item;
+  return record as unknown as IdempotencyRecord;
 }
 
 /** A page position in a storefront's action queue, as the `next` cursor carries it. */
@@ -140,13 +162,82 @@ export class DynamoState implements StateStore {
   }
 
   async rememberIdempotencyKey(record: IdempotencyRecord) {
-    const pk = `IDEM#${record.storefrontId}#${record.key}`;
+    const pk = idempotencyKeyOf(record.storefrontId, record.key);
     const now = Math.floor(Date.parse(record.createdAt) / 1000);
-    if (await this.putNew({ pk, sk: 'IDEM', ...record, expiresAt: now + IDEMPOTENCY_TTL_SECONDS }, now)) return { created: true } as const;
+    const queued = { [ACTION_QUEUE]: unstartedQueueOf(record.storefrontId), [ACTION_AT]: `${record.createdAt}#${record.claimId}` };
+    if (await this.putNew({ pk, sk: 'IDEM', ...record, ...queued, expiresAt: now + IDEMPOTENCY_TTL_SECONDS }, now))
+      return { created: true } as const;
     const item = await this.get(pk, 'IDEM');
     if (!item) throw new Error(`Idempotency record ${pk} vanished`);
-    const { pk: _p, sk: _s, expiresAt: _e, ...existing } = item;
-    return { created: false, existing: existing as unknown as IdempotencyRecord } as const;
+    return { created: false, existing: idempotencyRecordOf(item) } as const;
+  }
+
+  async scheduleRetry(retry: ScheduledRetry): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `RETRY#${retry.claimId}`,
+          sk: 'RETRY',
+          ...retry,
+          [ACTION_QUEUE]: retryQueueOf(retry.storefrontId),
+          [ACTION_AT]: `${retry.at}#${retry.claimId}`,
+        },
+      }),
+    );
+  }
+
+  async dueRetries(storefrontId: string, now: Date, limit: number): Promise<ScheduledRetry[]> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byActionQueue',
+        KeyConditionExpression: '#q = :q AND #at < :now',
+        ExpressionAttributeNames: { '#q': ACTION_QUEUE, '#at': ACTION_AT },
+        ExpressionAttributeValues: { ':q': retryQueueOf(storefrontId), ':now': `${now.toISOString()}#~` },
+        Limit: limit,
+      }),
+    );
+    return (page.Items ?? []).map((i) => ({
+      claimId: String(i.claimId),
+      storefrontId: String(i.storefrontId),
+      round: Number(i.round),
+      at: String(i.at),
+    }));
+  }
+
+  async retryDone(claimId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `RETRY#${claimId}`, sk: 'RETRY' } }));
+  }
+
+  async workflowStarted(storefrontId: string, idempotencyKey: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: idempotencyKeyOf(storefrontId, idempotencyKey), sk: 'IDEM' },
+          UpdateExpression: 'REMOVE #q, #at',
+          ConditionExpression: 'attribute_exists(#q)',
+          ExpressionAttributeNames: { '#q': ACTION_QUEUE, '#at': ACTION_AT },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err; // not queued (any more)
+    }
+  }
+
+  async unstartedClaims(storefrontId: string, before: Date, limit: number): Promise<IdempotencyRecord[]> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byActionQueue',
+        KeyConditionExpression: '#q = :q AND #at < :before',
+        ExpressionAttributeNames: { '#q': ACTION_QUEUE, '#at': ACTION_AT },
+        ExpressionAttributeValues: { ':q': unstartedQueueOf(storefrontId), ':before': before.toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (page.Items ?? []).map(idempotencyRecordOf);
   }
 
   async grantOnOrder(args: { storefrontId: string; orderId: string; grantId: string; amount: Money; paid: Money }): Promise<void> {
@@ -620,6 +711,10 @@ export class DynamoState implements StateStore {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  async wasUsed(id: string): Promise<boolean> {
+    return (await this.get(`ONCE#${id}`, 'USED')) !== undefined;
   }
 
   async putSession(session: StoredSession): Promise<void> {

@@ -1,9 +1,27 @@
 import { GetAccountCommand, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Mailer, OutgoingEmail } from '#ports';
 
-/** Email through SES v2 (Amazon SES, or the SES emulator on loopback). */
+/** The header that carries an email's idempotency key. */
+export const EMAIL_KEY_HEADER = 'X-Makegood-Email-Key';
+
+/**
+ * Email through SES v2 (Amazon SES, or the SES emulator on loopback). SES has no idempotency
+ * token: the key travels as a header, and only the embedded mailbox (`mailboxUrl`) can be asked
+ * whether a key went out.
+ */
 export class SesMailer implements Mailer {
-  constructor(private readonly ses: SESv2Client) {}
+  constructor(
+    private readonly ses: SESv2Client,
+    private readonly mailboxUrl?: string,
+  ) {}
+
+  async sentBefore(idempotencyKey: string): Promise<string | undefined> {
+    if (!this.mailboxUrl) return undefined;
+    const res = await fetch(`${this.mailboxUrl}/makegood/sent?key=${encodeURIComponent(idempotencyKey)}`);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`The mailbox answered ${res.status} when asked about ${idempotencyKey}`);
+    return ((await res.json()) as { messageId: string }).messageId;
+  }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
     const out = await this.ses.send(
@@ -15,6 +33,7 @@ export class SesMailer implements Mailer {
           Simple: {
             Subject: { Data: email.subject, Charset: 'UTF-8' },
             Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+            ...(email.idempotencyKey ? { Headers: [{ Name: EMAIL_KEY_HEADER, Value: email.idempotencyKey }] } : {}),
           },
         },
       }),

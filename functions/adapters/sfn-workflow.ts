@@ -1,5 +1,7 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   InvalidToken,
   SendTaskSuccessCommand,
   type SFNClient,
@@ -22,6 +24,17 @@ export class StepFunctionsWorkflow implements Workflow {
     } catch (err) {
       // Named by the claim id, an execution exists at most once: a replay finds it started.
       if (!(err instanceof ExecutionAlreadyExists)) throw err;
+    }
+  }
+
+  async status(name: string): Promise<string | undefined> {
+    // An execution's ARN is its state machine's, with `execution` for `stateMachine` and its name after.
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    try {
+      return (await this.sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
+    } catch (err) {
+      if (err instanceof ExecutionDoesNotExist) return undefined;
+      throw err;
     }
   }
 

@@ -5,6 +5,7 @@ import type { EmailContent } from './email.ts';
 import type { StoredDecision } from './ledger.ts';
 import { formatMoney, type Money } from './money.ts';
 import type { Role } from './policy.ts';
+import { plainText } from './text.ts';
 
 /** A decision's outcome in words, for approvers (English, like the rest of the approver's side). */
 export function outcomeLabel(outcome: Outcome): string {
@@ -32,7 +33,9 @@ export function formatDeadline(at: Date): string {
 /**
  * The approver's email: the claim in brief, the amount and their own link. The reminder is the
  * same email with a reminder's subject and opening, and a link to the same round with the same
- * expiry, so the first email's link keeps working too.
+ * expiry, so the first email's link keeps working too. Every value from outside (the order id,
+ * the customer's name and address, the shop's name) is shown through {@link plainText}, as in the
+ * customer's emails: a line break in an order id must not start a line of its own.
  */
 export function approvalRequestEmail(args: {
   claim: ClaimRequest;
@@ -48,21 +51,23 @@ export function approvalRequestEmail(args: {
   escalatesTo?: string | undefined;
 }): EmailContent {
   const { claim, decision } = args;
+  const order = plainText(claim.order.id);
+  const shop = plainText(args.shopName);
   const fmt = (m: Money) => formatMoney(m, 'en');
   const value = { amount: decision.cash.amount + decision.storeCredit.amount, currency: decision.cash.currency };
   const deadline = formatDeadline(args.expiresAt);
   const subject = args.reminder
-    ? `Reminder: approval needed by ${deadline}: ${fmt(value)} for order ${claim.order.id}`
-    : `Approval needed: ${fmt(value)} for order ${claim.order.id}`;
+    ? `Reminder: approval needed by ${deadline}: ${fmt(value)} for order ${order}`
+    : `Approval needed: ${fmt(value)} for order ${order}`;
   const afterDeadline = args.escalatesTo
     ? `After that the claim goes to the ${args.escalatesTo} tier.`
     : 'After that the customer is told that the claim needs more time.';
   const opening = args.reminder
-    ? `Reminder: a claim at ${args.shopName} still needs your decision as ${args.role}. Your link works until ${deadline}. ${afterDeadline}`
-    : `A claim at ${args.shopName} needs your decision as ${args.role}, by ${deadline}. ${afterDeadline}`;
+    ? `Reminder: a claim at ${shop} still needs your decision as ${args.role}. Your link works until ${deadline}. ${afterDeadline}`
+    : `A claim at ${shop} needs your decision as ${args.role}, by ${deadline}. ${afterDeadline}`;
   const facts: [string, string][] = [
-    ['Customer', `${claim.customer.name} <${claim.customer.email}>`],
-    ['Order', claim.order.id],
+    ['Customer', `${plainText(claim.customer.name)} <${plainText(claim.customer.email)}>`],
+    ['Order', order],
     ['Reason', claim.complaint.reason.replaceAll('_', ' ')],
     ['Proposed', `${outcomeLabel(decision.outcome)}: cash ${fmt(decision.cash)}, store credit ${fmt(decision.storeCredit)}`],
     ['Total', fmt(value)],

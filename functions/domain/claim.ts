@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidRequestError, type Issue, toIssues, UnprocessableClaimError } from './errors.ts';
 import { isCurrency, type Money, money, sum, times } from './money.ts';
+import { printableId, printableIdMessage } from './text.ts';
 
 /** Why the customer complains. */
 export const reasons = [
@@ -26,7 +27,9 @@ export type Channel = (typeof channels)[number];
 
 const minorUnits = z.number().int('must be a whole number of minor units').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER);
 const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-01T10:00:00Z' });
-const sku = z.string().trim().min(1).max(128);
+/** An id the shop chose: printable, since it is a key the shop looks up again and it is shown in emails (`text.ts`). */
+const shopId = (max: number) => z.string().trim().min(1).max(max).regex(printableId, printableIdMessage);
+const sku = shopId(128);
 
 const bcp47 = z
   .string()
@@ -51,12 +54,10 @@ const orderItemSchema = z.strictObject({
     .min(1)
     .max(300)
     .meta({ description: 'As the customer saw it', examples: ['Chocolate box'] }),
-  category: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .meta({ description: "The policy's product category (`food`, `digital`, …): it picks the rules that apply", examples: ['food'] }),
+  category: shopId(64).meta({
+    description: "The policy's product category (`food`, `digital`, …): it picks the rules that apply",
+    examples: ['food'],
+  }),
   quantity: z.number().int().min(1).max(100_000).meta({ description: 'Units bought' }),
   unitPrice: minorUnits.meta({ description: 'Price of one unit, in minor units of `order.currency`', examples: [2500] }),
 });
@@ -66,12 +67,7 @@ export const claimRequestSchema = z
   .strictObject({
     order: z
       .strictObject({
-        id: z
-          .string()
-          .trim()
-          .min(1)
-          .max(128)
-          .meta({ description: "The shop's order id", examples: ['ORD-1001'] }),
+        id: shopId(128).meta({ description: "The shop's order id", examples: ['ORD-1001'] }),
         placedAt: isoDateTime.meta({ description: 'When the order was placed (ISO 8601 with a zone)', examples: ['2026-11-01T10:00:00Z'] }),
         deliveredAt: isoDateTime.optional().meta({ description: 'When it was delivered, if it was', examples: ['2026-11-03T10:00:00Z'] }),
         currency: z
@@ -87,12 +83,7 @@ export const claimRequestSchema = z
           "The order's facts. The first accepted claim on an order pins them: a later claim that states others gets 422 `order_facts_conflict`.",
       }),
     customer: z.strictObject({
-      id: z
-        .string()
-        .trim()
-        .min(1)
-        .max(128)
-        .meta({ description: "The shop's customer id: the claim history is counted by it", examples: ['C-42'] }),
+      id: shopId(128).meta({ description: "The shop's customer id: the claim history is counted by it", examples: ['C-42'] }),
       email: z
         .email({ message: 'must be an email address' })
         .max(254)

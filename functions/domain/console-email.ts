@@ -1,6 +1,7 @@
 import { html, render } from '#views/html.ts';
 import type { EmailContent } from './email.ts';
 import type { FollowUpReason } from './followups.ts';
+import { plainText } from './text.ts';
 
 /**
  * The agent console's emails (English, like the rest of the approver's side): the sign-in link,
@@ -12,12 +13,17 @@ function agentEmail(subject: string, paragraphs: readonly string[], link: { href
   return { subject, text, html: render(body) };
 }
 
-/** The sign-in link, valid `minutes`, that signs in once, on the page's button (a mail scanner's GET does nothing). */
+/**
+ * The sign-in link, valid `minutes`, that signs in once, on the page's button (a mail scanner's GET
+ * does nothing). The shop's name, like every value from outside in these emails, is shown through
+ * {@link plainText}.
+ */
 export function loginEmail(shopName: string, link: string, minutes: number): EmailContent {
+  const shop = plainText(shopName);
   return agentEmail(
-    `Your sign-in link to the ${shopName} agent console`,
+    `Your sign-in link to the ${shop} agent console`,
     [
-      `Someone asked to sign in to the ${shopName} agent console with this address. Open the link within ${minutes} minutes and press "Sign in"; it works once.`,
+      `Someone asked to sign in to the ${shop} agent console with this address. Open the link within ${minutes} minutes and press "Sign in"; it works once.`,
       'If it was not you, ignore this email: nothing happens until the button on that page is pressed.',
     ],
     { href: link, label: 'Open the sign-in page' },
@@ -45,10 +51,11 @@ export function followUpReminderEmail(args: {
   dueText: string;
   link: string;
 }): EmailContent {
+  const order = plainText(args.orderId);
   return agentEmail(
-    `Follow-up due ${args.dueText}: order ${args.orderId}`,
+    `Follow-up due ${args.dueText}: order ${order}`,
     [
-      `A follow-up at ${args.shopName} for order ${args.orderId} is due ${args.dueText}. ${why[args.reason]} Please get in touch with the customer, then close the task in the console with a note of what was done.`,
+      `A follow-up at ${plainText(args.shopName)} for order ${order} is due ${args.dueText}. ${why[args.reason]} Please get in touch with the customer, then close the task in the console with a note of what was done.`,
       'You get this because your role is the one the shop’s policy names for this follow-up.',
     ],
     { href: args.link, label: 'Open the claim in the console' },

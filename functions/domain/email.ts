@@ -30,6 +30,7 @@ import { uk } from './emails/uk.ts';
 import type { FollowUpReason } from './followups.ts';
 import type { StoredDecision } from './ledger.ts';
 import { formatMoney, type Money, subtract } from './money.ts';
+import { plainText } from './text.ts';
 
 /** An email ready to send: subject, plain text and simple HTML. */
 export interface EmailContent {
@@ -75,21 +76,8 @@ export function isFollowUp(kind: CustomerEmailKind): kind is FollowUpKind {
 /** The built-in wording of each native locale. */
 export const builtInWording: Readonly<Record<EmailLocale, LocaleWording>> = { en, uk, ru, eo };
 
-/**
- * Makes a value from outside (a customer's name, an order id, an item name) safe to show as plain
- * text: control characters and the invisible marks that reorder text (right-to-left overrides and
- * isolates) are removed, and whitespace, line breaks included, is collapsed to single spaces.
- */
-export function plainText(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f);
-    const bidi = c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-    out += control ? ' ' : bidi || c === 0xfeff ? '' : ch;
-  }
-  return out.replace(/\s+/g, ' ').trim();
-}
+/** The one sanitiser of outside values in emails; it lives with the other rules on text from outside. */
+export { plainText } from './text.ts';
 
 /** The native locale a BCP-47 tag is written in (`uk-UA` → `uk`), and the tag to format numbers and dates with. Others fall back to `en`. */
 export function emailLocale(tag: string): { readonly language: EmailLocale; readonly intl: string } {

@@ -27,6 +27,7 @@ export const entryTypes = [
   'email_sent',
   'closed',
   'failed',
+  'retried',
 ] as const;
 export type EntryType = (typeof entryTypes)[number];
 
@@ -205,7 +206,29 @@ export interface EntryDataByType {
   followup_closed: { readonly followUpId: string; readonly note: string };
   email_sent: { readonly kind: string; readonly to: string; readonly subject: string; readonly messageId: string };
   closed: { readonly reason: 'return_not_received'; readonly items?: readonly UnitLine[] };
-  failed: { readonly error: string; readonly cause: string };
+  failed: {
+    readonly error: string;
+    readonly cause: string;
+    /** Where the workflow stood: what the failed step was given. Absent when it was the decision itself. */
+    readonly resume?: FlowPoint;
+    /** When it is retried by itself (a transient error, within the automatic rounds); absent: left to an operator. */
+    readonly retryAt?: string;
+  };
+  /** An operator re-ran a failed claim (`makegood claims retry`): its workflow starts again from `resume`. */
+  retried: { readonly round: number; readonly execution: string; readonly resume: FlowPoint | null };
+}
+
+/** The step a claim's workflow goes to next, with what that step needs (the ASL's Route reads `next`). */
+export interface FlowPoint {
+  readonly next: 'conclude' | 'settle_part' | 'approval' | 'return' | 'done';
+  readonly approval?: {
+    readonly round: number;
+    readonly role: Role;
+    readonly waitSeconds: number;
+    readonly remindAfterSeconds: number;
+    readonly afterReminderSeconds: number;
+  };
+  readonly returnWaitSeconds?: number;
 }
 
 interface DraftFields<T extends EntryType> {

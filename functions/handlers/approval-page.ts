@@ -1,37 +1,47 @@
 import { answerApproval, lookupApproval } from '#usecases/approvals.ts';
 import { confirmationPage, problemPage, resultPage } from '#views/approval.ts';
-import { type HttpResult, html, httpHandler } from './http.ts';
+import { type HttpResult, html, httpHandler, isSameOriginPost, ownOrigin, readForm, repeatedFieldMessage } from './http.ts';
 import { runtimeDeps } from './runtime.ts';
 
 /**
  * `GET|HEAD|POST /approvals/{token}`. GET and HEAD only read (mail scanners open links before
- * people do); only a POST of the page's own form, with its nonce, records a decision.
+ * people do); only a POST of the page's own form, from the page's own origin, with its nonce and
+ * each field once, records a decision.
  */
 export const handler = httpHandler(async (req): Promise<HttpResult> => {
   const deps = runtimeDeps();
   const token = req.pathParameters.token ?? '';
+  // The token as a path segment of our links: whatever the path parameter holds, a link built from it stays on this page.
+  const self = `/approvals/${encodeURIComponent(token)}`;
   if (req.method === 'GET' || req.method === 'HEAD') {
     const found = await lookupApproval(token, deps);
+    // The page's forms post to its own origin; under `no-referrer` a browser would send `Origin: null`.
     const res = found.ok
-      ? html(200, confirmationPage(found.view, `/approvals/${token}`))
+      ? html(200, confirmationPage(found.view, self), { sameOriginReferrer: true })
       : problemHtml(problemPage(found.problem, found.use ? { use: found.use } : {}));
     return req.method === 'HEAD' ? { ...res, body: '' } : res;
   }
   if (req.method !== 'POST') return { ...html(405, ''), headers: { ...html(405, '').headers, allow: 'GET, HEAD, POST' } };
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded')
+  if (!isSameOriginPost(req, ownOrigin(req, deps.publicUrl), { originRequired: false }))
+    return problemHtml(problemPage('cross_site', { back: self }));
+  const form = readForm(req);
+  if (!form.ok)
     return problemHtml(
-      problemPage('bad_form', { message: 'The decision must be sent from the confirmation page.', back: `/approvals/${token}` }),
+      problemPage('bad_form', {
+        message:
+          form.problem === 'repeated_field' ? repeatedFieldMessage(form.field) : 'The decision must be sent from the confirmation page.',
+        back: self,
+      }),
     );
-  const form = new URLSearchParams(req.rawBody);
+  const field = (name: string) => form.fields.get(name);
   const outcome = await answerApproval(
     token,
     {
-      decision: form.get('decision') ?? undefined,
-      amount: form.get('amount') ?? undefined,
-      note: form.get('note') ?? undefined,
-      customerNote: form.get('customerNote') ?? undefined,
-      nonce: form.get('nonce') ?? undefined,
+      decision: field('decision'),
+      amount: field('amount'),
+      note: field('note'),
+      customerNote: field('customerNote'),
+      nonce: field('nonce'),
       ip: req.sourceIp,
       userAgent: req.userAgent,
     },
@@ -42,7 +52,7 @@ export const handler = httpHandler(async (req): Promise<HttpResult> => {
     problemPage(outcome.problem, {
       ...(outcome.message ? { message: outcome.message } : {}),
       ...(outcome.use ? { use: outcome.use } : {}),
-      back: `/approvals/${token}`,
+      back: self,
     }),
   );
 });

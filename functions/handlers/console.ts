@@ -6,6 +6,8 @@ import {
   consoleDecide,
   consoleQueue,
   currentSession,
+  type FreshNonce,
+  freshFormNonce,
   lookupLogin,
   newFormNonce,
   requestLogin,
@@ -24,7 +26,16 @@ import {
   refusedPage,
   signInPage,
 } from '#views/console.ts';
-import { type HttpRequest, type HttpResult, html, httpHandler } from './http.ts';
+import {
+  type HttpRequest,
+  type HttpResult,
+  html,
+  httpHandler,
+  isSameOriginPost,
+  ownOrigin,
+  readForm,
+  repeatedFieldMessage,
+} from './http.ts';
 import { runtimeDeps } from './runtime.ts';
 
 /** The session cookie: only sent to the console, never to script, never on a cross-site request. */
@@ -37,12 +48,12 @@ function cookieFor(value: string, req: HttpRequest, maxAgeSeconds: number): stri
 
 /** The console's own origin: the public URL's when one is configured, else the request's. */
 function originOf(req: HttpRequest): string {
-  const base = runtimeDeps().publicUrl ?? req.baseUrl;
-  try {
-    return new URL(base).origin;
-  } catch {
-    return base;
-  }
+  return ownOrigin(req, runtimeDeps().publicUrl);
+}
+
+/** Whether a console POST comes from the console's own pages (a post without `Origin` does not). */
+function fromConsole(req: HttpRequest): boolean {
+  return isSameOriginPost(req, originOf(req), { originRequired: true });
 }
 
 function redirect(location: string, cookies?: string[]): HttpResult {
@@ -51,25 +62,17 @@ function redirect(location: string, cookies?: string[]): HttpResult {
 
 const page = (status: number, body: string) => html(status, body, { images: true, sameOriginReferrer: true });
 
-/** A form's fields, from a urlencoded body; the first value of a field counts, as a second copy must not smuggle another. */
-function formOf(req: HttpRequest): Map<string, string> | undefined {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return undefined;
-  const fields = new Map<string, string>();
-  for (const [k, v] of new URLSearchParams(req.rawBody)) if (!fields.has(k)) fields.set(k, v);
-  return fields;
-}
-
 /**
  * Every console POST passes three checks before it reads anything else: the `Origin` is the
- * console's own, the session cookie opens a live session, and the form's nonce was made for this
- * session and not used before (it is spent here). Any failure changes nothing.
+ * console's own, the session cookie opens a live session, and the form (each field sent once)
+ * carries a nonce made for this session and not used before. Any failure changes nothing. The
+ * nonce is spent only once the form did its work, so a refused form writes nothing either.
  */
 async function guardPost(
   req: HttpRequest,
-): Promise<{ ok: true; session: ConsoleSession; form: Map<string, string> } | { ok: false; res: HttpResult }> {
+): Promise<{ ok: true; session: ConsoleSession; form: ReadonlyMap<string, string>; nonce: FreshNonce } | { ok: false; res: HttpResult }> {
   const deps = runtimeDeps();
-  if (req.headers.origin !== originOf(req)) {
+  if (!fromConsole(req)) {
     const p = refusedPage('origin');
     return { ok: false, res: page(p.status, p.body) };
   }
@@ -78,12 +81,21 @@ async function guardPost(
     const p = refusedPage('session');
     return { ok: false, res: page(p.status, p.body) };
   }
-  const form = formOf(req);
-  if (!form || !(await spendFormNonce(session, form.get('nonce'), deps))) {
+  const form = readForm(req);
+  if (!form.ok && form.problem === 'repeated_field') {
+    // Refused before the nonce is spent: the same page can send the form again, each field once.
+    const shopName = (await deps.state.storefront(session.storefrontId))?.name ?? session.storefrontId;
+    return {
+      ok: false,
+      res: page(400, consoleProblemPage('bad_form', repeatedFieldMessage(form.field), '/console', await who(session, shopName))),
+    };
+  }
+  const nonce = form.ok ? await freshFormNonce(session, form.fields.get('nonce'), deps) : undefined;
+  if (!form.ok || !nonce) {
     const p = refusedPage('nonce');
     return { ok: false, res: page(p.status, p.body) };
   }
-  return { ok: true, session, form };
+  return { ok: true, session, form: form.fields, nonce };
 }
 
 async function who(session: ConsoleSession, shopName: string) {
@@ -114,10 +126,11 @@ async function route(req: HttpRequest): Promise<HttpResult> {
   }
 
   if (path === '/console/login' && req.method === 'POST') {
-    if (req.headers.origin !== originOf(req)) return page(403, refusedPage('origin').body);
-    const form = formOf(req);
-    const email = form?.get('email') ?? '';
-    if (!form || email.trim() === '') return page(400, signInPage('Enter your email address.'));
+    if (!fromConsole(req)) return page(403, refusedPage('origin').body);
+    const form = readForm(req);
+    if (!form.ok && form.problem === 'repeated_field') return page(400, signInPage(repeatedFieldMessage(form.field)));
+    const email = form.ok ? (form.fields.get('email') ?? '') : '';
+    if (email.trim() === '') return page(400, signInPage('Enter your email address.'));
     await requestLogin(email, deps);
     return page(200, loginSentPage());
   }
@@ -132,7 +145,7 @@ async function route(req: HttpRequest): Promise<HttpResult> {
       }
       return page(200, loginConfirmPage({ email: found.who.email, shopName: found.shopName, action: path }));
     }
-    if (req.headers.origin !== originOf(req)) return page(403, refusedPage('origin').body);
+    if (!fromConsole(req)) return page(403, refusedPage('origin').body);
     const signed = await signIn(token, deps);
     if (!signed.ok) {
       const p = loginProblemPage(signed.problem);
@@ -164,10 +177,11 @@ async function route(req: HttpRequest): Promise<HttpResult> {
   }
   const guarded = await guardPost(req);
   if (!guarded.ok) return guarded.res;
-  const { session, form } = guarded;
+  const { session, form, nonce } = guarded;
 
   if (path === '/console/logout') {
     await signOut(session, deps);
+    await spendFormNonce(nonce, deps);
     return redirect('/console', [cookieFor('', req, 0)]);
   }
 
@@ -193,6 +207,7 @@ async function route(req: HttpRequest): Promise<HttpResult> {
         { bad_form: 400, note_required: 400, above_proposal: 422, above_limit: 422, foreign: 403 }[outcome.problem as string] ?? 409;
       return page(status, consoleProblemPage(outcome.problem, outcome.message, back, await who(session, shopName)));
     }
+    await spendFormNonce(nonce, deps);
     return page(200, decidedPage(outcome, await who(session, shopName)));
   }
 
@@ -209,6 +224,7 @@ async function route(req: HttpRequest): Promise<HttpResult> {
       const status = closed.problem === 'not_found' ? 404 : closed.problem === 'note_required' ? 400 : 409;
       return page(status, consoleProblemPage(closed.problem, undefined, back, await who(session, shopName)));
     }
+    await spendFormNonce(nonce, deps);
     return redirect(back);
   }
   return page(404, consoleProblemPage('not_found', undefined, '/console', await who(session, shopName)));

@@ -1,5 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { MAX_PATH_PARAMETER_BYTES } from '#domain/api/requests.ts';
 import {
   ConflictError,
   DomainError,
@@ -16,6 +17,7 @@ import {
   UnsupportedMediaTypeError,
 } from '#domain/errors.ts';
 import { verifyStorefrontSignature } from '#domain/signature.ts';
+import { plainText } from '#domain/text.ts';
 import type { Clock, Secrets } from '#ports';
 import { logger } from './runtime.ts';
 
@@ -41,7 +43,24 @@ export interface HttpRequest {
   readonly cookies: Readonly<Record<string, string>>;
 }
 
-/** Reads an API Gateway HTTP API (payload v2) event. */
+/**
+ * What is wrong with a path parameter as the function receives it, or undefined. API Gateway
+ * decodes path parameters before it invokes the function (and the embedded server does the same),
+ * so a value may hold anything a percent-encoding spells: `%00`, `%0A`, `%2F`, a lone surrogate.
+ * The handlers never decode again; they get printable, well-formed text of a bounded size.
+ */
+function pathParameterProblem(value: string): string | undefined {
+  if (Buffer.byteLength(value, 'utf8') > MAX_PATH_PARAMETER_BYTES) return `is longer than ${MAX_PATH_PARAMETER_BYTES} bytes`;
+  if (/\p{Cs}/u.test(value)) return 'is not well-formed Unicode: it holds a lone surrogate';
+  if (/\p{Cc}/u.test(value)) return 'holds a control character';
+  return undefined;
+}
+
+/**
+ * Reads an API Gateway HTTP API (payload v2) event. Throws {@link PayloadTooLargeError} (413) for
+ * a body above {@link MAX_BODY_BYTES} and {@link InvalidRequestError} (400) naming each path
+ * parameter that is too long, not well-formed Unicode or holds a control character.
+ */
 export function readRequest(event: HttpEvent): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
@@ -51,7 +70,14 @@ export function readRequest(event: HttpEvent): HttpRequest {
   const host = headers['x-forwarded-host'] ?? headers.host ?? event.requestContext.domainName;
   const proto = headers['x-forwarded-proto'] ?? 'https';
   const pathParameters: Record<string, string> = {};
-  for (const [k, v] of Object.entries(event.pathParameters ?? {})) if (v !== undefined) pathParameters[k] = v;
+  const pathIssues: Issue[] = [];
+  for (const [k, v] of Object.entries(event.pathParameters ?? {})) {
+    if (v === undefined) continue;
+    const problem = pathParameterProblem(v);
+    if (problem) pathIssues.push({ path: `path.${k}`, message: problem });
+    pathParameters[k] = v;
+  }
+  if (pathIssues.length > 0) throw new InvalidRequestError('The path is not one this route takes', pathIssues);
   const cookies: Record<string, string> = {};
   for (const c of event.cookies ?? headers.cookie?.split(/;\s*/) ?? []) {
     const at = c.indexOf('=');
@@ -111,6 +137,62 @@ export async function isFinance(req: HttpRequest, deps: { secrets: Secrets }): P
   if (!m?.[1] || expected === undefined || expected === '') return false;
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(m[1]), digest(expected));
+}
+
+/** A urlencoded form's fields, each sent once; or why the body is not such a form. */
+export type FormFields =
+  | { readonly ok: true; readonly fields: ReadonlyMap<string, string> }
+  | { readonly ok: false; readonly problem: 'not_urlencoded' }
+  | { readonly ok: false; readonly problem: 'repeated_field'; readonly field: string };
+
+/**
+ * Reads a form post (`application/x-www-form-urlencoded`). A field sent more than once refuses
+ * the whole form: which copy counts would be a guess, and a second copy must never smuggle in
+ * another value (`amount=10.00&amount=93.99`). The pages this app serves send each field once.
+ */
+export function readForm(req: HttpRequest): FormFields {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return { ok: false, problem: 'not_urlencoded' };
+  const fields = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(req.rawBody)) {
+    if (fields.has(k)) return { ok: false, problem: 'repeated_field', field: k };
+    fields.set(k, v);
+  }
+  return { ok: true, fields };
+}
+
+/** The sentence a page shows for a form with a repeated field, naming the field (as plain text, shortened). */
+export function repeatedFieldMessage(field: string): string {
+  const name = plainText(field);
+  return `The form sent the field “${name.length > 64 ? `${name.slice(0, 64)}…` : name}” more than once, so none of it was used.`;
+}
+
+/** The origin the app's pages are served from: the configured public URL's, else the request's own. */
+export function ownOrigin(req: HttpRequest, publicUrl: string | undefined): string {
+  const base = publicUrl ?? req.baseUrl;
+  try {
+    return new URL(base).origin;
+  } catch {
+    return base;
+  }
+}
+
+/**
+ * Whether a POST comes from a page of `origin`, by what the browser says. `Sec-Fetch-Site`, when
+ * sent, must be `same-origin`; `Origin`, when sent, must be `origin` (`Origin: null`, which a
+ * browser sends from a `no-referrer` page, a sandbox or a redirect, is refused: serve the forms'
+ * pages with `sameOriginReferrer`). Every current browser sends at least one of them on a form
+ * post, so a cross-site forgery never passes. With `originRequired` a post without `Origin` is
+ * refused as well: the console, where a forged post would ride on the session cookie. Without it,
+ * a request with neither header is not a browser's and passes: the approval link, whose only
+ * credential is the link itself.
+ */
+export function isSameOriginPost(req: HttpRequest, origin: string, options: { originRequired: boolean }): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site.trim().toLowerCase() !== 'same-origin') return false;
+  const from = req.headers.origin;
+  if (from === undefined) return !options.originRequired;
+  return from.trim() === origin;
 }
 
 /** A JSON response. */

@@ -196,6 +196,12 @@ export const functionSpecs: readonly FunctionSpec[] = [
     access: { ledger: 'read', state: 'readwrite', mail: false, workflow: [], secrets: true },
   },
   {
+    id: 'SweepClaims',
+    entry: 'functions/handlers/sweep-claims.ts',
+    wakes: { onLedgerEntries: false, everyMinutes: 5, pollMs: 5_000 },
+    access: { ledger: 'read', state: 'readwrite', mail: false, workflow: ['start'], secrets: false },
+  },
+  {
     id: 'RemindFollowUps',
     entry: 'functions/handlers/remind-followups.ts',
     wakes: { onLedgerEntries: false, everyMinutes: 5, pollMs: 2_000 },

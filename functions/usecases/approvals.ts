@@ -179,7 +179,9 @@ function nextAfterAnswer(
  *
  * What happens:
  * 1. If the round was answered, the claim continues as the answer says (the answer's resume
- *    raced the timeout). An answer still being written is waited for with a retry.
+ *    raced the timeout). An answer that stopped after its use was recorded and before its entry
+ *    (a crash) has its entry appended here, from the use. One from before uses carried their
+ *    entry is waited for with a retry.
  * 2. Otherwise `escalated` is appended, naming the tier that did not answer.
  * 3. With a tier above, the claim goes to it as a new round (the old links stop working).
  * 4. At the top tier, the customer is told honestly that it needs more time, and the claim is
@@ -194,6 +196,7 @@ export async function escalate(input: TaskInput & { approval: ApprovalStep }, de
   const { round } = input.approval;
   const use = await deps.state.approvalUse(input.claimId, round);
   if (use) {
+    await finishAnswer(deps, loaded, use);
     const answered = loaded.entries.some((e) => e.step === `approval-decision#${round}`);
     if (!answered || !decision) throw new TransientError(`The answer to round ${round} of claim ${input.claimId} is still being recorded`);
     return nextAfterAnswer(base, use.decision, decision, returnWaitSeconds(policy.policy), loaded.entries);
@@ -376,7 +379,9 @@ export type ApprovalOutcome =
  * 1. The link is checked as for the page, plus the form's nonce and the answer: a rejection needs
  *    a note; an amount is never above the proposal, never above the approver's limit, and never
  *    zero (that is a rejection). Any problem changes nothing.
- * 2. The use is recorded by a conditional write: of two simultaneous posts exactly one wins.
+ * 2. The use is recorded by a conditional write: of two simultaneous posts exactly one wins. It
+ *    carries the entry appended next, so a crash between the two writes loses no answer: the
+ *    approver's retry, or the workflow's Escalate, appends it from the use.
  * 3. `approved` (with the proposal, the approved amounts and the note) or `rejected` (with the
  *    note) is appended with the approver, IP and user agent.
  * 4. The workflow resumes through the stored task token. If that task has just been replaced (the
@@ -388,7 +393,11 @@ export async function answerApproval(
   deps: LinkDeps & Pick<Deps, 'workflow'>,
 ): Promise<ApprovalOutcome> {
   const found = await lookupApproval(token, deps);
-  if (!found.ok) return found;
+  if (!found.ok) {
+    // A post that finds the round used may be the approver's retry of an answer that stopped halfway.
+    if (found.use) await finishPendingAnswer(deps, found.use);
+    return found;
+  }
   const key = await deps.secrets.approvalKey();
   if (answer.nonce === undefined || !verifyFormNonce(token, answer.nonce, key)) {
     return { ok: false, problem: 'bad_form', message: 'This form did not come from the confirmation page. Open the link again.' };
@@ -423,17 +432,6 @@ export async function answerGrant(
     return { ok: false, problem: 'above_limit', message: `Your limit is ${formatMoney(view.limit)}.` };
   }
 
-  const now = deps.clock.now();
-  const use: ApprovalUse = {
-    claimId: view.claimId,
-    round: view.grant.round,
-    decision: answer.decision,
-    approver: view.grant.approver,
-    at: now.toISOString(),
-  };
-  const first = await deps.state.useApproval(use);
-  if (!first.first) return { ok: false, problem: 'used', use: first.existing };
-
   const actor = {
     kind: 'approver' as const,
     email: view.grant.approver,
@@ -441,36 +439,43 @@ export async function answerGrant(
     ip: answer.ip,
     userAgent: answer.userAgent.slice(0, 512),
   };
-  if (answer.decision === 'reject') {
-    await record(deps, loaded, {
-      type: 'rejected',
-      step: `approval-decision#${view.grant.round}`,
-      status: 'assessing',
-      actor,
-      policyVersion: view.decision.policyVersion,
-      data: {
-        round: view.grant.round,
-        note,
-        ...(customerNote ? { customerNote } : {}),
-        proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } },
-      },
-    });
-  } else {
-    await record(deps, loaded, {
-      type: 'approved',
-      step: `approval-decision#${view.grant.round}`,
-      status: 'assessing',
-      actor,
-      policyVersion: view.decision.policyVersion,
-      data: {
-        round: view.grant.round,
-        note,
-        ...(customerNote ? { customerNote } : {}),
-        proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } },
-        approved: { cash: { ...approved.cash }, storeCredit: { ...approved.storeCredit }, goodwill: { ...approved.goodwill } },
-      },
-    });
+  const common = {
+    round: view.grant.round,
+    note,
+    ...(customerNote ? { customerNote } : {}),
+    proposal: { cash: { ...view.decision.cash }, storeCredit: { ...view.decision.storeCredit } },
+  };
+  const fields = {
+    step: `approval-decision#${view.grant.round}`,
+    status: 'assessing' as const,
+    actor,
+    policyVersion: view.decision.policyVersion,
+  };
+  const entry: NonNullable<ApprovalUse['entry']> =
+    answer.decision === 'reject'
+      ? { type: 'rejected', ...fields, data: common }
+      : {
+          type: 'approved',
+          ...fields,
+          data: {
+            ...common,
+            approved: { cash: { ...approved.cash }, storeCredit: { ...approved.storeCredit }, goodwill: { ...approved.goodwill } },
+          },
+        };
+  const use: ApprovalUse = {
+    claimId: view.claimId,
+    round: view.grant.round,
+    decision: answer.decision,
+    approver: view.grant.approver,
+    at: deps.clock.now().toISOString(),
+    entry,
+  };
+  const first = await deps.state.useApproval(use);
+  if (!first.first) {
+    await finishPendingAnswer(deps, first.existing);
+    return { ok: false, problem: 'used', use: first.existing };
   }
+  await record(deps, loaded, entry);
   const next = nextAfterAnswer(
     { claimId: view.claimId, storefrontId: loaded.ref.storefrontId },
     answer.decision,
@@ -545,6 +550,44 @@ async function putApprovalWork(
 }
 
 /** Takes a round out of the queue once it is answered or escalated. */
+/**
+ * How old a use must be before a post that finds it finishes its answer: an answer younger than
+ * this may still be on its way in the request that recorded it (an API function runs up to 29 s),
+ * and finishing it here too would resume the workflow twice.
+ */
+const ANSWER_IN_FLIGHT_MS = 30_000;
+
+/**
+ * Finishes an answer that stopped between its use and its entry (a crash): appends the entry the
+ * use carries and resumes the workflow as the answer would have, if it still waits for that
+ * round (else Escalate, which finds the use, continues it). Nothing when the entry is there, or
+ * when the use is so recent that its own request may still be finishing it.
+ */
+export async function finishPendingAnswer(deps: Pick<Deps, 'ledger' | 'state' | 'workflow' | 'clock'>, use: ApprovalUse): Promise<void> {
+  if (!use.entry || deps.clock.now().getTime() - Date.parse(use.at) < ANSWER_IN_FLIGHT_MS) return;
+  const loaded = await loadClaim(deps, use.claimId);
+  if (!(await finishAnswer(deps, loaded, use))) return;
+  const [callback, decision] = [await deps.state.callback(use.claimId), currentDecision(loaded.entries)];
+  if (callback?.kind !== 'approval' || callback.round !== use.round || !decision) return;
+  const ids = { claimId: use.claimId, storefrontId: loaded.ref.storefrontId };
+  await resume(
+    deps,
+    callback,
+    nextAfterAnswer(ids, use.decision, decision, callback.resume.returnWaitSeconds ?? 30 * 86400, loaded.entries),
+  );
+}
+
+/**
+ * Appends the entry of an answer whose use was recorded but whose entry was not (the answer
+ * stopped between its two writes), and closes the round's work item. True when it appended.
+ */
+async function finishAnswer(deps: Pick<Deps, 'ledger' | 'state'>, loaded: LoadedClaim, use: ApprovalUse): Promise<boolean> {
+  if (!use.entry || loaded.entries.some((e) => e.step === use.entry?.step)) return false;
+  await record(deps, loaded, use.entry);
+  await closeApprovalWork(deps, loaded, use.round);
+  return true;
+}
+
 async function closeApprovalWork(deps: Pick<Deps, 'state'>, loaded: LoadedClaim, round: number): Promise<void> {
   const requested = entriesOf(loaded.entries, 'approval_requested').find((e) => e.data.round === round);
   if (requested) await putApprovalWork(deps, loaded, requested.data, 'done');

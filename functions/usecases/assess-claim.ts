@@ -10,6 +10,7 @@ import {
   decisionData,
   type EntryOf,
   entriesOf,
+  type FlowPoint,
   isGraded,
   type LedgerEntry,
   outstandingUnits,
@@ -44,9 +45,14 @@ type AssessDeps = Pick<Deps, 'ledger' | 'state' | 'clock'>;
  * 5. The decision is appended with the policy version and every rule that fired.
  * 6. The claim is routed: to approval when a person must approve, to a return when the goods
  *    come back first, else straight to conclusion.
+ *
+ * An execution started by `makegood claims retry` carries `resume`, where the failed step stood:
+ * the claim goes straight back there (a failed decision has none, and is decided again).
  */
-export async function assessClaim(input: TaskInput, deps: AssessDeps): Promise<FlowState> {
+export async function assessClaim(input: TaskInput, deps: AssessDeps, resume?: FlowPoint): Promise<FlowState> {
   const loaded = await loadClaim(deps, input.claimId);
+  // A retried claim goes back to the step that failed, as long as nothing happened since the retry.
+  if (resume && loaded.entries.at(-1)?.type === 'retried') return { claimId: input.claimId, storefrontId: input.storefrontId, ...resume };
   const policy = await deps.state.currentPolicy(loaded.ref.storefrontId);
   if (!policy) throw new PolicyNotFoundError(`Storefront ${loaded.ref.storefrontId} has no policy`);
   const entries = loaded.entries;

@@ -110,8 +110,11 @@ export async function emailShop(
 }
 
 /**
- * Sends an email once per ledger step and records it. A retry after the send but before the
- * record sends again (at least once); a retry after the record sends nothing.
+ * Sends an email once per ledger step and records it. The email carries the key
+ * `<claimId>/<step>`; a retry after the send but before the record asks the mail service whether
+ * that key went out and records the email it finds instead of sending again. The embedded mailbox
+ * can tell; SES cannot, so on AWS such a retry (a crash in that instant) sends again: at least once.
+ * A retry after the record sends nothing.
  */
 export async function sendOnce(
   deps: Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom' | 'clock'>,
@@ -133,15 +136,21 @@ export async function sendOnce(
 ): Promise<void> {
   if (loaded.entries.some((e) => e.step === args.step)) return;
   if (args.exclusive && !(await leaseStep(deps, loaded.ref.claimId, args.step))) return;
+  const idempotencyKey = `${loaded.ref.claimId}/${args.step}`;
   const sender = await senderFor(deps, loaded.ref.storefrontId);
-  const { messageId } = await deps.mailer.send({
-    from: sender.from,
-    ...(sender.replyTo ? { replyTo: sender.replyTo } : {}),
-    to: args.to,
-    subject: args.content.subject,
-    text: args.content.text,
-    html: args.content.html,
-  });
+  const messageId =
+    (await deps.mailer.sentBefore(idempotencyKey)) ??
+    (
+      await deps.mailer.send({
+        from: sender.from,
+        ...(sender.replyTo ? { replyTo: sender.replyTo } : {}),
+        to: args.to,
+        subject: args.content.subject,
+        text: args.content.text,
+        html: args.content.html,
+        idempotencyKey,
+      })
+    ).messageId;
   await record(deps, loaded, {
     type: 'email_sent',
     step: args.step,

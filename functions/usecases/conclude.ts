@@ -4,6 +4,7 @@ import {
   currentDecision,
   customerNoteOf,
   entriesOf,
+  type FlowPoint,
   grantIdOf,
   type LedgerEntry,
   outstandingUnits,
@@ -24,6 +25,7 @@ import {
   sendCustomerEmail,
   type TaskInput,
 } from './common.ts';
+import { automaticRetryAt } from './retry-claim.ts';
 
 /**
  * Grants what the claim's decision grants and tells the customer. It concludes the claim, or,
@@ -206,22 +208,33 @@ export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowS
 }
 
 /**
- * A workflow step failed after its retries: the claim is marked `failed` with the error, so an
- * operator can find it, and the execution then fails.
+ * A workflow step failed after its retries: the claim is marked `failed` with the error and the
+ * point to resume at, so an operator can find it (`makegood claims retry`), and the execution
+ * then fails. A transient failure (a service that kept failing or throttling, a timeout) is also
+ * queued for an automatic retry, `retryAt` in the entry, for a few rounds with a growing delay:
+ * an SES outage that outlasts the step's retries delays the outcome email, it does not drop it.
  */
 export async function recordFailure(
-  input: TaskInput & { error?: { Error?: string; Cause?: string } },
-  deps: Pick<Deps, 'ledger'>,
+  input: TaskInput & { error?: { Error?: string; Cause?: string }; resume?: FlowPoint },
+  deps: Pick<Deps, 'ledger' | 'state' | 'clock' | 'autoRetry'>,
 ): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const round = loaded.entries.filter((e) => e.type === 'failed').length + 1;
+  const retryAt = automaticRetryAt(input.error?.Error ?? 'Unknown', round, deps.clock.now(), deps.autoRetry);
+  // Queued before the entry that says so: a crash between them leaves a retry, never a promise of one.
+  if (retryAt) await deps.state.scheduleRetry({ claimId: input.claimId, storefrontId: loaded.ref.storefrontId, round, at: retryAt });
   await record(deps, loaded, {
     type: 'failed',
     step: `failed#${round}`,
     status: 'failed',
     actor: { kind: 'system' },
     policyVersion: currentDecision(loaded.entries)?.policyVersion ?? null,
-    data: { error: input.error?.Error ?? 'Unknown', cause: (input.error?.Cause ?? '').slice(0, 2000) },
+    data: {
+      error: input.error?.Error ?? 'Unknown',
+      cause: (input.error?.Cause ?? '').slice(0, 2000),
+      ...(input.resume ? { resume: input.resume } : {}),
+      ...(retryAt ? { retryAt } : {}),
+    },
   });
   return { status: 'failed' };
 }

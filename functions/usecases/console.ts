@@ -22,7 +22,14 @@ import {
 import type { Policy, Role } from '#domain/policy.ts';
 import { historyLookbackDays } from '#domain/policy-terms.ts';
 import type { Deps, WorkItem } from '#ports';
-import { type ApprovalAnswer, type ApprovalLookup, type ApprovalOutcome, answerGrant, lookupGrant } from './approvals.ts';
+import {
+  type ApprovalAnswer,
+  type ApprovalLookup,
+  type ApprovalOutcome,
+  answerGrant,
+  finishPendingAnswer,
+  lookupGrant,
+} from './approvals.ts';
 import { type LoadedClaim, loadClaim, putFollowUpWork, record, senderFor } from './common.ts';
 
 /**
@@ -136,17 +143,35 @@ export async function newFormNonce(session: ConsoleSession, deps: Pick<Deps, 'se
   return formNonceFor(session.sessionId, await deps.secrets.approvalKey());
 }
 
+/** A form nonce that was made for this session and not sent before: spend it once the form did its work. */
+export interface FreshNonce {
+  readonly id: string;
+  readonly expiresAt: Date;
+}
+
 /**
- * Spends a form's nonce: true when it was made for this session and not used before. A POST with
- * another session's nonce, a made-up one or one already sent changes nothing.
+ * Checks a form's nonce without spending it: made for this session (its MAC), and not used
+ * before (one consistent read). A POST with another session's nonce, a made-up one or one
+ * already spent gets undefined and changes nothing.
  */
-export async function spendFormNonce(
+export async function freshFormNonce(
   session: ConsoleSession,
   nonce: string | undefined,
   deps: Pick<Deps, 'secrets' | 'state'>,
-): Promise<boolean> {
+): Promise<FreshNonce | undefined> {
   const id = checkFormNonce(nonce ?? '', session.sessionId, await deps.secrets.approvalKey());
-  return id !== undefined && (await deps.state.useOnce(`nonce#${id}`, new Date(session.expiresAt * 1000)));
+  if (id === undefined || (await deps.state.wasUsed(`nonce#${id}`))) return undefined;
+  return { id: `nonce#${id}`, expiresAt: new Date(session.expiresAt * 1000) };
+}
+
+/**
+ * Spends a nonce after its form did its work, so a form refused (4xx) writes nothing and can be
+ * corrected and sent again. What the forms do is itself once-only (an approval round is answered
+ * once, a follow-up closed once, a session ended once), so two copies racing past the check do
+ * nothing twice; the nonce stops a copy sent later.
+ */
+export async function spendFormNonce(nonce: FreshNonce, deps: Pick<Deps, 'state'>): Promise<void> {
+  await deps.state.useOnce(nonce.id, nonce.expiresAt);
 }
 
 /** What waits for the signed-in approver. */
@@ -245,7 +270,11 @@ export async function consoleDecide(
   if (!visible) return undefined;
   const round = await myRound(session, visible.loaded, deps);
   if (!round) return { ok: false, problem: 'superseded' };
-  if (!round.ok) return round;
+  if (!round.ok) {
+    // As for a link: a post that finds the round used may retry an answer that stopped halfway.
+    if (round.use) await finishPendingAnswer(deps, round.use);
+    return round;
+  }
   return answerGrant(round, { ...answer, nonce: undefined }, deps);
 }
 

@@ -53,7 +53,9 @@ export interface ReceivedClaim {
  * 4. The first claim on an order pins its facts (a conditional put, so of two racing first
  *    claims one pins and the other is compared with it).
  * 5. The `received` entry is appended and the workflow started, named by the claim id. Both are
- *    idempotent, so a replay re-drives them: a crash between steps loses nothing.
+ *    idempotent, so a replay re-drives them: a crash between steps loses nothing. Should the
+ *    client never retry, the sweeper starts the workflow of a claim received but not started
+ *    (sweep-claims.ts): the record stays in its queue until the start is done.
  */
 export async function receiveClaim(
   input: ReceiveClaimInput,
@@ -104,6 +106,8 @@ export async function receiveClaim(
     remembered.created ? [] : undefined,
   ); // a new claim id has no entries yet: no need to read
   await deps.workflow.start(record.claimId, { claimId: record.claimId, storefrontId: input.storefrontId });
+  // Until this, the sweeper would start the workflow if the intake stopped here (sweep-claims.ts).
+  await deps.state.workflowStarted(input.storefrontId, key);
   return {
     claimId: record.claimId,
     replayed: !remembered.created,

@@ -45,7 +45,8 @@ ${decisionForms({ action, nonce: view.nonce, most })}</section>`,
   });
 }
 
-type Problem = LinkProblem | AnswerProblem;
+/** `cross_site`: a POST that did not come from the confirmation page's own origin (the handler checks it first). */
+type Problem = LinkProblem | AnswerProblem | 'cross_site';
 
 const problems: Record<Problem, { status: number; title: string; text: string; back?: true }> = {
   malformed: {
@@ -77,6 +78,12 @@ const problems: Record<Problem, { status: number; title: string; text: string; b
   ended: { status: 409, title: 'This claim has already ended', text: 'The claim was settled, rejected or closed.' },
   unknown_claim: { status: 404, title: 'Claim not found', text: 'This link points at a claim that does not exist.' },
   bad_form: { status: 400, title: 'Please try again', text: 'The form was incomplete.', back: true },
+  cross_site: {
+    status: 403,
+    title: 'Send your decision from the confirmation page',
+    text: 'This form was not sent from the confirmation page of your link. Open the link from your email and decide there.',
+    back: true,
+  },
   note_required: {
     status: 400,
     title: 'Please say why you reject',

@@ -24,6 +24,23 @@ const actionResultFields = {
   amount: moneySchema,
 };
 
+/** Where a claim's workflow stood when a step failed, and where a retry resumes it. */
+export const flowPointSchema = z
+  .object({
+    next: z.enum(['conclude', 'settle_part', 'approval', 'return', 'done']),
+    approval: z
+      .object({
+        round: z.number().int().min(1),
+        role: z.enum(roles),
+        waitSeconds: z.number().int().min(2),
+        remindAfterSeconds: z.number().int().min(1),
+        afterReminderSeconds: z.number().int().min(1),
+      })
+      .optional(),
+    returnWaitSeconds: z.number().int().min(1).optional(),
+  })
+  .meta({ id: 'FlowPoint', description: "The workflow's next step and what it needs" });
+
 const entryDataSchemas = {
   received: z.object({ claim: claimRequestSchema, idempotencyKey: z.string() }),
   decided: z.object({
@@ -99,7 +116,17 @@ const entryDataSchemas = {
   followup_closed: z.object({ followUpId: z.string(), note: z.string() }),
   email_sent: z.object({ kind: z.string(), to: z.string(), subject: z.string(), messageId: z.string() }),
   closed: z.object({ reason: z.literal('return_not_received'), items: z.array(unitLine).optional() }),
-  failed: z.object({ error: z.string(), cause: z.string() }),
+  failed: z.object({
+    error: z.string(),
+    cause: z.string(),
+    resume: flowPointSchema.optional(),
+    retryAt: z.string().optional().meta({ description: 'When the claim is retried by itself (ISO 8601); absent: left to an operator' }),
+  }),
+  retried: z.object({
+    round: z.number().int().min(1),
+    execution: z.string().meta({ description: 'The name of the execution the retry started' }),
+    resume: flowPointSchema.nullable(),
+  }),
 } satisfies Record<EntryType, z.ZodType>;
 
 const actorSchema = z

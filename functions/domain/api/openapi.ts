@@ -3,7 +3,7 @@
  * schemas the handlers validate requests with and type their answers by. Nothing in it is a
  * hand-written copy of a schema: a field changed in the code changes the document.
  *
- * Why zod-openapi (6.x) generates it: it renders every schema with zod 4's own JSON Schema
+ * Why zod-openapi generates it: it renders every schema with zod 4's own JSON Schema
  * conversion (`z.toJSONSchema`), so the document says exactly what zod validates (input and
  * output sides apart: defaults, optional fields, strict objects). On top of that it assembles the
  * whole OpenAPI 3.1 document from plain objects: parameters from zod objects, response headers,
@@ -11,7 +11,8 @@
  * patching of zod and no runtime dependencies. `z.toJSONSchema` alone would leave paths,
  * parameters, components and `$ref`s to glue code of our own; `@asteasolutions/zod-to-openapi`
  * converts with its own transformers instead of zod's, and wants `extendZodWithOpenApi(z)` and a
- * registry declared beside the routes.
+ * registry declared beside the routes. Pinned at 5.x, which renders the same document as 6.x:
+ * 6.x declares Node 22 only, and the project runs on Node 20 as well.
  */
 import { z } from 'zod';
 import { createDocument, type oas31, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
@@ -30,6 +31,7 @@ import {
   claimIdSchema,
   idempotencyKeySchema,
   ledgerQueryParamSchemas,
+  MAX_PATH_PARAMETER_BYTES,
   returnReportSchema,
 } from './requests.ts';
 import { claimAcceptedSchema, claimStatusSchema, healthySchema, returnReceiptSchema, unhealthySchema } from './responses.ts';
@@ -176,7 +178,7 @@ const readClaim: ZodOpenApiOperationObject = {
   requestParams: { path: claimIdPath },
   responses: {
     200: { description: 'The claim', content: { 'application/json': { schema: claimStatusSchema } } },
-    ...errorResponses(['unauthorized', 'not_found', ...serverErrors]),
+    ...errorResponses(['invalid_request', 'unauthorized', 'not_found', ...serverErrors]),
   },
 };
 
@@ -300,7 +302,15 @@ const requestCash: ZodOpenApiOperationObject = {
       headers: replayedHeader,
       content: { 'application/json': { schema: actionReceiptSchema } },
     },
-    ...errorResponses(['invalid_request', 'unauthorized', 'not_found', 'unsupported_media_type', 'unprocessable', ...serverErrors]),
+    ...errorResponses([
+      'invalid_request',
+      'unauthorized',
+      'not_found',
+      'payload_too_large',
+      'unsupported_media_type',
+      'unprocessable',
+      ...serverErrors,
+    ]),
   },
 };
 
@@ -469,6 +479,8 @@ const description = [
       .map(([code, { status }]) => `\`${code}\` (${status})`)
       .join(', ') +
     '.',
+  '- A path is refused with 400 `invalid_request`, before anything else, when it is not valid percent-encoding of UTF-8,',
+  `  or when a path parameter, decoded, is over ${MAX_PATH_PARAMETER_BYTES} bytes or holds a control character or a lone surrogate.`,
   '- A 4xx writes nothing.',
   '- Approval links (`/approvals/{token}`), the agent console (`/console`) and the customer’s status page',
   '  (`/c/{token}`) are HTML pages for people; they are not part of this contract.',

@@ -42,6 +42,12 @@ export function parseJsonBody(rawBody: string): unknown {
   }
 }
 
+/**
+ * A path parameter above this many UTF-8 bytes is refused (400): no id or token of ours is longer
+ * (a sealed token stops at 1,024 characters), and a DynamoDB key stops at 2,048 bytes.
+ */
+export const MAX_PATH_PARAMETER_BYTES = 1024;
+
 /** A claim id in a path, as `POST /v1/claims` answered it. */
 export const claimIdSchema = z
   .string()

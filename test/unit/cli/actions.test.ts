@@ -91,6 +91,7 @@ class World {
         this.mails.push(m);
         return { messageId: `m${this.mails.length}` };
       },
+      sentBefore: async () => undefined,
       ping: async () => {},
     };
     const secrets = { approvalKey: async () => Buffer.alloc(32, 7) } as unknown as Secrets;

@@ -374,3 +374,114 @@ describe('POST /approvals/{token}: what must change nothing', () => {
     expect(output).toEqual({ claimId: CLAIM_ID, storefrontId: 'demo', next: 'conclude' });
   });
 });
+
+describe('POST /approvals/{token}: hostile forms', () => {
+  const nonce = () => formNonce(token, KEY);
+  const hostile = (body: string, headers: Record<string, string> = {}) =>
+    handler(
+      httpEvent({
+        method: 'POST',
+        path: `/approvals/${token}`,
+        pathParameters: { token },
+        body,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      }),
+    );
+
+  it('refuses a form with a field sent twice (approve and reject, 10.00 and 90.00) with a 400 naming it, and writes nothing', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await hostile(`decision=approve&decision=reject&amount=10.00&amount=90.00&nonce=${nonce()}`);
+
+    // assert
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('<title>Please try again</title>');
+    expect(res.body).toContain('The form sent the field “decision” more than once, so none of it was used.');
+    expect(res.body).toContain('Nothing was changed.');
+    expect(res.body).toContain(`<a href="/approvals/${token}">Back to the confirmation page</a>`);
+    expectNoWrites();
+  });
+
+  it('refuses the second copy of the amount alone, which would otherwise approve another sum', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await hostile(`decision=approve&amount=10.00&nonce=${nonce()}&amount=90.00`);
+
+    // assert
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('the field “amount” more than once');
+    expectNoWrites();
+  });
+
+  it.each([
+    ['another Origin', { origin: 'https://attacker.test' }],
+    ['Origin: null', { origin: 'null' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['the own Origin with Sec-Fetch-Site: same-site', { origin: 'https://api.demo.test', 'sec-fetch-site': 'same-site' }],
+  ])('refuses a post with %s with a 403 page, reading and writing nothing', async (_what, headers) => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await hostile(new URLSearchParams({ decision: 'approve', nonce: nonce() }).toString(), headers);
+
+    // assert
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('<title>Send your decision from the confirmation page</title>');
+    expect(res.body).toContain('Nothing was changed.');
+    expect(ddb.calls()).toHaveLength(0);
+    expectNoWrites();
+  });
+
+  it('records a post from its own origin (the configured public URL), as a browser sends it', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await hostile(new URLSearchParams({ decision: 'approve', nonce: nonce() }).toString(), {
+      origin: 'https://api.demo.test',
+      'sec-fetch-site': 'same-origin',
+    });
+
+    // assert
+    expect(res.statusCode).toBe(200);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('serves the confirmation page with Referrer-Policy: same-origin, so a browser posts its real Origin and not null', async () => {
+    // arrange
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const res = await handler(pageEvent('GET'));
+
+    // assert
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+  });
+
+  it('builds its links from the token as one path segment, whatever the path parameter holds', async () => {
+    // arrange: API Gateway decodes `..%2F..%2Fconsole` into a value with slashes; the form repeats a field
+    arrangeClaimAwaitingApproval();
+
+    // act
+    const odd = await handler(
+      httpEvent({
+        method: 'POST',
+        path: '/approvals/..%2F..%2Fconsole',
+        pathParameters: { token: '../../console' },
+        body: 'decision=approve&decision=approve',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+
+    // assert
+    expect(odd.statusCode).toBe(400);
+    expect(odd.body).toContain('<a href="/approvals/..%2F..%2Fconsole">Back to the confirmation page</a>');
+    expectNoWrites();
+  });
+});

@@ -232,7 +232,7 @@ describe('POST /v1/claims refusals that write nothing', () => {
 });
 
 describe('POST /v1/claims acceptance', () => {
-  it('answers 202 after one conditional idempotency put, its staged webhook event, one ledger put and one execution named by the claim id', async () => {
+  it('answers 202 after one conditional idempotency put, its staged webhook event, one ledger put, one execution named by the claim id and its record leaving the unstarted queue', async () => {
     // arrange
     arrangeHappyStore();
 
@@ -254,7 +254,16 @@ describe('POST /v1/claims acceptance', () => {
     expect(puts[0]).toMatchObject({
       TableName: STATE_TABLE,
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-      Item: { pk: 'IDEM#demo#key-accept', sk: 'IDEM', claimId: body.claimId, statusCode: 202, body: res.body },
+      Item: {
+        pk: 'IDEM#demo#key-accept',
+        sk: 'IDEM',
+        claimId: body.claimId,
+        statusCode: 202,
+        body: res.body,
+        // Queued as unstarted until its workflow started, for the sweeper.
+        actionQueue: 'unstarted#demo',
+        actionAt: expect.stringMatching(new RegExp(`^2026-11-10T12:00:00.000Z#${body.claimId}$`)),
+      },
     });
     // The first claim on the order pins its facts once the key is known to be its own.
     expect(puts[1]).toMatchObject({
@@ -272,7 +281,13 @@ describe('POST /v1/claims acceptance', () => {
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: { pk: `CLAIM#${body.claimId}`, sk: 'E#00000001', type: 'received', storefrontId: 'demo', customerKey: 'demo#C-42' },
     });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates).toEqual([
+      expect.objectContaining({ Key: { pk: 'IDEM#demo#key-accept', sk: 'IDEM' }, UpdateExpression: 'REMOVE #q, #at' }),
+    ]);
+    // Out of the queue only once the workflow started: a crash before leaves it to the sweeper.
+    const [start] = sfn.commandCalls(StartExecutionCommand);
+    expect(start && ddb.commandCalls(UpdateCommand)[0]?.calledAfter(start)).toBe(true);
 
     const starts = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
     expect(starts).toHaveLength(1);

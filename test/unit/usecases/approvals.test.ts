@@ -88,11 +88,13 @@ class World {
       this.mails.push(m);
       return { messageId: `m${this.mails.length}` };
     },
+    sentBefore: async () => undefined,
     ping: async () => {},
   };
 
   readonly workflow: Workflow = {
     start: async () => {},
+    status: async () => undefined,
     succeed: async (token, output) => {
       if (!this.waiting.delete(token)) return 'gone';
       this.resumes.push({ token, output });
@@ -100,7 +102,7 @@ class World {
     },
   };
 
-  deps(): Omit<Deps, 'outbox' | 'webhookSender' | 'webhooks'> {
+  deps(): Omit<Deps, 'outbox' | 'webhookSender' | 'webhooks' | 'autoRetry'> {
     return {
       ledger: this.ledger,
       state: this.state,
@@ -593,7 +595,45 @@ describe('an answer racing a timeout', () => {
     expect(w.mails.filter((m) => m.subject.startsWith('Reminder:'))).toHaveLength(0);
   });
 
-  it('makes Escalate retry while an answer is between its use and its ledger entry', async () => {
+  it('finishes an answer that stopped between its use and its entry, from the use: in Escalate, and in the approver’s retry', async () => {
+    // arrange: two claims whose answer is recorded as used, and then the process dies before the entry
+    const crash = async () => {
+      const { w, approval, link } = await claimAwaitingApproval();
+      const append = w.ledger.append;
+      w.ledger.append = async (claim, draft, known) => {
+        if (draft.step.startsWith('approval-decision#')) throw new Error('the process died here');
+        return append(claim, draft, known);
+      };
+      const nonce = await pageNonce(w, link);
+      await expect(answerApproval(link, answer({ amount: '20.00', note: 'one unit', nonce }), w.deps())).rejects.toThrow(/died/);
+      w.ledger.append = append;
+      return { w, approval, link, nonce };
+    };
+    const viaEscalate = await crash();
+    const viaRetry = await crash();
+
+    // act: Escalate at once; the approver's retry a minute later (a younger use may still be finishing)
+    const next = await escalate({ claimId: CLAIM, storefrontId: 'demo', approval: viaEscalate.approval }, viaEscalate.w.deps());
+    viaRetry.w.at(60_000);
+    const retried = await answerApproval(
+      viaRetry.link,
+      answer({ amount: '20.00', note: 'one unit', nonce: viaRetry.nonce }),
+      viaRetry.w.deps(),
+    );
+
+    // assert: the answer as given, once, in both; the workflow resumed by the retry
+    for (const w of [viaEscalate.w, viaRetry.w]) {
+      const approved = w.entries.get(CLAIM)?.filter((e) => e.type === 'approved') ?? [];
+      expect(approved).toHaveLength(1);
+      expect(approved[0]?.data).toMatchObject({ note: 'one unit', approved: { cash: { amount: 2000 } } });
+      expect(w.entries.get(CLAIM)?.some((e) => e.type === 'escalated')).toBe(false);
+    }
+    expect(next).toEqual({ claimId: CLAIM, storefrontId: 'demo', next: 'conclude' });
+    expect(retried).toMatchObject({ ok: false, problem: 'used' });
+    expect(viaRetry.w.resumes).toEqual([{ token: TOKEN_1, output: { claimId: CLAIM, storefrontId: 'demo', next: 'conclude' } }]);
+  });
+
+  it('makes Escalate retry while an answer from before uses carried their entry is between its use and its ledger entry', async () => {
     // arrange
     const { w, approval } = await claimAwaitingApproval();
     await w.state.useApproval({ claimId: CLAIM, round: 1, decision: 'approve', approver: 'agent@demo.test', at: T0.toISOString() });

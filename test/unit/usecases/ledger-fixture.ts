@@ -177,7 +177,8 @@ export const samples: { readonly [T in EntryType]: Extract<TypedData, { type: T 
   followup_closed: { type: 'followup_closed', data: { followUpId: 'fu_CLM-S_5', note: 'Called the customer; a repair is booked.' } },
   email_sent: { type: 'email_sent', data: { kind: 'outcome', to: 'x@example.com', subject: 'Your claim', messageId: 'msg-1' } },
   closed: { type: 'closed', data: { reason: 'return_not_received', items: [{ sku: 'BOX', quantity: 1 }] } },
-  failed: { type: 'failed', data: { error: 'TransientError', cause: 'DynamoDB is unavailable' } },
+  failed: { type: 'failed', data: { error: 'TransientError', cause: 'DynamoDB is unavailable', resume: { next: 'conclude' } } },
+  retried: { type: 'retried', data: { round: 1, execution: 'CLM-S-retry-1', resume: { next: 'conclude' } } },
 };
 
 /** The fields of a draft that {@link draft} fills in when left out. */
