@@ -22,7 +22,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { type FunctionAccess, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
@@ -342,6 +342,13 @@ export class MakegoodStatelessStack extends Stack {
     if (access.workflow.length > 0) fn.addEnvironment('MAKEGOOD_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     if (access.workflow.includes('start')) this.stateMachine.grantStartExecution(fn);
     if (access.workflow.includes('callback')) this.stateMachine.grantTaskResponse(fn);
+    if (access.workflow.includes('describe')) {
+      this.stateMachine.grantExecution(fn, 'states:DescribeExecution');
+      Validations.of(fn.role ?? fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(this.stateMachine.node.defaultChild as CfnStateMachine)}"}]}]}:*]`,
+        reason: "Executions of this one state machine, named by their claim at run time: a retry's name is not known at deploy time.",
+      });
+    }
     if (access.secrets) props.secrets.grantRead(fn);
   }
 }

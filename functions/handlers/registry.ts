@@ -15,8 +15,8 @@ export interface FunctionAccess {
   readonly state: 'none' | 'read' | 'readwrite';
   /** Sends email through SES. */
   readonly mail: boolean;
-  /** `start` starts executions; `callback` answers task tokens. */
-  readonly workflow: ReadonlyArray<'start' | 'callback'>;
+  /** `start` starts executions; `callback` answers task tokens; `describe` reads an execution's status. */
+  readonly workflow: ReadonlyArray<'start' | 'callback' | 'describe'>;
   /** Reads the secrets document (storefront secrets, approval key, finance key). */
   readonly secrets: boolean;
 }
@@ -199,7 +199,8 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'SweepClaims',
     entry: 'functions/handlers/sweep-claims.ts',
     wakes: { onLedgerEntries: false, everyMinutes: 5, pollMs: 5_000 },
-    access: { ledger: 'read', state: 'readwrite', mail: false, workflow: ['start'], secrets: false },
+    // `describe`: an automatic retry recorded but not started (a crash in between) asks for its execution.
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['start', 'describe'], secrets: false },
   },
   {
     id: 'RemindFollowUps',
