@@ -269,6 +269,7 @@ describe('the claim flow, embedded', () => {
     const b = claimBody({ order: shared, customer: a.customer, complaint: { reason: 'defective', items: [{ sku: 'MUG', quantity: 2 }] } });
     // act
     const [ra, rb] = await Promise.all([postClaim(a), postClaim(b)]);
+    expect([ra.json, rb.json].map((j) => j.error ?? j.status)).toEqual(['received', 'received']);
     const done = (c: { status: string }) => c.status === 'settled' || c.status === 'rejected';
     const [ca, cb] = await Promise.all([
       waitForClaim(stack.apiUrl, ra.json.claimId, done),

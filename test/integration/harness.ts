@@ -234,8 +234,15 @@ export function formFields(html: string): Record<string, string> {
   return fields;
 }
 
-/** An ISO time `d` days before now. */
-export const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+/**
+ * The instant `daysAgo` counts back from: fixed when the harness loads, so two bodies built for
+ * one order state the same times (built a millisecond apart, they would conflict, and the second
+ * claim would rightly be refused with `order_facts_conflict`).
+ */
+const ANCHOR = Date.now();
+
+/** An ISO time `d` days before the harness loaded. */
+export const daysAgo = (d: number) => new Date(ANCHOR - d * 86_400_000).toISOString();
 
 /** A claim body in the shape DESIGN.md gives, with a fresh order and customer unless told. */
 export function claimBody(
