@@ -132,6 +132,8 @@ describe('webhooks across a crash', () => {
       }),
     );
     for (const claimId of claims) await waitForClaim(first.apiUrl, claimId, (c) => c.status === 'settled', 400);
+    // The dispatcher's first attempts may come after the claims settle, on a loaded machine.
+    await eventually('a first attempt, answered 503', () => (receiver.requests.length > 0 ? true : undefined));
     const before503 = receiver.requests.length;
     // Hold the next attempts open, so that the kill lands with events and the lane leased.
     mode = 'hang';
