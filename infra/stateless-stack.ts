@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arn, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Arn, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -26,6 +26,7 @@ import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMach
 import type { Construct } from 'constructs';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { type FunctionAccess, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
+import { Operations } from '#infra/operations.ts';
 import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -73,6 +74,21 @@ export interface MakegoodStatelessStackProps extends StackProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The API stage's steady request rate, per second, across all clients; above it, 429.
+   * @default 50
+   */
+  readonly apiRateLimit?: number;
+  /**
+   * The API stage's burst: how many requests may arrive at once above the steady rate.
+   * @default 100
+   */
+  readonly apiBurstLimit?: number;
+  /**
+   * An address subscribed to the alarm topic (it must confirm SNS's email).
+   * @default none
+   */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -87,6 +103,8 @@ export class MakegoodStatelessStack extends Stack {
   readonly api: HttpApi;
   /** The claim workflow. */
   readonly stateMachine: StateMachine;
+  /** Failure routing and alarms. */
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: MakegoodStatelessStackProps) {
     super(scope, id, props);
@@ -104,6 +122,8 @@ export class MakegoodStatelessStack extends Stack {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
+      // Every route is behind this, the public ones (approval pages, /health) included.
+      throttle: { rateLimit: props.apiRateLimit ?? 50, burstLimit: props.apiBurstLimit ?? 100 },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         // routeKey, not path: an approval link's token is in its path and works once; it must not
@@ -132,6 +152,7 @@ export class MakegoodStatelessStack extends Stack {
 
     for (const spec of specs) {
       const fn = this.functionOf(spec.id);
+      this.acknowledgeServerless(spec, fn);
       this.grantAccess(fn, spec.access, props);
       if (spec.wakes !== undefined) this.addWakes(spec, fn, props.ledger);
       if (spec.routes !== undefined && spec.routes.length > 0) {
@@ -141,6 +162,27 @@ export class MakegoodStatelessStack extends Stack {
         }
       }
     }
+
+    const executionEnded = specs.find((s) => s.onExecutionEnd);
+    if (executionEnded === undefined) throw new Error('The registry has no onExecutionEnd function');
+    this.operations = new Operations(this, 'Operations', {
+      functions,
+      api: this.api,
+      stateMachine: this.stateMachine,
+      executionEnded: this.functionOf(executionEnded.id),
+      ...(props.alarmEmail !== undefined ? { alarmEmail: props.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'The HTTP API, for storefronts and approval links', value: this.api.apiEndpoint });
+    new CfnOutput(this, 'StateMachineArn', { description: 'The claim workflow', value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Every alarm publishes here: subscribe a pager',
+      value: this.operations.topic.topicArn,
+    });
+    new CfnOutput(this, 'FailedExecutionsQueueUrl', {
+      description: 'Executions that failed, timed out or were aborted; each claim is also marked failed',
+      value: this.operations.failedExecutions.queueUrl,
+    });
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -193,6 +235,8 @@ export class MakegoodStatelessStack extends Stack {
       // Under the ASL's 30 s TimeoutSeconds, so a retried task never overlaps a still-running one.
       timeout: Duration.seconds(spec.timeoutSeconds ?? (isTask ? 25 : 29)),
       tracing: Tracing.ACTIVE,
+      // A task's versions outlive the deploy that published them: a waiting execution calls its own.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       role,
@@ -213,11 +257,40 @@ export class MakegoodStatelessStack extends Stack {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'DESIGN.md pins nodejs22.x (arm64) so Lambda runs the Node major the embedded mode and its tests are ' +
-        'closest to; moving to a newer runtime is a deliberate, tested change.',
+        'nodejs22.x is pinned because CI runs the whole suite on Node 22 (scripts/with-node22.sh) and on no newer ' +
+        'major; moving to a newer runtime is a deliberate, tested change.',
     });
     Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: noResourceLevelPermissions });
     return fn;
+  }
+
+  /** The Serverless pack's findings that do not apply to this function, each with its reason. */
+  private acknowledgeServerless(spec: FunctionSpec, fn: NodejsFunction) {
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaLatestVersion',
+      reason:
+        'nodejs22.x is pinned because CI runs the whole suite on Node 22 (scripts/with-node22.sh) and on no newer ' +
+        'major; moving to a newer runtime is a deliberate, tested change.',
+    });
+    if (spec.onExecutionEnd) return; // its asynchronous failures have a destination (infra/operations.ts)
+    const invokedBy = spec.routes?.length
+      ? 'API Gateway, synchronously: the caller gets the error'
+      : spec.aslPlaceholder !== undefined
+        ? "Step Functions, synchronously: the workflow's Retry and Catch (RecordFailure) handle its errors"
+        : 'its schedule, to sweep: each run redoes whatever an earlier failed run left, so a failed event holds ' +
+          'nothing to recover, and its Errors alarm reports the failure';
+    Validations.of(fn).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: `Invoked by ${invokedBy}. A dead-letter queue holds failed asynchronous invocations, and none is worth keeping here.`,
+    });
+    if (spec.wakes?.onLedgerEntries) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'The stream only wakes the function (the work is in the outbox, not in the records), and the schedule ' +
+          'sweeps whatever a failed batch would have woken, so a failed batch loses nothing.',
+      });
+    }
   }
 
   /**
@@ -242,10 +315,14 @@ export class MakegoodStatelessStack extends Stack {
         }),
       );
     }
-    new Rule(this, `${spec.id}Schedule`, {
+    const schedule = new Rule(this, `${spec.id}Schedule`, {
       description: `Wakes ${spec.id} every ${wakes.everyMinutes} minute(s) for retries that fall due`,
       schedule: Schedule.rate(Duration.minutes(wakes.everyMinutes)),
       targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+    });
+    Validations.of(schedule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'The schedule only wakes the function; the next tick wakes it again, so an undelivered tick loses nothing.',
     });
   }
 
@@ -269,7 +346,11 @@ export class MakegoodStatelessStack extends Stack {
       // Loaded and inlined rather than DefinitionBody.fromFile: an uploaded asset hides the tasks
       // from the template, so neither the grants below nor the infra tests could see them.
       definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
-      definitionSubstitutions: Object.fromEntries(tasks.map((s) => [s.aslPlaceholder, this.functionOf(s.id).functionArn])),
+      // Each task calls the version published with this deploy, not $LATEST: an execution waiting
+      // for days across a deploy finishes on the code it started with (a definition is fixed
+      // for an execution at its start). Old versions are retained, and grantInvoke below covers
+      // every version (`<arn>:*`).
+      definitionSubstitutions: Object.fromEntries(tasks.map((s) => [s.aslPlaceholder, this.functionOf(s.id).currentVersion.functionArn])),
       logs: {
         destination: new LogGroup(this, 'RefundStateMachineLogs', { retention: logRetention }),
         level: LogLevel.ALL,
@@ -283,7 +364,7 @@ export class MakegoodStatelessStack extends Stack {
       fn.grantInvoke(stateMachine);
       Validations.of(stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
-        reason: `grantInvoke also allows the versions and aliases of ${task.id} (<arn>:*); the resource is still this one task function.`,
+        reason: `The workflow invokes published versions of ${task.id} (<arn>:<version>), and an execution started before a deploy keeps calling its own version; the resource is still this one task function.`,
       });
     }
     Validations.of(stateMachine).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: noResourceLevelPermissions });

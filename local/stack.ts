@@ -154,11 +154,14 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     for (const { spec, mod } of modules)
       if (spec.aslPlaceholder)
         functions[spec.aslPlaceholder] = counted(spec.id, lossy(spec.id, mod.handler, options.loseTaskAnswer), invocations);
+    // What the EventBridge rule on AWS invokes when an execution fails, times out or is aborted.
+    const onEnded = modules.find(({ spec }) => spec.onExecutionEnd);
     const engine = new LocalStepFunctions({
       definition,
       functions,
       dataDir: join(dataDir, 'stepfunctions'),
       log: (l) => log(`[workflow] ${l}`),
+      ...(onEnded ? { onEnded: counted(onEnded.spec.id, onEnded.mod.handler, invocations) } : {}),
     });
     const sfnUrl = await engine.listen(0, host);
     closers.push(() => engine.close());

@@ -42,6 +42,11 @@ export interface FunctionSpec {
    * runtime invokes it every `pollMs` instead.
    */
   readonly wakes?: { readonly onLedgerEntries: boolean; readonly everyMinutes: number; readonly pollMs: number };
+  /**
+   * Invoked with Step Functions' status change event when an execution fails, times out or is
+   * aborted: by an EventBridge rule on AWS, by the engine embedded.
+   */
+  readonly onExecutionEnd?: true;
   /** @default 25 s for a workflow task, 29 s for an API function */
   readonly timeoutSeconds?: number;
   readonly access: FunctionAccess;
@@ -185,6 +190,12 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'RecordFailure',
     entry: 'functions/handlers/record-failure.ts',
     aslPlaceholder: 'RecordFailureFunctionArn',
+    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
+  },
+  {
+    id: 'ExecutionEnded',
+    entry: 'functions/handlers/execution-ended.ts',
+    onExecutionEnd: true,
     access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
   },
   {

@@ -1,5 +1,5 @@
 import { refundValue } from '#domain/decide.ts';
-import { OverRefundError } from '#domain/errors.ts';
+import { InvalidRequestError, OverRefundError } from '#domain/errors.ts';
 import {
   currentDecision,
   customerNoteOf,
@@ -17,6 +17,7 @@ import { indexActions } from './actions.ts';
 import {
   type EmailDeps,
   type FlowState,
+  type LoadedClaim,
   loadClaim,
   pinnedClaim,
   record,
@@ -25,7 +26,7 @@ import {
   sendCustomerEmail,
   type TaskInput,
 } from './common.ts';
-import { automaticRetryAt } from './retry-claim.ts';
+import { automaticRetryAt, executionRound } from './retry-claim.ts';
 
 /**
  * Grants what the claim's decision grants and tells the customer. It concludes the claim, or,
@@ -220,9 +221,76 @@ export async function recordFailure(
 ): Promise<{ status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
   const round = loaded.entries.filter((e) => e.type === 'failed').length + 1;
-  const retryAt = automaticRetryAt(input.error?.Error ?? 'Unknown', round, deps.clock.now(), deps.autoRetry);
-  // Queued before the entry that says so: a crash between them leaves a retry, never a promise of one.
-  if (retryAt) await deps.state.scheduleRetry({ claimId: input.claimId, storefrontId: loaded.ref.storefrontId, round, at: retryAt });
+  await appendFailure(
+    loaded,
+    round,
+    { error: input.error?.Error ?? 'Unknown', cause: input.error?.Cause ?? '', resume: input.resume },
+    deps,
+  );
+  return { status: 'failed' };
+}
+
+/** How an execution ended that did not succeed, as Step Functions reports it. */
+export interface ExecutionEnd {
+  readonly claimId: string;
+  /** The execution's name: the claim id, or `<claimId>-retry-<n>` for the n-th retry. */
+  readonly execution: string;
+  readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * Error names for executions that ended outside the workflow's own Catch: no step failed, so
+ * none of them is retried by itself (an operator can, with `makegood claims retry`).
+ */
+const executionEndErrors = { TIMED_OUT: 'ExecutionTimedOut', ABORTED: 'ExecutionAborted', FAILED: 'ExecutionFailed' } as const;
+
+/**
+ * An execution ended without succeeding (Step Functions' status change event, through
+ * EventBridge on AWS and from the embedded engine): the claim is marked `failed` like any other
+ * failure, unless RecordFailure already did. That covers what the workflow's own Catch cannot:
+ * the execution's TimeoutSeconds passing, an operator's StopExecution, and a failure of
+ * RecordFailure itself.
+ *
+ * The entry's step is the execution's round (`failed#1` for `<claimId>`, `failed#<n+1>` for
+ * `<claimId>-retry-<n>`), the step RecordFailure writes in that execution: a duplicate event, or
+ * one racing RecordFailure, finds the entry there and appends nothing.
+ * @throws InvalidRequestError when the execution is not one of this claim's.
+ */
+export async function recordExecutionEnd(
+  input: ExecutionEnd,
+  deps: Pick<Deps, 'ledger' | 'state' | 'clock' | 'autoRetry'>,
+): Promise<{ status: string; recorded: boolean }> {
+  const round = executionRound(input.claimId, input.execution);
+  if (round === undefined)
+    throw new InvalidRequestError(`Execution ${input.execution} is not one of claim ${input.claimId}'s`, [
+      { path: 'detail.name', message: `must be ${input.claimId} or ${input.claimId}-retry-<n>` },
+    ]);
+  const loaded = await loadClaim(deps, input.claimId);
+  if (loaded.entries.some((e) => e.step === `failed#${round}`)) return { status: 'failed', recorded: false };
+  // A failure keeps its error's name; a timeout or a stop gets a name of its own, with what the
+  // service or the operator said kept in the cause.
+  const named = input.status === 'FAILED' && input.error !== undefined;
+  const error = named ? (input.error ?? '') : executionEndErrors[input.status];
+  const said = (named ? [input.cause] : [input.error, input.cause]).filter((t) => t !== undefined && t !== '').join(': ');
+  const cause = said || `The execution ${input.execution} ended ${input.status.toLowerCase().replace('_', ' ')}`;
+  await appendFailure(loaded, round, { error, cause, resume: undefined }, deps);
+  return { status: 'failed', recorded: true };
+}
+
+/**
+ * Appends `failed#<round>`, after queueing its automatic retry when the error is transient (a
+ * crash between them leaves a retry, never a promise of one).
+ */
+async function appendFailure(
+  loaded: LoadedClaim,
+  round: number,
+  failure: { error: string; cause: string; resume: FlowPoint | undefined },
+  deps: Pick<Deps, 'ledger' | 'state' | 'clock' | 'autoRetry'>,
+): Promise<void> {
+  const retryAt = automaticRetryAt(failure.error, round, deps.clock.now(), deps.autoRetry);
+  if (retryAt) await deps.state.scheduleRetry({ claimId: loaded.ref.claimId, storefrontId: loaded.ref.storefrontId, round, at: retryAt });
   await record(deps, loaded, {
     type: 'failed',
     step: `failed#${round}`,
@@ -230,11 +298,10 @@ export async function recordFailure(
     actor: { kind: 'system' },
     policyVersion: currentDecision(loaded.entries)?.policyVersion ?? null,
     data: {
-      error: input.error?.Error ?? 'Unknown',
-      cause: (input.error?.Cause ?? '').slice(0, 2000),
-      ...(input.resume ? { resume: input.resume } : {}),
+      error: failure.error,
+      cause: failure.cause.slice(0, 2000),
+      ...(failure.resume ? { resume: failure.resume } : {}),
       ...(retryAt ? { retryAt } : {}),
     },
   });
-  return { status: 'failed' };
 }

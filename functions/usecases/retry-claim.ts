@@ -36,7 +36,7 @@ export async function retryClaim(claimId: string, actor: Actor, deps: Pick<Deps,
   if (!failure || (last?.type !== 'failed' && last?.type !== 'retried'))
     throw new ConflictError(`Claim ${claimId} has not failed: its status is ${last?.status ?? 'unknown'}`);
   const round = failures.length;
-  const execution = `${claimId}-retry-${round}`;
+  const execution = retryExecutionName(claimId, round);
   const resume = failure.data.resume ?? null;
   if (last.type === 'retried') {
     // Recorded before: started too, unless the retry stopped in between.
@@ -55,6 +55,22 @@ export async function retryClaim(claimId: string, actor: Actor, deps: Pick<Deps,
   }
   await deps.workflow.start(execution, { claimId, storefrontId: loaded.ref.storefrontId, ...(resume ? { resume } : {}) });
   return { claimId, round, execution, resumesAt: resume?.next ?? 'decide', error: failure.data.error };
+}
+
+/** The execution that retries a claim after its `round`-th failure. */
+export const retryExecutionName = (claimId: string, round: number): string => `${claimId}-retry-${round}`;
+
+/**
+ * Which failure of the claim an execution of it would record: its first run, named by the claim
+ * id, records the first; the retry after the n-th failure records the (n+1)-th. Undefined when
+ * the execution is not one of this claim's.
+ */
+export function executionRound(claimId: string, execution: string): number | undefined {
+  if (execution === claimId) return 1;
+  const prefix = retryExecutionName(claimId, 0).slice(0, -1);
+  if (!execution.startsWith(prefix)) return undefined;
+  const n = execution.slice(prefix.length);
+  return /^[1-9]\d{0,5}$/.test(n) ? Number(n) + 1 : undefined;
 }
 
 /**

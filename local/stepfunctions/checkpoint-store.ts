@@ -106,6 +106,12 @@ export interface ExecutionRecord {
   /** Error name when FAILED, TIMED_OUT or ABORTED. */
   error?: string;
   cause?: string;
+  /**
+   * False from the moment a FAILED, TIMED_OUT or ABORTED execution is on disk until its status
+   * change was handed to `onEnded`: a boot reports what a crash left unreported. Absent (records
+   * written before this field) counts as reported.
+   */
+  reported?: boolean;
 }
 
 const answerSchema = z.union([z.object({ output: z.json() }), z.object({ error: z.string(), cause: z.string() })]);
@@ -132,6 +138,7 @@ const recordSchema = z.object({
   output: z.string().optional(),
   error: z.string().optional(),
   cause: z.string().optional(),
+  reported: z.boolean().optional(),
 });
 
 /** Options of {@link CheckpointStore}. */

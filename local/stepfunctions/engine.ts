@@ -1,4 +1,5 @@
 import '#local/polyfills.ts';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ExecutionAbortedError, ExecutionError, type RunOptions, StateMachine } from 'aws-local-stepfunctions';
@@ -59,6 +60,38 @@ export interface StepFunctionsEngineOptions {
    * @default 1_000_000 (about 11.5 days)
    */
   readonly maxTimerSeconds?: number;
+  /**
+   * Receives Step Functions' "Execution Status Change" event, in the shape EventBridge delivers,
+   * for each execution that ends FAILED, TIMED_OUT or ABORTED: what the rule on AWS does. At least
+   * once: an event that was not handled (it threw, or a crash came first) is sent again at boot.
+   * @default no one is told
+   */
+  readonly onEnded?: (event: ExecutionStatusChange) => Promise<unknown>;
+}
+
+/** Step Functions' status change event for an execution that did not succeed, as EventBridge sends it. */
+export interface ExecutionStatusChange {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': 'Step Functions Execution Status Change';
+  readonly source: 'aws.states';
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: {
+    readonly executionArn: string;
+    readonly stateMachineArn: string;
+    readonly name: string;
+    readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+    /** Epoch milliseconds, as AWS sends them. */
+    readonly startDate: number;
+    readonly stopDate: number;
+    readonly input: string;
+    readonly output: null;
+    readonly error: string | null;
+    readonly cause: string | null;
+  };
 }
 
 type JsonObject = { [key: string]: Json };
@@ -143,6 +176,7 @@ export class StepFunctionsEngine {
   private readonly store: CheckpointStore;
   private readonly logLine: (line: string) => void;
   private readonly maxTimerSeconds: number;
+  private readonly onEnded: StepFunctionsEngineOptions['onEnded'];
   private readonly executions = new Map<string, Execution>();
   private readonly tokens: TaskTokens;
   /** Task functions mid-call (with the checkpoint write they wait for); close() lets them finish. */
@@ -166,6 +200,7 @@ export class StepFunctionsEngine {
       throw new Error(`maxTimerSeconds must be an integer from 1 to ${Math.floor(NODE_MAX_TIMER_SECONDS / 2)}`);
     }
     this.logLine = options.log ?? (() => {});
+    this.onEnded = options.onEnded;
     this.plan = prepare(options.definition, options.functions, this.maxTimerSeconds * 2);
     this.tokens = new TaskTokens((fn, ms) => this.setLongTimeout(fn, ms));
     this.store = new CheckpointStore(path.join(options.dataDir, 'executions'), {
@@ -190,6 +225,7 @@ export class StepFunctionsEngine {
     this.assertOpen();
     let resumed = 0;
     for (const exec of this.executions.values()) {
+      if (exec.record.reported === false) void this.tracked(this.report(exec));
       if (exec.record.status !== 'RUNNING' || exec.run) continue;
       const at = exec.record.checkpoint?.state;
       if (at !== undefined && !this.plan.topLevel.has(at)) {
@@ -511,6 +547,8 @@ export class StepFunctionsEngine {
     record.error = result.error;
     record.cause = result.cause;
     record.waiting = [];
+    // Written with the status, so a crash before the report leaves it for the next boot.
+    if (status !== 'SUCCEEDED') record.reported = false;
     exec.cancelTimeout?.();
     exec.cancelTimeout = undefined;
     for (const task of this.tokens.of(record.name)) this.settle(task, false);
@@ -518,6 +556,43 @@ export class StepFunctionsEngine {
     const error = record.error ? ` (${record.error})` : '';
     this.logLine(`stepfunctions: ${record.name} ${status}${error} after ${record.transitions} transitions`);
     this.notify();
+    if (record.reported === false) void this.tracked(this.report(exec));
+  }
+
+  /** Hands an execution that did not succeed to `onEnded`, and records that it did. */
+  private async report(exec: Execution): Promise<void> {
+    const record = exec.record;
+    if (!this.onEnded || record.status === 'RUNNING' || record.status === 'SUCCEEDED') return;
+    const [, , , region = '', account = ''] = record.executionArn.split(':');
+    try {
+      await this.onEnded({
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        account,
+        time: record.stopDate ?? new Date().toISOString(),
+        region,
+        resources: [record.executionArn],
+        detail: {
+          executionArn: record.executionArn,
+          stateMachineArn: record.stateMachineArn,
+          name: record.name,
+          status: record.status,
+          startDate: Date.parse(record.startDate),
+          stopDate: Date.parse(record.stopDate ?? record.startDate),
+          input: record.input,
+          output: null,
+          error: record.error ?? null,
+          cause: record.cause ?? null,
+        },
+      });
+    } catch (err) {
+      this.logLine(`stepfunctions: telling of ${record.name} ${record.status} failed (told again at the next boot): ${String(err)}`);
+      return;
+    }
+    record.reported = true;
+    await this.persist(exec);
   }
 
   private stopRun(run: Run, reason: StopReason): void {

@@ -15,7 +15,7 @@ export { StepFunctionsApiServer } from './api-server.ts';
 export type { TaskFunction } from './asl.ts';
 export type { Checkpoint, ExecutionRecord, ExecutionStatus, Json, TaskAnswer, WaitingTask } from './checkpoint-store.ts';
 export { CheckpointStore } from './checkpoint-store.ts';
-export type { StepFunctionsEngineOptions } from './engine.ts';
+export type { ExecutionStatusChange, StepFunctionsEngineOptions } from './engine.ts';
 export { StepFunctionsEngine } from './engine.ts';
 export type { StepFunctionsErrorCode } from './errors.ts';
 export { StepFunctionsError } from './errors.ts';

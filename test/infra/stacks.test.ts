@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
@@ -300,7 +300,7 @@ describe('MakegoodStatelessStack', () => {
     });
   });
 
-  it('deploys every state of the ASL, each Task bound to its registry function', () => {
+  it('deploys every state of the ASL, each Task bound to a published version of its registry function, not $LATEST', () => {
     // arrange
     const asl = loadDefinition() as { States: Record<string, { Type: string }> };
     const tasksByPlaceholder = new Map(functionSpecs.flatMap((s) => (s.aslPlaceholder ? [[s.aslPlaceholder, s] as const] : [])));
@@ -324,10 +324,127 @@ describe('MakegoodStatelessStack', () => {
       const placeholder = /^\$\{(\w+)\}$/.exec(task.Parameters?.FunctionName ?? '')?.[1] ?? '';
       const spec = tasksByPlaceholder.get(placeholder);
       expect(spec, `${name} calls ${task.Parameters?.FunctionName}`).toBeDefined();
-      expect(machine.DefinitionSubstitutions[placeholder], name).toEqual({
-        'Fn::GetAtt': [logicalId(functionOf(spec as FunctionSpec)), 'Arn'],
+      const version = functionOf(spec as FunctionSpec).currentVersion;
+      expect(machine.DefinitionSubstitutions[placeholder], name).toEqual({ Ref: logicalId(version) });
+      // A version of this very function, kept when a later deploy publishes another: executions
+      // started before that deploy still call it.
+      expect(resourceOf(statelessTemplate, logicalId(version)), name).toMatchObject({
+        Type: 'AWS::Lambda::Version',
+        DeletionPolicy: 'Retain',
+        Properties: { FunctionName: { Ref: logicalId(functionOf(spec as FunctionSpec)) } },
       });
     }
+  });
+});
+
+describe('failures seen', () => {
+  const ops = stateless.operations;
+  const queueArn = { 'Fn::GetAtt': [logicalId(ops.failedExecutions), 'Arn'] };
+  const topicRef = { Ref: logicalId(ops.topic) };
+  const executionEnded = functionSpecs.find((s) => s.onExecutionEnd);
+
+  it('routes executions that failed, timed out or were aborted to the FailedExecutions queue and to the function that records them', () => {
+    // act
+    const rules = Object.values(
+      statelessTemplate.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { source: ['aws.states'] } },
+      }),
+    ) as { Properties: { EventPattern: unknown; Targets: { Arn: unknown; DeadLetterConfig?: unknown; RetryPolicy?: unknown }[] } }[];
+
+    // assert
+    expect(executionEnded?.id).toBe('ExecutionEnded');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: stateMachineId }] },
+    });
+    const targets = rules[0]?.Properties.Targets ?? [];
+    expect(targets.map((t) => t.Arn)).toEqual([queueArn, { 'Fn::GetAtt': [logicalId(functionOf(executionEnded as FunctionSpec)), 'Arn'] }]);
+    // An event the recorder could not take after a day of retries is not lost: it lands on the queue too.
+    expect(targets[1]).toMatchObject({
+      DeadLetterConfig: { Arn: queueArn },
+      RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 8 },
+    });
+    statelessTemplate.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 86_400, SqsManagedSseEnabled: true });
+    statelessTemplate.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sqs:SendMessage', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' } }),
+        ]),
+      }),
+    });
+  });
+
+  it('alarms on one topic for every function’s errors and throttles, API 5xx and latency, and any failed execution', () => {
+    // act
+    const alarms = statelessTemplate.findResources('AWS::CloudWatch::Alarm') as Record<
+      string,
+      {
+        Properties: {
+          MetricName: string;
+          Namespace: string;
+          AlarmActions: unknown[];
+          Threshold: number;
+          Dimensions?: { Name: string; Value: unknown }[];
+        };
+      }
+    >;
+    const byMetric = (namespace: string, metric: string) =>
+      Object.values(alarms).filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
+    const alarmedFunctions = (metric: string) =>
+      byMetric('AWS/Lambda', metric).map((a) => JSON.stringify(a.Properties.Dimensions?.find((d) => d.Name === 'FunctionName')?.Value));
+
+    // assert
+    expect(Object.values(alarms).every((a) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([topicRef]))).toBe(true);
+    const everyFunction = functionSpecs.map((s) => JSON.stringify({ Ref: logicalId(functionOf(s)) })).sort();
+    expect(alarmedFunctions('Errors').sort()).toEqual(everyFunction);
+    expect(alarmedFunctions('Throttles').sort()).toEqual(everyFunction);
+    expect(byMetric('AWS/ApiGateway', '5xx')).toHaveLength(1);
+    expect(byMetric('AWS/ApiGateway', 'Latency')).toMatchObject([{ Properties: { Threshold: 3000, ExtendedStatistic: 'p99' } }]);
+    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toMatchObject([
+      {
+        Properties: {
+          Threshold: 1,
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(ops.failedExecutions), 'QueueName'] } }],
+        },
+      },
+    ]);
+    expect(Object.keys(alarms)).toHaveLength(2 * functionSpecs.length + 3);
+    statelessTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      }),
+    });
+  });
+
+  it('throttles the API stage at 50 requests/s with a burst of 100 unless the deployment says otherwise, and refuses a bad value by name', () => {
+    // arrange
+    const tuned = new App({
+      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'makegood:apiRateLimit': '20', 'makegood:apiBurstLimit': 40 },
+    });
+    const bad = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'makegood:apiRateLimit': '2.5' } });
+
+    // act
+    const tunedTemplate = Template.fromStack(addMakegoodStacks(tuned).stateless);
+
+    // assert
+    statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    tunedTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    expect(() => addMakegoodStacks(bad)).toThrow(/makegood:apiRateLimit must be a whole number of at least 1, not "2.5"/);
+  });
+
+  it('outputs the API URL, the workflow, the alarm topic and the failed-executions queue', () => {
+    // act
+    const outputs = Object.keys(statelessTemplate.toJSON().Outputs ?? {});
+
+    // assert
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'StateMachineArn', 'AlarmTopicArn', 'FailedExecutionsQueueUrl']));
   });
 });
 
@@ -445,14 +562,14 @@ describe('permissions', () => {
 });
 
 describe('checks', () => {
-  it('leaves no cdk-nag AwsSolutions error unacknowledged', () => {
+  it('leaves no cdk-nag AwsSolutions or Serverless finding unacknowledged', () => {
     // act — cdk-nag 3 reports through the validation plugin API, not as annotations
-    const report = new AwsSolutionsChecks().validateScope(app);
+    const reports = [new AwsSolutionsChecks().validateScope(app), new ServerlessChecks().validateScope(app)];
 
     // assert
-    const errors = report.violations
-      .filter((v) => v.severity === 'error')
-      .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}: ${v.description}`));
-    expect(errors).toEqual([]);
+    const findings = reports
+      .flatMap((report) => report.violations)
+      .flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`));
+    expect(findings).toEqual([]);
   });
 });

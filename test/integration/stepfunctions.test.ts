@@ -20,7 +20,12 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStepFunctions, type LocalStepFunctionsOptions, type TaskFunction } from '#local/stepfunctions/index.ts';
+import {
+  type ExecutionStatusChange,
+  LocalStepFunctions,
+  type LocalStepFunctionsOptions,
+  type TaskFunction,
+} from '#local/stepfunctions/index.ts';
 
 const ARN = 'arn:aws:states:eu-west-1:000000000000:stateMachine:makegood-local';
 const INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -143,7 +148,7 @@ async function tempDir(): Promise<string> {
 
 async function boot(
   functions: Record<string, TaskFunction>,
-  options: { dataDir?: string; definition?: object; maxTimerSeconds?: number } = {},
+  options: { dataDir?: string; definition?: object; maxTimerSeconds?: number; onEnded?: LocalStepFunctionsOptions['onEnded'] } = {},
 ) {
   const dataDir = options.dataDir ?? (await tempDir());
   const config: LocalStepFunctionsOptions = {
@@ -151,6 +156,7 @@ async function boot(
     functions,
     dataDir,
     ...(options.maxTimerSeconds !== undefined ? { maxTimerSeconds: options.maxTimerSeconds } : {}),
+    ...(options.onEnded ? { onEnded: options.onEnded } : {}),
   };
   const engine = new LocalStepFunctions(config);
   engines.push(engine);
@@ -459,6 +465,49 @@ describe('LocalStepFunctions over the Step Functions wire protocol', () => {
     expect((await engine.whenSettled('claim-9')).status).toBe('ABORTED');
   });
 
+  it('tells onEnded of a timed-out and an aborted execution, in the EventBridge shape, and of no succeeded one', async () => {
+    // arrange
+    const told = new Inbox<ExecutionStatusChange>();
+    const onEnded = async (event: ExecutionStatusChange) => told.push(event);
+    const timingFlow = flowFunctions();
+    const stoppingFlow = flowFunctions();
+    const timing = await boot(timingFlow.functions, { definition: { ...flow, TimeoutSeconds: 1 }, onEnded });
+    const stopping = await boot(stoppingFlow.functions, { onEnded });
+
+    // act
+    const timedOut = await start(timing.sfn, 'claim-10', { claimId: 'c-10', plan: { approvalSeconds: 600 } });
+    await start(stopping.sfn, 'claim-11', { claimId: 'c-11', plan: 'conclude' });
+    await stopping.engine.whenSettled('claim-11');
+    const aborted = await start(stopping.sfn, 'claim-12', { claimId: 'c-12', plan: { approvalSeconds: 600 } });
+    await stoppingFlow.approvals.nth(0);
+    await stopping.sfn.send(new StopExecutionCommand({ executionArn: aborted.executionArn, error: 'Operator', cause: 'duplicate' }));
+    const events = [await told.nth(0), await told.nth(1)].sort((a, b) => a.detail.name.localeCompare(b.detail.name));
+    await timing.engine.idle();
+    await stopping.engine.idle();
+
+    // assert
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      region: 'eu-west-1',
+      account: '000000000000',
+      resources: [timedOut.executionArn],
+      detail: {
+        executionArn: timedOut.executionArn,
+        stateMachineArn: ARN,
+        name: 'claim-10',
+        status: 'TIMED_OUT',
+        input: JSON.stringify({ claimId: 'c-10', plan: { approvalSeconds: 600 } }),
+        error: 'States.Timeout',
+      },
+    });
+    expect(events[1]?.detail).toMatchObject({ name: 'claim-12', status: 'ABORTED', error: 'Operator', cause: 'duplicate' });
+    expect(typeof events[1]?.detail.stopDate).toBe('number');
+    expect(timing.engine.describe('claim-10')?.reported).toBe(true);
+    expect(stopping.engine.describe('claim-11')?.reported).toBeUndefined();
+  });
+
   it('maps bad requests to the SDK exception classes', async () => {
     // arrange
     const { functions } = flowFunctions();
@@ -529,6 +578,35 @@ describe('LocalStepFunctions running statemachines/refund.asl.json', () => {
 });
 
 describe('LocalStepFunctions across restarts', () => {
+  it('tells onEnded again at the next boot of an end it could not tell, and only once it could', async () => {
+    // arrange: the first engine's onEnded fails
+    const dataDir = await tempDir();
+    const { functions, approvals } = flowFunctions();
+    const first = await boot(functions, { dataDir, onEnded: () => Promise.reject(new Error('rule target down')) });
+    const started = await start(first.sfn, 'claim-30', { claimId: 'c-30', plan: { approvalSeconds: 600 } });
+    await approvals.nth(0);
+    await first.sfn.send(new StopExecutionCommand({ executionArn: started.executionArn }));
+    await first.engine.whenSettled('claim-30');
+    await first.engine.idle();
+    await first.engine.close();
+    const told = new Inbox<ExecutionStatusChange>();
+
+    // act
+    const second = await boot(functions, { dataDir, onEnded: async (event) => told.push(event) });
+    await second.engine.resumePending();
+    const event = await told.nth(0);
+    await second.engine.idle();
+    await second.engine.close();
+    const third = await boot(functions, { dataDir, onEnded: async (e) => told.push(e) });
+    await third.engine.resumePending();
+    await third.engine.idle();
+
+    // assert
+    expect(event.detail).toMatchObject({ name: 'claim-30', status: 'ABORTED' });
+    expect(third.engine.describe('claim-30')?.reported).toBe(true);
+    expect(told.items).toHaveLength(1);
+  });
+
   it('resumes a callback task after close(): the new token completes it', async () => {
     // arrange
     const dataDir = await tempDir();
