@@ -422,7 +422,11 @@ export class MakegoodStatelessStack extends Stack {
     // The workflow adapter is only built when the ARN is set, for starting and for answering tokens.
     if (access.workflow.length > 0) fn.addEnvironment('MAKEGOOD_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     if (access.workflow.includes('start')) this.stateMachine.grantStartExecution(fn);
-    if (access.workflow.includes('callback')) this.stateMachine.grantTaskResponse(fn);
+    // Not grantTaskResponse: that adds SendTaskFailure and SendTaskHeartbeat, which no function calls
+    // (the Workflow port answers a token only with success).
+    if (access.workflow.includes('callback')) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachine.stateMachineArn] }));
+    }
     if (access.workflow.includes('describe')) {
       this.stateMachine.grantExecution(fn, 'states:DescribeExecution');
       Validations.of(fn.role ?? fn).acknowledge({
