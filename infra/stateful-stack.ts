@@ -1,4 +1,5 @@
-import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { BackupPlan, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -47,6 +48,8 @@ export class MakegoodStatefulStack extends Stack {
    * until then the functions reject the document, which requires `financeKey`.
    */
   readonly secrets: Secret;
+  /** Long-term copies of the ledger (AWS Backup). */
+  readonly ledgerBackups: BackupPlan;
 
   constructor(scope: Construct, id: string, props: MakegoodStatefulStackProps = {}) {
     super(scope, id, props);
@@ -110,6 +113,24 @@ export class MakegoodStatefulStack extends Stack {
       });
     }
 
+    // PITR restores any second of the last 35 days, to a new table. Finance keeps its records for
+    // years, and an audit must be able to see the ledger as it was long ago: AWS Backup keeps
+    // daily (35 days), weekly (3 months) and monthly (7 years) copies of the ledger, in a vault
+    // whose lock refuses to delete a copy younger than 35 days. The state table is operational
+    // (keys, totals, tokens, the outbox): PITR covers it.
+    const vault = new BackupVault(this, 'LedgerBackupVault', {
+      removalPolicy: RemovalPolicy.RETAIN,
+      lockConfiguration: { minRetention: Duration.days(35) },
+    });
+    this.ledgerBackups = BackupPlan.dailyWeeklyMonthly7YearRetention(this, 'LedgerBackupPlan', vault);
+    const selection = this.ledgerBackups.addSelection('Ledger', { resources: [BackupResource.fromDynamoDbTable(this.ledger)] });
+    Validations.of(selection).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason:
+        "AWS Backup's own service-role policy, which AWS keeps in step with the calls the service makes; a hand-written " +
+        'copy would make backups fail silently the day the service needs one more. Only AWS Backup can assume this role.',
+    });
+
     this.secrets = new Secret(this, 'Secrets', {
       description: 'makegood secrets document: approval-link key, finance key, storefront secrets',
       generateSecretString: {
@@ -128,5 +149,9 @@ export class MakegoodStatefulStack extends Stack {
         'valid for days; rotating either needs a coordinated two-key overlap, which is an operator procedure, ' +
         'not an automatic rotation.',
     });
+
+    new CfnOutput(this, 'LedgerTableName', { description: 'The append-only ledger (MAKEGOOD_LEDGER_TABLE)', value: this.ledger.tableName });
+    new CfnOutput(this, 'StateTableName', { description: 'Operational state (MAKEGOOD_STATE_TABLE)', value: this.state.tableName });
+    new CfnOutput(this, 'SecretsArn', { description: 'The secrets document (MAKEGOOD_SECRETS_ARN)', value: this.secrets.secretArn });
   }
 }

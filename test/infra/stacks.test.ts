@@ -495,8 +495,14 @@ describe('permissions', () => {
     for (const id of ['ApprovalPage', 'Returns']) {
       expect(roleCan(byId(id), 'states:SendTaskSuccess', isStateMachine), id).toBe(true);
       // The Workflow port answers a token only with success: nothing calls the other two.
-      expect(roleCan(byId(id), 'states:SendTaskFailure', () => true), id).toBe(false);
-      expect(roleCan(byId(id), 'states:SendTaskHeartbeat', () => true), id).toBe(false);
+      expect(
+        roleCan(byId(id), 'states:SendTaskFailure', () => true),
+        id,
+      ).toBe(false);
+      expect(
+        roleCan(byId(id), 'states:SendTaskHeartbeat', () => true),
+        id,
+      ).toBe(false);
     }
   });
 
@@ -523,15 +529,47 @@ describe('permissions', () => {
     expect(appenders.every((role) => roleCan(role, 'dynamodb:PutItem', isLedger))).toBe(true);
   });
 
-  it('attaches no AWS managed policy, whose contents these checks could not see', () => {
+  it('attaches no AWS managed policy, whose contents these checks could not see, but to the role only AWS Backup assumes', () => {
     // act
+    type RoleResource = { Properties?: { ManagedPolicyArns?: unknown[]; AssumeRolePolicyDocument?: unknown } };
     const withManaged = Object.entries(statelessTemplate.findResources('AWS::IAM::Role'))
       .concat(Object.entries(statefulTemplate.findResources('AWS::IAM::Role')))
-      .filter(([, role]) => (role as { Properties?: { ManagedPolicyArns?: unknown[] } }).Properties?.ManagedPolicyArns?.length)
-      .map(([id]) => id);
+      .filter(([, role]) => (role as RoleResource).Properties?.ManagedPolicyArns?.length) as [string, RoleResource][];
 
     // assert
-    expect(withManaged).toEqual([]);
+    expect(withManaged.map(([, role]) => JSON.stringify(role.Properties?.ManagedPolicyArns))).toEqual([
+      JSON.stringify([
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup']] },
+      ]),
+    ]);
+    expect(withManaged[0]?.[1].Properties?.AssumeRolePolicyDocument).toMatchObject({
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' } }],
+    });
+  });
+
+  it('backs the ledger up daily, weekly and monthly, for up to 7 years, into a retained, locked vault', () => {
+    // act
+    const plans = Object.values(statefulTemplate.findResources('AWS::Backup::BackupPlan')) as {
+      Properties: { BackupPlan: { BackupPlanRule: { RuleName: string; Lifecycle?: { DeleteAfterDays?: number } }[] } };
+    }[];
+    const selections = Object.values(statefulTemplate.findResources('AWS::Backup::BackupSelection')) as {
+      Properties: { BackupSelection: { Resources: unknown[] } };
+    }[];
+
+    // assert
+    expect(plans).toHaveLength(1);
+    expect(plans[0]?.Properties.BackupPlan.BackupPlanRule.map((r) => [r.RuleName, r.Lifecycle?.DeleteAfterDays])).toEqual([
+      ['Daily', 35],
+      ['Weekly', 90],
+      ['Monthly7Year', 2555],
+    ]);
+    expect(JSON.stringify(selections.map((s) => s.Properties.BackupSelection.Resources))).toBe(
+      JSON.stringify([[{ 'Fn::GetAtt': [logicalId(stateful.ledger), 'Arn'] }]]),
+    );
+    statefulTemplate.hasResource('AWS::Backup::BackupVault', {
+      DeletionPolicy: 'Retain',
+      Properties: { LockConfiguration: { MinRetentionDays: 35 } },
+    });
   });
 
   it('uses Resource "*" only for actions that have no resource-level permissions', () => {
