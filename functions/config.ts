@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AutoRetrySettings, WebhookSettings } from '#ports';
 
 /** The value of {@link FAULTS_SWITCH} that lets {@link FAULTS_VARIABLE} take effect. */

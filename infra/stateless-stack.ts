@@ -19,24 +19,18 @@ import {
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { type FunctionAccess, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
+import { functionBundling } from '#infra/bundling.ts';
 import { Operations } from '#infra/operations.ts';
 import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * Lets CommonJS dependencies bundled into an ESM output call `require` for Node built-ins;
- * without it esbuild's shim throws "Dynamic require of "x" is not supported" at cold start.
- */
-const esmRequireBanner =
-  "import { createRequire as __makegoodCreateRequire } from 'node:module'; const require = __makegoodCreateRequire(import.meta.url);";
 
 /** What a table reader may do: the data-plane reads of `grantReadData`, without stream access. */
 const ledgerReadActions = [
@@ -241,18 +235,8 @@ export class MakegoodStatelessStack extends Stack {
       logGroup,
       role,
       environment,
-      bundling: {
-        format: OutputFormat.ESM,
-        // ESM entry points of dependencies first; esbuild's default prefers `main` for node.
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        banner: esmRequireBanner,
-        // The AWS SDK versions in package-lock.json are the ones the tests ran against; the
-        // runtime's bundled SDK changes underneath us.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      // Shared with bench/bundle-size.ts and test/infra/bundle-size.test.ts: what is measured is what is deployed.
+      bundling: functionBundling(spec),
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',

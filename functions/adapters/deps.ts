@@ -5,7 +5,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config, FaultService } from '#config';
 import { TransientError } from '#domain/errors.ts';
-import type { Clock, Deps, Workflow } from '#ports';
+import type { FunctionAccess } from '#handlers/registry.ts';
+import type { Clock, Deps, LedgerStore, Mailer, Outbox, Secrets, StateStore, Workflow } from '#ports';
+import { type AccessPort, portsGranted } from './bundle-access.ts';
 import { DynamoLedger } from './dynamo-ledger.ts';
 import { DynamoOutbox } from './dynamo-outbox.ts';
 import { DynamoState } from './dynamo-state.ts';
@@ -18,12 +20,42 @@ import { StepFunctionsWorkflow } from './sfn-workflow.ts';
 
 const systemClock: Clock = { now: () => new Date() };
 
-/** A workflow port for functions that were granted none: calling it is a wiring bug. */
+/** Everything: the embedded runtime, the CLI and the tests wire every port. */
+const fullAccess: FunctionAccess = {
+  ledger: 'append',
+  state: 'readwrite',
+  mail: true,
+  workflow: ['start', 'callback', 'describe'],
+  secrets: true,
+};
+
+/** A workflow port for a function granted workflow access but given no state machine: calling it is a wiring bug. */
 const noWorkflow: Workflow = {
   start: () => Promise.reject(new Error('MAKEGOOD_STATE_MACHINE_ARN is required to start executions')),
   succeed: () => Promise.reject(new Error('MAKEGOOD_STATE_MACHINE_ARN is required to answer task tokens')),
   status: () => Promise.reject(new Error('MAKEGOOD_STATE_MACHINE_ARN is required to describe executions')),
 };
+
+/**
+ * The stand-in for a port that the function's access does not grant: each of its methods rejects
+ * with an error naming the port and the method, so a use the registry does not allow fails
+ * loudly (in a Lambda bundle the port's client is not even in the code).
+ */
+function notGranted<P extends object>(port: AccessPort, name: string): P {
+  return new Proxy({} as P, {
+    get: (_, method) =>
+      // Not `then`: the stand-in is no promise. Not symbols: inspection and coercion see a plain object.
+      typeof method === 'string' && method !== 'then'
+        ? () =>
+            Promise.reject(
+              new Error(
+                `${name}.${method}() was called, but this function's access grants no ${port} (functions/handlers/registry.ts): ` +
+                  'makeDeps built no adapter for it',
+              ),
+            )
+        : undefined,
+  });
+}
 
 /**
  * How each client retries and how long one attempt may take. Set here, in code, so that neither
@@ -163,37 +195,89 @@ function wired<C extends FaultableClient>(client: C, service: FaultService | 'se
   return client;
 }
 
+// One constant per port, put in place by esbuild's `define` in a function's Lambda bundle: `true`
+// when the function's access grants the port, else `false` (bundle-access.ts, infra/bundling.ts).
+// Nothing defines them outside a bundle: `typeof` then finds them undefined, and the access that
+// makeDeps is given decides alone.
+declare const MAKEGOOD_BUNDLE_LEDGER: boolean;
+declare const MAKEGOOD_BUNDLE_STATE: boolean;
+declare const MAKEGOOD_BUNDLE_MAIL: boolean;
+declare const MAKEGOOD_BUNDLE_WORKFLOW: boolean;
+declare const MAKEGOOD_BUNDLE_SECRETS: boolean;
+
+/** What {@link makeDeps} builds for. */
+export interface MakeDepsOptions {
+  /**
+   * The function's access (registry.ts): a port it does not grant is a stand-in that rejects
+   * every call, and its SDK client is never built.
+   * @default every port
+   */
+  readonly access?: FunctionAccess;
+  /** @default the system clock */
+  readonly clock?: Clock;
+}
+
 /**
- * Builds every adapter once per cold start. The embedded runtime and Lambda call this with the
- * same code; only the configuration differs (endpoints on loopback, a secrets file).
+ * Builds the adapters of the ports an access grants, once per cold start. The embedded runtime,
+ * the CLI and Lambda call this with the same code; only the configuration differs (endpoints on
+ * loopback, a secrets file), and in a Lambda bundle the ports its function has no access to are
+ * left out of the code (the constants above).
  */
-export function makeDeps(config: Config, clock: Clock = systemClock): Deps {
-  const dynamo = wired(new DynamoDBClient(clientConfig(config, 'dynamodb', config.endpoints.dynamodb)), 'dynamodb', config);
-  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const ses = wired(new SESv2Client(clientConfig(config, 'ses', config.endpoints.ses)), 'ses', config);
-  const secretsSource = config.secretsArn
-    ? secretsManagerSource(
-        wired(new SecretsManagerClient(clientConfig(config, 'secretsmanager', undefined)), 'secretsmanager', config),
-        config.secretsArn,
-      )
-    : fileSource(config.secretsFile ?? '');
-  const workflow = config.stateMachineArn
-    ? new StepFunctionsWorkflow(
-        wired(new SFNClient(clientConfig(config, 'sfn', config.endpoints.sfn)), 'sfn', config),
-        config.stateMachineArn,
-      )
-    : noWorkflow;
-  const outbox = new DynamoOutbox(db, config.stateTable);
+export function makeDeps(config: Config, options: MakeDepsOptions = {}): Deps {
+  const clock = options.clock ?? systemClock;
+  const granted = portsGranted(options.access ?? fullAccess);
+  // Each condition reads its bundle constant where it stands, not through a variable or a helper:
+  // esbuild folds a literal only in place, and only a condition folded to `false` drops its branch
+  // and, with it, the SDK client that nothing else imports.
+  let documents: DynamoDBDocumentClient | undefined;
+  const tables = () => {
+    documents ??= DynamoDBDocumentClient.from(
+      wired(new DynamoDBClient(clientConfig(config, 'dynamodb', config.endpoints.dynamodb)), 'dynamodb', config),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
+    return documents;
+  };
+  const outbox =
+    (typeof MAKEGOOD_BUNDLE_STATE === 'undefined' || MAKEGOOD_BUNDLE_STATE) && granted.state
+      ? new DynamoOutbox(tables(), config.stateTable)
+      : notGranted<Outbox>('state', 'outbox');
   return {
-    ledger: withOutbox(new DynamoLedger(db, config.ledgerTable, clock), outbox, clock),
-    state: new DynamoState(db, config.stateTable),
+    ledger:
+      (typeof MAKEGOOD_BUNDLE_LEDGER === 'undefined' || MAKEGOOD_BUNDLE_LEDGER) && granted.ledger
+        ? withOutbox(new DynamoLedger(tables(), config.ledgerTable, clock), outbox, clock)
+        : notGranted<LedgerStore>('ledger', 'ledger'),
+    state:
+      (typeof MAKEGOOD_BUNDLE_STATE === 'undefined' || MAKEGOOD_BUNDLE_STATE) && granted.state
+        ? new DynamoState(tables(), config.stateTable)
+        : notGranted<StateStore>('state', 'state'),
     outbox,
     webhookSender: new HttpWebhookSender(),
     webhooks: config.webhooks,
     autoRetry: config.autoRetry,
-    mailer: new SesMailer(ses, config.mailboxUrl),
-    workflow,
-    secrets: new DocumentSecrets(secretsSource),
+    mailer:
+      (typeof MAKEGOOD_BUNDLE_MAIL === 'undefined' || MAKEGOOD_BUNDLE_MAIL) && granted.mail
+        ? new SesMailer(wired(new SESv2Client(clientConfig(config, 'ses', config.endpoints.ses)), 'ses', config), config.mailboxUrl)
+        : notGranted<Mailer>('mail', 'mailer'),
+    workflow:
+      (typeof MAKEGOOD_BUNDLE_WORKFLOW === 'undefined' || MAKEGOOD_BUNDLE_WORKFLOW) && granted.workflow
+        ? config.stateMachineArn
+          ? new StepFunctionsWorkflow(
+              wired(new SFNClient(clientConfig(config, 'sfn', config.endpoints.sfn)), 'sfn', config),
+              config.stateMachineArn,
+            )
+          : noWorkflow
+        : notGranted<Workflow>('workflow', 'workflow'),
+    secrets:
+      (typeof MAKEGOOD_BUNDLE_SECRETS === 'undefined' || MAKEGOOD_BUNDLE_SECRETS) && granted.secrets
+        ? new DocumentSecrets(
+            config.secretsArn
+              ? secretsManagerSource(
+                  wired(new SecretsManagerClient(clientConfig(config, 'secretsmanager', undefined)), 'secretsmanager', config),
+                  config.secretsArn,
+                )
+              : fileSource(config.secretsFile ?? ''),
+          )
+        : notGranted<Secrets>('secrets', 'secrets'),
     clock,
     mailFrom: config.mailFrom,
     publicUrl: config.publicUrl,

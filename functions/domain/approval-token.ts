@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Role, roles } from './policy.ts';
 import { deriveKey, sameTag, seal, tag, unseal } from './sealed-token.ts';
 

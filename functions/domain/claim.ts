@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError, type Issue, toIssues, UnprocessableClaimError } from './errors.ts';
 import { isCurrency, type Money, money, sum, times } from './money.ts';
 import { printableId, printableIdMessage } from './text.ts';

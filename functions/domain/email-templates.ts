@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Reason } from './claim.ts';
 import { InvalidRequestError, toIssues } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError, type Issue, toIssues } from './errors.ts';
 import { type EntryType, entryTypes } from './ledger.ts';
 

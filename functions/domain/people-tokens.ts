@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { deriveKey, sameTag, seal, tag, unseal } from './sealed-token.ts';
 
 /**

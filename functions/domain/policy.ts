@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Reason, reasons } from './claim.ts';
 import { InvalidPolicyError, type Issue, toIssues } from './errors.ts';
 import { followUpReasons } from './followups.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { actionsOf } from './actions.ts';
 import { actionSchema, actionView } from './api/action.ts';
 import { type Outcome, outcomes } from './decide.ts';

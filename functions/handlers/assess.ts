@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { flowPointSchema } from '#domain/api/ledger-entry.ts';
 import { assessClaim } from '#usecases/assess-claim.ts';
 import { runtimeDeps } from './runtime.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { awaitReturn } from '#usecases/returns.ts';
 import { runtimeDeps } from './runtime.ts';
 import { taskHandler, taskInputSchema } from './task.ts';

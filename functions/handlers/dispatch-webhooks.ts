@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deliverWebhooks, type LaneRun } from '#usecases/deliver-webhooks.ts';
 import { logger, runtimeDeps } from './runtime.ts';
 

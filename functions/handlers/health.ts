@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { healthChecks, type healthySchema, type unhealthySchema } from '#domain/api/responses.ts';
 import { httpHandler, json } from './http.ts';
 import { runtimeDeps } from './runtime.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { flowPointSchema } from '#domain/api/ledger-entry.ts';
 import { recordFailure } from '#usecases/conclude.ts';
 import { runtimeDeps } from './runtime.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestApproval } from '#usecases/approvals.ts';
 import { runtimeDeps } from './runtime.ts';
 import { approvalStepSchema, taskHandler, taskInputSchema } from './task.ts';

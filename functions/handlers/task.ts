@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { roles } from '#domain/policy.ts';
 import { logger } from './runtime.ts';
 

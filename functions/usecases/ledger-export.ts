@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError } from '#domain/errors.ts';
 import { canonicalJson, type LedgerEntry } from '#domain/ledger.ts';
 import { type LedgerQuery, MAX_PAGE_SIZE } from '#domain/ledger-query.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Action, actionStatuses, actionTypes } from '../actions.ts';
 import type { Answer } from './answer.ts';
 import { coveredUnitsSchema, moneySchema } from './decision.ts';

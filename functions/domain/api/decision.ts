@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { reasons } from '../claim.ts';
 import { outcomes } from '../decide.ts';
 import { roles } from '../policy.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every error code the HTTP API answers with, the status it comes with and what it means to the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { claimRequestSchema } from '../claim.ts';
 import { followUpReasons } from '../followups.ts';
 import { returnConditions } from '../grade-return.ts';

@@ -14,7 +14,7 @@
  * registry declared beside the routes. Pinned at 5.x, which renders the same document as 6.x:
  * 6.x declares Node 22 only, and the project runs on Node 20 as well.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDocument, type oas31, type ZodOpenApiOperationObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { claimRequestSchema } from '../claim.ts';
 import { ledgerCsvColumns } from '../ledger-csv.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError, toIssues } from '../errors.ts';
 import { returnConditions } from '../grade-return.ts';
 import { entryTypes } from '../ledger.ts';

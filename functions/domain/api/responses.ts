@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { claimStatuses, entryTypes } from '../ledger.ts';
 import { roles } from '../policy.ts';
 import { actionSchema } from './action.ts';
