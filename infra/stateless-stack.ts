@@ -387,15 +387,18 @@ export class MakegoodStatelessStack extends Stack {
     if (access.state === 'readwrite') {
       fn.addToRolePolicy(new PolicyStatement({ actions: stateWriteActions, resources: [props.state.tableArn] }));
     }
-    if (access.mail) {
+    if (access.mail === 'status') {
+      // The deep health check (`Mailer.ping`) reads the account's sending status; it sends nothing.
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
+    }
+    if (access.mail === 'send') {
+      // SESv2 SendEmail with Simple content (ses-mailer.ts): no SendRawEmail.
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          actions: ['ses:SendEmail'],
           resources: [Arn.format({ service: 'ses', resource: 'identity', resourceName: '*' }, this)],
         }),
       );
-      // The mailer's health check (`ping`) reads the account's sending status.
-      fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
       Validations.of(fn.role ?? fn).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
         reason:

@@ -13,7 +13,7 @@ export function portsGranted(access: FunctionAccess): Readonly<Record<AccessPort
   return {
     ledger: access.ledger !== 'none',
     state: access.state !== 'none',
-    mail: access.mail,
+    mail: access.mail !== 'none',
     workflow: access.workflow.length > 0,
     secrets: access.secrets,
   };

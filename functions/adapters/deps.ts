@@ -24,7 +24,7 @@ const systemClock: Clock = { now: () => new Date() };
 const fullAccess: FunctionAccess = {
   ledger: 'append',
   state: 'readwrite',
-  mail: true,
+  mail: 'send',
   workflow: ['start', 'callback', 'describe'],
   secrets: true,
 };

@@ -139,6 +139,15 @@ export async function isFinance(req: HttpRequest, deps: { secrets: Secrets }): P
   return timingSafeEqual(digest(m[1]), digest(expected));
 }
 
+/** 401 with a Bearer challenge (RFC 6750), for a finance route called without its key; nothing is read before it. */
+export function financeUnauthorized(): HttpResult {
+  return json(
+    401,
+    { error: { code: 'unauthorized', message: 'Missing or invalid finance key: send Authorization: Bearer <finance key>' } },
+    { 'www-authenticate': 'Bearer realm="makegood-finance"' },
+  );
+}
+
 /** A urlencoded form's fields, each sent once; or why the body is not such a form. */
 export type FormFields =
   | { readonly ok: true; readonly fields: ReadonlyMap<string, string> }

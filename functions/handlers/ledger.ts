@@ -3,13 +3,13 @@ import { ledgerCsv } from '#domain/ledger-csv.ts';
 import { type LedgerQuery, parseLedgerQuery } from '#domain/ledger-query.ts';
 import type { LedgerPage } from '#ports';
 import { ledgerPage } from '#usecases/ledger-export.ts';
-import { type HttpRequest, type HttpResult, httpHandler, isFinance, json } from './http.ts';
+import { financeUnauthorized, type HttpRequest, type HttpResult, httpHandler, isFinance, json } from './http.ts';
 import { runtimeDeps } from './runtime.ts';
 
 /** `GET /v1/ledger`: finance reads the ledger, a page at a time, as JSON or CSV. */
 export const handler = httpHandler(async (req) => {
   const deps = runtimeDeps();
-  if (!(await isFinance(req, deps))) return unauthorized();
+  if (!(await isFinance(req, deps))) return financeUnauthorized();
   const query = parseLedgerQuery(queryString(req));
   const page = await ledgerPage(query, deps);
   // `satisfies`: the page fits the schema the OpenAPI document gives for this answer.
@@ -19,15 +19,6 @@ export const handler = httpHandler(async (req) => {
 function queryString(req: HttpRequest): string {
   const i = req.pathWithQuery.indexOf('?');
   return i < 0 ? '' : req.pathWithQuery.slice(i + 1);
-}
-
-/** 401 with a Bearer challenge (RFC 6750); nothing is read before it. */
-function unauthorized(): HttpResult {
-  return json(
-    401,
-    { error: { code: 'unauthorized', message: 'Missing or invalid finance key: send Authorization: Bearer <finance key>' } },
-    { 'www-authenticate': 'Bearer realm="makegood-finance"' },
-  );
 }
 
 /** The next page's cursor as headers too (a CSV body has no room for it); none on the last page. */

@@ -13,8 +13,8 @@ export interface FunctionAccess {
    * outbox. Every function that appends to the ledger writes here too: it stages each entry's event.
    */
   readonly state: 'none' | 'read' | 'readwrite';
-  /** Sends email through SES. */
-  readonly mail: boolean;
+  /** `send`: sends email through SES. `status`: only reads SES's account status (the deep health check). */
+  readonly mail: 'none' | 'send' | 'status';
   /** `start` starts executions; `callback` answers task tokens; `describe` reads an execution's status. */
   readonly workflow: ReadonlyArray<'start' | 'callback' | 'describe'>;
   /** Reads the secrets document (storefront secrets, approval key, finance key). */
@@ -57,25 +57,25 @@ export const functionSpecs: readonly FunctionSpec[] = [
     id: 'Intake',
     entry: 'functions/handlers/intake.ts',
     routes: [{ method: 'POST', path: '/v1/claims' }],
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['start'], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: ['start'], secrets: true },
   },
   {
     id: 'ClaimStatus',
     entry: 'functions/handlers/claim-status.ts',
     routes: [{ method: 'GET', path: '/v1/claims/{claimId}' }],
-    access: { ledger: 'read', state: 'none', mail: false, workflow: [], secrets: true },
+    access: { ledger: 'read', state: 'none', mail: 'none', workflow: [], secrets: true },
   },
   {
     id: 'Returns',
     entry: 'functions/handlers/returns.ts',
     routes: [{ method: 'POST', path: '/v1/claims/{claimId}/returns' }],
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: ['callback'], secrets: true },
   },
   {
     id: 'ActionList',
     entry: 'functions/handlers/actions.ts',
     routes: [{ method: 'GET', path: '/v1/actions' }],
-    access: { ledger: 'none', state: 'read', mail: false, workflow: [], secrets: true },
+    access: { ledger: 'none', state: 'read', mail: 'none', workflow: [], secrets: true },
   },
   {
     id: 'ActionReport',
@@ -84,7 +84,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
       { method: 'POST', path: '/v1/claims/{claimId}/actions/{actionId}' },
       { method: 'POST', path: '/v1/claims/{claimId}/actions/{actionId}/cash' },
     ],
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'ApprovalPage',
@@ -94,7 +94,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
       { method: 'HEAD', path: '/approvals/{token}' },
       { method: 'POST', path: '/approvals/{token}' },
     ],
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['callback'], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: ['callback'], secrets: true },
   },
   {
     id: 'CustomerStatus',
@@ -103,7 +103,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
       { method: 'GET', path: '/c/{token}' },
       { method: 'HEAD', path: '/c/{token}' },
     ],
-    access: { ledger: 'read', state: 'read', mail: false, workflow: [], secrets: true },
+    access: { ledger: 'read', state: 'read', mail: 'none', workflow: [], secrets: true },
   },
   {
     id: 'Console',
@@ -121,19 +121,27 @@ export const functionSpecs: readonly FunctionSpec[] = [
       { method: 'POST', path: '/console/claims/{claimId}/decision' },
       { method: 'POST', path: '/console/followups/{followUpId}/close' },
     ],
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: ['callback'], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: ['callback'], secrets: true },
   },
   {
     id: 'Ledger',
     entry: 'functions/handlers/ledger.ts',
     routes: [{ method: 'GET', path: '/v1/ledger' }],
-    access: { ledger: 'read', state: 'read', mail: false, workflow: [], secrets: true },
+    access: { ledger: 'read', state: 'read', mail: 'none', workflow: [], secrets: true },
   },
   {
     id: 'Health',
     entry: 'functions/handlers/health.ts',
+    // Public, so it calls nothing: a flood of it costs no table read and no SES call.
     routes: [{ method: 'GET', path: '/health' }],
-    access: { ledger: 'read', state: 'read', mail: true, workflow: [], secrets: false },
+    access: { ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: false },
+  },
+  {
+    id: 'HealthDeep',
+    entry: 'functions/handlers/health-deep.ts',
+    routes: [{ method: 'GET', path: '/health/deep' }],
+    // `secrets`: the finance key it requires.
+    access: { ledger: 'read', state: 'read', mail: 'status', workflow: [], secrets: true },
   },
   {
     id: 'ApiDocs',
@@ -142,61 +150,61 @@ export const functionSpecs: readonly FunctionSpec[] = [
       { method: 'GET', path: '/openapi.json' },
       { method: 'GET', path: '/docs' },
     ],
-    access: { ledger: 'none', state: 'none', mail: false, workflow: [], secrets: false },
+    access: { ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: false },
   },
   {
     id: 'Assess',
     entry: 'functions/handlers/assess.ts',
     aslPlaceholder: 'AssessFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: [], secrets: false },
   },
   {
     id: 'RequestApproval',
     entry: 'functions/handlers/request-approval.ts',
     aslPlaceholder: 'RequestApprovalFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'RemindApprovers',
     entry: 'functions/handlers/remind-approvers.ts',
     aslPlaceholder: 'RemindApproversFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'Escalate',
     entry: 'functions/handlers/escalate.ts',
     aslPlaceholder: 'EscalateFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'AwaitReturn',
     entry: 'functions/handlers/await-return.ts',
     aslPlaceholder: 'AwaitReturnFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'CloseUnreturned',
     entry: 'functions/handlers/close-unreturned.ts',
     aslPlaceholder: 'CloseUnreturnedFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'Conclude',
     entry: 'functions/handlers/conclude.ts',
     aslPlaceholder: 'ConcludeFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
   {
     id: 'RecordFailure',
     entry: 'functions/handlers/record-failure.ts',
     aslPlaceholder: 'RecordFailureFunctionArn',
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: [], secrets: false },
   },
   {
     id: 'ExecutionEnded',
     entry: 'functions/handlers/execution-ended.ts',
     onExecutionEnd: true,
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: [], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: [], secrets: false },
   },
   {
     id: 'DispatchWebhooks',
@@ -204,19 +212,19 @@ export const functionSpecs: readonly FunctionSpec[] = [
     wakes: { onLedgerEntries: true, everyMinutes: 1, pollMs: 250 },
     // A lane run sends at most five rounds of attempts, each bounded by the delivery timeout.
     timeoutSeconds: 300,
-    access: { ledger: 'read', state: 'readwrite', mail: false, workflow: [], secrets: true },
+    access: { ledger: 'read', state: 'readwrite', mail: 'none', workflow: [], secrets: true },
   },
   {
     id: 'SweepClaims',
     entry: 'functions/handlers/sweep-claims.ts',
     wakes: { onLedgerEntries: false, everyMinutes: 5, pollMs: 5_000 },
     // `describe`: an automatic retry recorded but not started (a crash in between) asks for its execution.
-    access: { ledger: 'append', state: 'readwrite', mail: false, workflow: ['start', 'describe'], secrets: false },
+    access: { ledger: 'append', state: 'readwrite', mail: 'none', workflow: ['start', 'describe'], secrets: false },
   },
   {
     id: 'RemindFollowUps',
     entry: 'functions/handlers/remind-followups.ts',
     wakes: { onLedgerEntries: false, everyMinutes: 5, pollMs: 2_000 },
-    access: { ledger: 'append', state: 'readwrite', mail: true, workflow: [], secrets: true },
+    access: { ledger: 'append', state: 'readwrite', mail: 'send', workflow: [], secrets: true },
   },
 ];

@@ -347,6 +347,20 @@ describe('finance and operations routes, by the document', () => {
     expect(health.response.status).toBe(200);
   });
 
+  it('GET /health/deep', async () => {
+    // act
+    const deepGet = (key: string | null) =>
+      fetch(`${stack.apiUrl}/health/deep`, { headers: key === null ? {} : { Authorization: `Bearer ${key}` } });
+    const deep = await oneConforming(() => deepGet(FINANCE_KEY));
+    const wrongKey = await oneConforming(() => deepGet('wrong-key'));
+    const noKey = await refusedAsDocumented('credentials', () => deepGet(null));
+
+    // assert
+    expect(deep.response.status).toBe(200);
+    expect([wrongKey.response.status, noKey.response.status]).toEqual([401, 401]);
+    expect(noKey.response.headers['www-authenticate']).toBe('Bearer realm="makegood-finance"');
+  });
+
   it('the webhook bodies the recorded entries produce, signed as they are sent, validate against the document’s webhooks', async () => {
     // arrange: every entry of the claims made above, as finance reads them
     const entries: LedgerEntry[] = [];

@@ -831,6 +831,15 @@ function requestsByRoute(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequest>>
       { cookie: true, consoleNonce: 'main' },
     ),
     'GET /health': page('GET /health', '/health', {}),
+    'GET /health/deep': weighted<FuzzRequest>(
+      [1, page('GET /health/deep', '/health/deep', {})],
+      [
+        2,
+        fc
+          .constantFrom(`Bearer ${FINANCE_KEY}`, 'Bearer wrong', `Basic ${FINANCE_KEY}`, `Bearer ${'k'.repeat(5000)}`)
+          .map((a) => html('GET /health/deep', 'finance key', 'GET', '/health/deep', { authorization: a })),
+      ],
+    ),
     'GET /openapi.json': page('GET /openapi.json', '/openapi.json', {}),
     'GET /docs': page('GET /docs', '/docs', {}),
   };

@@ -478,7 +478,9 @@ describe('permissions', () => {
       expect(can('dynamodb:PutItem', isLedger), `${spec.id} appends to the ledger`).toBe(access.ledger === 'append');
       expect(can('dynamodb:GetItem', isStateTable), `${spec.id} reads state`).toBe(access.state !== 'none');
       expect(can('dynamodb:UpdateItem', isStateTable), `${spec.id} writes state`).toBe(access.state === 'readwrite');
-      expect(can('ses:SendEmail', anything), `${spec.id} sends mail`).toBe(access.mail);
+      expect(can('ses:SendEmail', anything), `${spec.id} sends mail`).toBe(access.mail === 'send');
+      expect(can('ses:SendRawEmail', anything), `${spec.id} sends raw mail`).toBe(false);
+      expect(can('ses:GetAccount', anything), `${spec.id} reads SES's account`).toBe(access.mail === 'status');
       expect(can('states:StartExecution', isStateMachine), `${spec.id} starts executions`).toBe(access.workflow.includes('start'));
       expect(can('states:SendTaskSuccess', isStateMachine), `${spec.id} answers tokens`).toBe(access.workflow.includes('callback'));
       expect(can('states:SendTaskFailure', anything), `${spec.id} fails tokens`).toBe(false);

@@ -356,12 +356,28 @@ const health: ZodOpenApiOperationObject = {
   operationId: 'health',
   tags: ['Operations'],
   summary: 'Health',
-  description: '200 once the ledger, the state table and the mailer answer; 503 naming what did not.',
+  description: '200 when the API answers: it calls nothing behind it. `GET /health/deep` checks the dependencies.',
   security: noSecurity,
+  responses: {
+    200: { description: 'The API answers', content: { 'application/json': { schema: healthySchema } } },
+    ...errorResponses(['internal_error']),
+  },
+};
+
+const healthDeep: ZodOpenApiOperationObject = {
+  operationId: 'healthDeep',
+  tags: ['Operations'],
+  summary: 'Deep health',
+  description:
+    '200 once the ledger, the state table and the mailer answer; 503 naming what did not. It takes the finance key, ' +
+    'checked before any of the three calls.',
+  security: financeSecurity,
   responses: {
     200: { description: 'Everything answers', content: { 'application/json': { schema: healthySchema } } },
     503: { description: 'Something does not answer', content: { 'application/json': { schema: unhealthySchema } } },
-    ...errorResponses(['internal_error']),
+    ...errorResponses(['unauthorized', 'internal_error'], {
+      401: z.object({ 'WWW-Authenticate': z.literal('Bearer realm="makegood-finance"') }),
+    }),
   },
 };
 
@@ -507,6 +523,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       '/v1/actions': { get: listActions },
       '/v1/ledger': { get: readLedger },
       '/health': { get: health },
+      '/health/deep': { get: healthDeep },
       '/openapi.json': { get: openApiJson },
       '/docs': { get: docsPage },
     },

@@ -92,10 +92,10 @@ export type ReturnReceipt = Answer<z.output<typeof returnReceiptSchema>>;
 /** What `GET /health` checks. */
 export const healthChecks = ['ledger', 'state', 'mailer'] as const;
 
-/** `200` to `GET /health`. */
+/** `200` to `GET /health` and `GET /health/deep`. */
 export const healthySchema = z.object({ ok: z.literal(true) }).meta({ id: 'Healthy' });
 
-/** `503` to `GET /health`: what did not answer. */
+/** `503` to `GET /health/deep`: what did not answer. */
 export const unhealthySchema = z
   .object({ ok: z.literal(false), unavailable: z.array(z.enum(healthChecks)).min(1) })
   .meta({ id: 'Unhealthy' });

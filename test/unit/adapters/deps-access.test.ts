@@ -83,7 +83,7 @@ describe('makeDeps by access', () => {
 
   it('makes each port it does not grant a stand-in whose every call rejects, naming the port and the method', async () => {
     // arrange
-    const deps = makeDeps(config, { access: { ledger: 'none', state: 'none', mail: false, workflow: [], secrets: false } });
+    const deps = makeDeps(config, { access: { ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: false } });
     // act
     const calls = await Promise.all(
       [
@@ -114,7 +114,7 @@ describe('makeDeps by access', () => {
 
   it('keeps a stand-in from passing for a promise', async () => {
     // arrange
-    const { mailer } = makeDeps(config, { access: { ledger: 'read', state: 'none', mail: false, workflow: [], secrets: false } });
+    const { mailer } = makeDeps(config, { access: { ledger: 'read', state: 'none', mail: 'none', workflow: [], secrets: false } });
     // act
     const awaited = await Promise.resolve(mailer);
     // assert
@@ -126,7 +126,7 @@ describe('makeDeps by access', () => {
     const { workflow } = makeDeps(
       parseConfig({ MAKEGOOD_LEDGER_TABLE: 'l', MAKEGOOD_STATE_TABLE: 's', MAKEGOOD_SECRETS_FILE: '/dev/null' }),
       {
-        access: { ledger: 'read', state: 'read', mail: false, workflow: ['start'], secrets: false },
+        access: { ledger: 'read', state: 'read', mail: 'none', workflow: ['start'], secrets: false },
       },
     );
     // act
@@ -140,7 +140,7 @@ describe('makeDeps by access', () => {
 describe('accessDefines', () => {
   it('gives every port constant a literal true or false, by what the access grants', () => {
     // act
-    const defines = accessDefines({ ledger: 'read', state: 'none', mail: true, workflow: ['callback'], secrets: false });
+    const defines = accessDefines({ ledger: 'read', state: 'none', mail: 'send', workflow: ['callback'], secrets: false });
     // assert
     expect(defines).toEqual({
       [bundleConstants.ledger]: 'true',

@@ -3,17 +3,19 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
-import { httpEvent, stubRuntime } from './support.ts';
+import { FINANCE_KEY, httpEvent, stubRuntime } from './support.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 
-let handler: (event: HttpEvent) => Promise<HttpResult>;
+let health: (event: HttpEvent) => Promise<HttpResult>;
+let deep: (event: HttpEvent) => Promise<HttpResult>;
 let restore: () => void;
 
 beforeEach(async () => {
   restore = stubRuntime();
-  ({ handler } = await import('#handlers/health.ts'));
+  ({ handler: health } = await import('#handlers/health.ts'));
+  ({ handler: deep } = await import('#handlers/health-deep.ts'));
 });
 
 afterEach(() => {
@@ -22,15 +24,34 @@ afterEach(() => {
   restore();
 });
 
+const withKey = (key: string) => httpEvent({ method: 'GET', path: '/health/deep', headers: { authorization: `Bearer ${key}` } });
+
 describe('GET /health', () => {
-  it('answers 200 {ok:true} when the ledger, the state table and the mailer answer', async () => {
+  it('answers 200 {ok:true} from the function alone, even with every dependency down', async () => {
+    // arrange
+    ddb.onAnyCommand().rejects(new Error('connect ECONNREFUSED'));
+    ses.onAnyCommand().rejects(new Error('connect ECONNREFUSED'));
+
+    // act
+    const res = await health(httpEvent({ method: 'GET', path: '/health' }));
+
+    // assert
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(String(res.body))).toEqual({ ok: true });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(ses.calls()).toHaveLength(0);
+  });
+});
+
+describe('GET /health/deep', () => {
+  it('answers 200 {ok:true} to finance when the ledger, the state table and the mailer answer', async () => {
     // arrange
     ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(GetCommand).resolves({});
     ses.on(GetAccountCommand).resolves({});
 
     // act
-    const res = await handler(httpEvent({ method: 'GET', path: '/health' }));
+    const res = await deep(withKey(FINANCE_KEY));
 
     // assert
     expect(res.statusCode).toBe(200);
@@ -44,10 +65,24 @@ describe('GET /health', () => {
     ses.on(GetAccountCommand).rejects(new Error('connect ECONNREFUSED'));
 
     // act
-    const res = await handler(httpEvent({ method: 'GET', path: '/health' }));
+    const res = await deep(withKey(FINANCE_KEY));
 
     // assert
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(String(res.body))).toEqual({ ok: false, unavailable: ['mailer'] });
+  });
+
+  it('answers 401 with a Bearer challenge without the finance key, before calling anything', async () => {
+    // act
+    const none = await deep(httpEvent({ method: 'GET', path: '/health/deep' }));
+    const wrong = await deep(withKey('not-the-key'));
+
+    // assert
+    for (const res of [none, wrong]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.headers?.['www-authenticate']).toBe('Bearer realm="makegood-finance"');
+    }
+    expect(ddb.calls()).toHaveLength(0);
+    expect(ses.calls()).toHaveLength(0);
   });
 });
