@@ -1,6 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -11,6 +11,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { businessMetrics } from '#handlers/business-metrics.ts';
 
 /** Properties of {@link Operations}. */
 export interface OperationsProps {
@@ -40,8 +41,9 @@ export interface OperationsProps {
  *   ABORTED. It sends each to the `FailedExecutions` queue (kept 14 days) and to the function
  *   that records the end on the claim's ledger (`ExecutionEnded`). A delivery to that function
  *   that still fails after the rule's retries lands on the same queue.
- * - Alarms, each on a metric AWS provides: any function error or throttle, API 5xx and p99
- *   latency, and any message in the queue. Missing data is not breaching: no traffic, no alarm.
+ * - Alarms, on metrics AWS provides (any function error or throttle, API 5xx and p99 latency, any
+ *   message in the queue) and on two the functions emit (an approval past its deadline, a webhook
+ *   event given up). Missing data is not breaching: no traffic, no alarm.
  */
 export class Operations extends Construct {
   /** Every alarm's action. */
@@ -140,6 +142,25 @@ export class Operations extends Construct {
       'FailedExecutionsWaiting',
       this.failedExecutions.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
       'makegood: an execution failed, timed out or was aborted (see the FailedExecutions queue and `makegood claims retry`)',
+    );
+    // Metrics the functions emit (functions/handlers/observability.ts), under Powertools' `service` dimension.
+    const business = (metricName: string) =>
+      new Metric({
+        namespace: businessMetrics.namespace,
+        metricName,
+        dimensionsMap: { service: businessMetrics.service },
+        period: fiveMinutes,
+        statistic: 'Sum',
+      });
+    alarm(
+      'ApprovalsOverdue',
+      business(businessMetrics.approvalsOverdue),
+      "makegood: an approval tier's wait ended unanswered, and the claim went up a tier (or, at the top, to a supervisor's follow-up)",
+    );
+    alarm(
+      'WebhookDeliveriesFailed',
+      business(businessMetrics.webhookDeliveriesFailed),
+      'makegood: webhook events given up after their last attempt, or an endpoint disabled by 410 Gone (`makegood webhooks list --failed`)',
     );
     this.alarms = alarms;
   }

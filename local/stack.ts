@@ -197,6 +197,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       MAKEGOOD_MAILBOX_URL: mail.url,
       MAKEGOOD_SFN_ENDPOINT: sfnUrl,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
+      // Embedded metric format is for CloudWatch, which the embedded stack does not have.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       ...options.functionEnv,
     };
     Object.assign(process.env, env);

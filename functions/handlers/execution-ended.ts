@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { recordExecutionEnd } from '#usecases/conclude.ts';
-import { logger, runtimeDeps } from './runtime.ts';
+import { correlate, invocation, logger } from './observability.ts';
+import { runtimeDeps } from './runtime.ts';
 
 /**
  * Step Functions' "Execution Status Change" event, as EventBridge delivers it (and the embedded
@@ -27,10 +28,11 @@ const inputSchema = z.object({ claimId: z.string().min(1).max(128) });
  * the same events to the failed-executions queue, whose alarm tells an operator. A bad event is
  * refused with a ZodError, so the rule retries it and then leaves it on that queue.
  */
-export async function handler(event: unknown): Promise<{ status: string; recorded: boolean }> {
+export const handler = invocation(async (event: unknown): Promise<{ status: string; recorded: boolean }> => {
   const { detail } = executionEndedSchema.parse(event);
   // The input names the claim; should it be missing, the name does (`<claimId>` or `<claimId>-retry-<n>`).
   const claimId = detail.input ? inputSchema.parse(JSON.parse(detail.input)).claimId : detail.name.replace(/-retry-\d+$/, '');
+  correlate(claimId);
   const done = await recordExecutionEnd(
     {
       claimId,
@@ -41,6 +43,6 @@ export async function handler(event: unknown): Promise<{ status: string; recorde
     },
     runtimeDeps(),
   );
-  if (done.recorded) logger.warn('Execution ended without succeeding', { claimId, execution: detail.name, status: detail.status });
+  if (done.recorded) logger.warn('Execution ended without succeeding', { execution: detail.name, status: detail.status });
   return done;
-}
+});

@@ -19,7 +19,7 @@ import {
 import { verifyStorefrontSignature } from '#domain/signature.ts';
 import { plainText } from '#domain/text.ts';
 import type { Clock, Secrets } from '#ports';
-import { logger } from './runtime.ts';
+import { correlate, invocation, logger } from './observability.ts';
 
 /** Request bodies above this get 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -264,11 +264,13 @@ export function errorResponse(err: unknown, requestId: string): HttpResult {
 
 /** Wraps a route: reads the request, runs it, maps named errors to 4xx and the rest to 500. */
 export function httpHandler(fn: (req: HttpRequest) => Promise<HttpResult>): (event: HttpEvent) => Promise<HttpResult> {
-  return async (event) => {
+  return invocation(async (event: HttpEvent) => {
     try {
-      return await fn(readRequest(event));
+      const req = readRequest(event);
+      if (req.pathParameters.claimId) correlate(req.pathParameters.claimId);
+      return await fn(req);
     } catch (err) {
       return errorResponse(err, event.requestContext?.requestId ?? '');
     }
-  };
+  });
 }

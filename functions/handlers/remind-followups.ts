@@ -1,12 +1,13 @@
 import { remindFollowUps } from '#usecases/remind-followups.ts';
 import { storefrontsToRun } from './dispatch-webhooks.ts';
-import { logger, runtimeDeps } from './runtime.ts';
+import { invocation, logger } from './observability.ts';
+import { runtimeDeps } from './runtime.ts';
 
 /**
  * Wakes on a schedule (the embedded runtime's pump locally) and reminds the approvers of every
  * follow-up that falls due soon, per storefront. One storefront failing does not stop the others.
  */
-export async function handler(event: unknown): Promise<{ reminded: number }> {
+export const handler = invocation(async (event: unknown): Promise<{ reminded: number }> => {
   const deps = runtimeDeps();
   const named = storefrontsToRun(event);
   const storefronts = named === 'all' ? await deps.state.storefronts() : named;
@@ -19,4 +20,4 @@ export async function handler(event: unknown): Promise<{ reminded: number }> {
     }
   }
   return { reminded };
-}
+});

@@ -1,10 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { makeDeps } from '#adapters/deps.ts';
 import { parseConfig } from '#config';
 import type { Deps } from '#ports';
-
-/** One structured logger per function (Powertools: JSON lines with the request's ids). */
-export const logger = new Logger({ serviceName: 'makegood' });
 
 let cached: { fingerprint: string; deps: Deps } | undefined;
 

@@ -1,7 +1,8 @@
 import { retryDueClaims } from '#usecases/retry-claim.ts';
 import { sweepUnstartedClaims } from '#usecases/sweep-claims.ts';
 import { storefrontsToRun } from './dispatch-webhooks.ts';
-import { logger, runtimeDeps } from './runtime.ts';
+import { invocation, logger } from './observability.ts';
+import { runtimeDeps } from './runtime.ts';
 
 /**
  * Wakes on a schedule (the embedded runtime's pump locally, and once at its boot), per storefront:
@@ -9,7 +10,7 @@ import { logger, runtimeDeps } from './runtime.ts';
  * claims whose automatic retry is due (a transient failure, see `recordFailure`). One storefront
  * failing does not stop the others.
  */
-export async function handler(event: unknown): Promise<{ started: number; retried: number }> {
+export const handler = invocation(async (event: unknown): Promise<{ started: number; retried: number }> => {
   const deps = runtimeDeps();
   const named = storefrontsToRun(event);
   const storefronts = named === 'all' ? await deps.state.storefronts() : named;
@@ -30,7 +31,7 @@ export async function handler(event: unknown): Promise<{ started: number; retrie
     }
   }
   return { started, retried };
-}
+});
 
 /** `{graceMs: 0}` at the embedded runtime's boot, when no intake of the stopped process is still running. */
 function graceOf(event: unknown): number | undefined {

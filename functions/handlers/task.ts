@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { roles } from '#domain/policy.ts';
-import { logger } from './runtime.ts';
+import { correlate, invocation, logger } from './observability.ts';
 
 /** The ids every workflow task receives. */
 export const taskInputSchema = z.object({ claimId: z.string().min(1).max(128), storefrontId: z.string().min(1).max(64) });
@@ -17,13 +17,15 @@ export const approvalStepSchema = z.object({
  * errors propagate with their names so the ASL's Retry/Catch can match them.
  */
 export function taskHandler<S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) => Promise<R>): (event: unknown) => Promise<R> {
-  return async (event) => {
+  return invocation(async (event: unknown) => {
     const input = schema.parse(event);
+    const claimId = (input as { claimId?: string }).claimId;
+    if (claimId) correlate(claimId);
     try {
       return await fn(input);
     } catch (err) {
-      logger.warn('Task failed', { error: err as Error, claimId: (input as { claimId?: string }).claimId });
+      logger.warn('Task failed', { error: err as Error });
       throw err;
     }
-  };
+  });
 }

@@ -376,7 +376,7 @@ describe('failures seen', () => {
     });
   });
 
-  it('alarms on one topic for every function’s errors and throttles, API 5xx and latency, and any failed execution', () => {
+  it('alarms on one topic for every function’s errors and throttles, API 5xx and latency, any failed execution, overdue approvals and failed webhooks', () => {
     // act
     const alarms = statelessTemplate.findResources('AWS::CloudWatch::Alarm') as Record<
       string,
@@ -410,7 +410,12 @@ describe('failures seen', () => {
         },
       },
     ]);
-    expect(Object.keys(alarms)).toHaveLength(2 * functionSpecs.length + 3);
+    for (const metric of ['ApprovalsOverdue', 'WebhookDeliveriesFailed']) {
+      expect(byMetric('makegood', metric), metric).toMatchObject([
+        { Properties: { Threshold: 1, Statistic: 'Sum', Dimensions: [{ Name: 'service', Value: 'makegood' }] } },
+      ]);
+    }
+    expect(Object.keys(alarms)).toHaveLength(2 * functionSpecs.length + 5);
     statelessTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: Match.objectLike({
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),

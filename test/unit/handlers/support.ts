@@ -45,6 +45,7 @@ export function stubRuntime(): () => void {
   vi.stubEnv('MAKEGOOD_MAIL_FROM', 'makegood@demo.test');
   // The 500 path logs the error on purpose; keep the test output quiet.
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   vi.resetModules();
   return () => {
     vi.unstubAllEnvs();
