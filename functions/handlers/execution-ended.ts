@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { recordExecutionEnd } from '#usecases/conclude.ts';
+import { claimOfExecution } from '#usecases/retry-claim.ts';
 import { correlate, invocation, logger } from './observability.ts';
 import { runtimeDeps } from './runtime.ts';
 
@@ -30,8 +31,8 @@ const inputSchema = z.object({ claimId: z.string().min(1).max(128) });
  */
 export const handler = invocation(async (event: unknown): Promise<{ status: string; recorded: boolean }> => {
   const { detail } = executionEndedSchema.parse(event);
-  // The input names the claim; should it be missing, the name does (`<claimId>` or `<claimId>-retry-<n>`).
-  const claimId = detail.input ? inputSchema.parse(JSON.parse(detail.input)).claimId : detail.name.replace(/-retry-\d+$/, '');
+  // The input names the claim; should it be missing, the execution's name does.
+  const claimId = detail.input ? inputSchema.parse(JSON.parse(detail.input)).claimId : claimOfExecution(detail.name);
   correlate(claimId);
   const done = await recordExecutionEnd(
     {

@@ -67,11 +67,15 @@ export const retryExecutionName = (claimId: string, round: number): string => `$
  */
 export function executionRound(claimId: string, execution: string): number | undefined {
   if (execution === claimId) return 1;
-  const prefix = retryExecutionName(claimId, 0).slice(0, -1);
-  if (!execution.startsWith(prefix)) return undefined;
-  const n = execution.slice(prefix.length);
-  return /^[1-9]\d{0,5}$/.test(n) ? Number(n) + 1 : undefined;
+  const retry = RETRY_SUFFIX.exec(execution);
+  return retry && execution.slice(0, retry.index) === claimId ? Number(retry[1]) + 1 : undefined;
 }
+
+/** The claim an execution is of, by its name: `<claimId>` or `<claimId>-retry-<n>`. */
+export const claimOfExecution = (execution: string): string => execution.replace(RETRY_SUFFIX, '');
+
+/** What {@link retryExecutionName} appends to the claim id. */
+const RETRY_SUFFIX = /-retry-([1-9]\d{0,5})$/;
 
 /**
  * Errors a later attempt may not meet: a service that kept failing or throttling through every
