@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { makeDeps } from '#adapters/deps.ts';
+import { makeDeps, secretStore } from '#adapters/deps.ts';
+import type { SecretStore } from '#adapters/secrets.ts';
 import { type Config, parseConfig } from '#config';
 import { RUNTIME_FILE } from '#local/stack.ts';
 import type { Deps } from '#ports';
@@ -11,11 +12,16 @@ export interface Connection {
   readonly deps: Deps;
   /** In words, for the command's first line: which stack this is. */
   readonly target: string;
+  /** The secrets are in Secrets Manager (the functions cache them), not the embedded stack's files. */
+  readonly deployed: boolean;
+  /** The secrets, to write: undefined for tables named in the environment without MAKEGOOD_SECRETS_PREFIX. */
+  readonly secrets: SecretStore | undefined;
 }
 
 /**
- * Connects to a deployed stack when `MAKEGOOD_LEDGER_TABLE` is set (AWS credentials and region from
- * the usual AWS environment), else to the embedded stack running from the data directory
+ * Connects to a deployed stack when `MAKEGOOD_LEDGER_TABLE` is set (with `MAKEGOOD_STATE_TABLE` and,
+ * for the commands that handle secrets, `MAKEGOOD_SECRETS_PREFIX`: the stacks' outputs; AWS
+ * credentials and region from the usual AWS environment), else to the embedded stack running from the data directory
  * (`--data-dir`, `MAKEGOOD_DATA_DIR`, or `./.makegood`), whose endpoints it finds in the file the
  * running stack writes there.
  */
@@ -23,8 +29,15 @@ export async function connect(dataDir?: string): Promise<Connection> {
   // As in the embedded stack: the SDK's once-a-process note that it will need Node 22 from 2027.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (process.env.MAKEGOOD_LEDGER_TABLE) {
-    const config = parseConfig({ MAKEGOOD_SECRETS_FILE: '/dev/null', ...process.env });
-    return { config, deps: makeDeps(config), target: `deployed tables ${config.ledgerTable}, ${config.stateTable} (${config.region})` };
+    // Most commands read no secret: the prefix is required only by those that do (`storefront`, `keys`).
+    const config = parseConfig({ MAKEGOOD_SECRETS_DIR: '/nonexistent', ...process.env });
+    return {
+      config,
+      deps: makeDeps(config),
+      target: `deployed tables ${config.ledgerTable}, ${config.stateTable} (${config.region})`,
+      deployed: config.secretsPrefix !== undefined,
+      secrets: process.env.MAKEGOOD_SECRETS_PREFIX || process.env.MAKEGOOD_SECRETS_DIR ? secretStore(config) : undefined,
+    };
   }
   const dir = resolve(dataDir ?? process.env.MAKEGOOD_DATA_DIR ?? '.makegood');
   let env: Record<string, string>;
@@ -37,5 +50,5 @@ export async function connect(dataDir?: string): Promise<Connection> {
   }
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY });
   const config = parseConfig(env);
-  return { config, deps: makeDeps(config), target: `the embedded stack in ${dir}` };
+  return { config, deps: makeDeps(config), target: `the embedded stack in ${dir}`, deployed: false, secrets: secretStore(config) };
 }

@@ -8,7 +8,9 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   actions: () => import('./actions.ts'),
   claims: () => import('./claims.ts'),
   ledger: () => import('./ledger.ts'),
+  keys: () => import('./keys.ts'),
   policy: () => import('./policy.ts'),
+  storefront: () => import('./storefront.ts'),
   webhooks: () => import('./webhooks.ts'),
 };
 

@@ -13,10 +13,9 @@
  * picks the embedded stack's data directory; `MAKEGOOD_LEDGER_TABLE` in the environment picks a
  * deployed stack instead (see `connect.ts`).
  */
-import { parseArgs } from 'node:util';
 import { parseWebhookEventId } from '#domain/webhook-events.ts';
 import { functionSpecs } from '#handlers/registry.ts';
-import { type Command, commandOf, parseLimit, Refused, UsageError } from './command.ts';
+import { type Command, commandOf, parseLimit, parseSubcommand, Refused, UsageError } from './command.ts';
 import {
   claimEventsJson,
   eventName,
@@ -81,11 +80,10 @@ redeliver     makes the event pending again, due now, with a fresh retry window 
               the other storefronts' events, names what it left, and exits 1.
 set-endpoint  sets the storefront's webhook URL (https://, or http:// to 127.0.0.1 or localhost),
               keeping its other settings and clearing DISABLED; failed events stay failed until
-              redelivered. The signing secret (whsec_…) is not in the table and this command does not
-              handle it: it is the storefront's entry under "webhooks" in the secrets document
-              (Secrets Manager on AWS, secrets.json in the embedded stack's data directory). The
-              embedded stack sets the demo storefront's endpoint from MAKEGOOD_DEMO_WEBHOOK_URL on
-              every start.
+              redelivered. The signing secret (whsec_…) is not changed: makegood storefront
+              set-webhook also makes one when there is none, and makegood storefront rotate-secret
+              --webhook rotates it. The embedded stack sets the demo storefront's endpoint from
+              MAKEGOOD_DEMO_WEBHOOK_URL on every start.
 options: --data-dir <dir> (the embedded stack's data; default ./.makegood); MAKEGOOD_LEDGER_TABLE and
 MAKEGOOD_STATE_TABLE in the environment (with AWS credentials) use a deployed stack instead.
 exit codes: 0 done, 1 refused (unknown event, claim or storefront; endpoint unset or disabled; URL
@@ -108,15 +106,23 @@ export type WebhooksRequest =
   | { readonly kind: 'redeliver-failed'; readonly storefrontId?: string; readonly dataDir?: string }
   | { readonly kind: 'set-endpoint'; readonly storefrontId: string; readonly url: string; readonly dataDir?: string };
 
-const subcommands = ['list', 'redeliver', 'set-endpoint'] as const;
-type Subcommand = (typeof subcommands)[number];
+const options = {
+  failed: { type: 'boolean' },
+  storefront: { type: 'string' },
+  claim: { type: 'string' },
+  limit: { type: 'string' },
+  format: { type: 'string' },
+  url: { type: 'string' },
+  'data-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** The options each subcommand takes (besides `--help`). */
-const allowed: Record<Subcommand, readonly string[]> = {
+const allowed = {
   list: ['failed', 'storefront', 'claim', 'limit', 'format', 'data-dir'],
   redeliver: ['failed', 'storefront', 'data-dir'],
   'set-endpoint': ['url', 'data-dir'],
-};
+} as const;
 
 const STOREFRONT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CLAIM_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -126,21 +132,9 @@ const CLAIM_ID = /^[A-Za-z0-9_-]{1,128}$/;
  * when no subcommand is given.
  */
 export function parseWebhooksArgs(argv: string[]): WebhooksRequest | undefined {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(argv);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  const [sub, ...args] = positionals;
-  if (values.help) return { kind: 'help' };
-  if (sub === undefined) return undefined;
-  if (!(subcommands as readonly string[]).includes(sub)) throw new UsageError(`webhooks: unknown subcommand ${sub}`);
-  const name = sub as Subcommand;
-  for (const [option, value] of Object.entries(values)) {
-    if (value !== undefined && !allowed[name].includes(option)) throw new UsageError(`webhooks ${name}: --${option} does not apply`);
-  }
+  const parsed = parseSubcommand('webhooks', argv, options, allowed);
+  if (parsed?.kind !== 'subcommand') return parsed;
+  const { name, args, values } = parsed;
   const dataDir = values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] };
   const storefront = values.storefront;
   if (storefront !== undefined && !STOREFRONT_ID.test(storefront)) {
@@ -194,24 +188,6 @@ export function parseWebhooksArgs(argv: string[]): WebhooksRequest | undefined {
       return { kind: 'set-endpoint', storefrontId: id, url: values.url, ...dataDir };
     }
   }
-}
-
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      failed: { type: 'boolean' },
-      storefront: { type: 'string' },
-      claim: { type: 'string' },
-      limit: { type: 'string' },
-      format: { type: 'string' },
-      url: { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 /** The `webhooks` command, writing through `io`. */
@@ -271,7 +247,7 @@ async function runWebhooks(argv: string[], io: WebhooksIo): Promise<number> {
       const before = await setEndpoint(request.storefrontId, request.url, deps);
       io.out(
         `Set the webhook endpoint of ${request.storefrontId} to ${request.url} in ${target} (was: ${describeEndpoint(before)}).\n` +
-          `Its signing secret is not in the table and was not changed: it is the "${request.storefrontId}" entry under "webhooks" in the secrets document (whsec_…).\n` +
+          `Its webhook signing secret was not changed (makegood storefront set-webhook makes one when there is none).\n` +
           `Failed events stay failed: send them again with makegood webhooks redeliver --failed --storefront ${request.storefrontId}\n`,
       );
       return 0;

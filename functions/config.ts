@@ -72,14 +72,22 @@ const configSchema = z
     MAKEGOOD_STATE_TABLE: z.string().min(1),
     /** Step Functions state machine that runs statemachines/refund.asl.json. */
     MAKEGOOD_STATE_MACHINE_ARN: z.string().min(1).optional(),
-    /** Secrets Manager secret holding the secrets document (cloud). */
-    MAKEGOOD_SECRETS_ARN: z.string().min(1).optional(),
-    /** File holding the secrets document (embedded mode, under the data directory). */
-    MAKEGOOD_SECRETS_FILE: z.string().min(1).optional(),
+    /** The Secrets Manager name prefix of the secrets, `<prefix>/approval-keys` and so on (cloud; adapters/secrets.ts). */
+    MAKEGOOD_SECRETS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/, 'must be a Secrets Manager name prefix (letters, digits and /_+=.@-)')
+      .optional(),
+    /** The directory holding the secrets as files (embedded mode, under the data directory). */
+    MAKEGOOD_SECRETS_DIR: z.string().min(1).optional(),
     /** Public base URL of the API, used in links sent by email. */
     MAKEGOOD_PUBLIC_URL: z.url().optional(),
     /** Sender of every email unless a storefront sets its own. */
     MAKEGOOD_MAIL_FROM: z.string().min(3).default('makegood@demo.test'),
+    /** The SES configuration set every email is sent through, which publishes its bounces and complaints (infra/email.ts). */
+    MAKEGOOD_SES_CONFIGURATION_SET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name: up to 64 letters, digits, _ and -')
+      .optional(),
     /** Endpoint overrides: set by the embedded runtime to reach its emulators on loopback. */
     MAKEGOOD_DYNAMODB_ENDPOINT: z.url().optional(),
     MAKEGOOD_SES_ENDPOINT: z.url().optional(),
@@ -116,9 +124,9 @@ const configSchema = z
     /** Set by AWS Lambda in every function (a reserved variable nobody can set or change there). */
     AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   })
-  .refine((c) => c.MAKEGOOD_SECRETS_ARN !== undefined || c.MAKEGOOD_SECRETS_FILE !== undefined, {
-    message: 'MAKEGOOD_SECRETS_ARN or MAKEGOOD_SECRETS_FILE is required',
-    path: ['MAKEGOOD_SECRETS_ARN'],
+  .refine((c) => c.MAKEGOOD_SECRETS_PREFIX !== undefined || c.MAKEGOOD_SECRETS_DIR !== undefined, {
+    message: 'MAKEGOOD_SECRETS_PREFIX or MAKEGOOD_SECRETS_DIR is required',
+    path: ['MAKEGOOD_SECRETS_PREFIX'],
   });
 
 /** Parsed configuration. */
@@ -127,10 +135,12 @@ export interface Config {
   readonly ledgerTable: string;
   readonly stateTable: string;
   readonly stateMachineArn: string | undefined;
-  readonly secretsArn: string | undefined;
-  readonly secretsFile: string | undefined;
+  readonly secretsPrefix: string | undefined;
+  readonly secretsDir: string | undefined;
   readonly publicUrl: string | undefined;
   readonly mailFrom: string;
+  /** See `MAKEGOOD_SES_CONFIGURATION_SET`; undefined: emails go without one, and SES publishes no feedback. */
+  readonly sesConfigurationSet: string | undefined;
   readonly endpoints: {
     readonly dynamodb: string | undefined;
     readonly ses: string | undefined;
@@ -166,10 +176,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ledgerTable: c.MAKEGOOD_LEDGER_TABLE,
     stateTable: c.MAKEGOOD_STATE_TABLE,
     stateMachineArn: c.MAKEGOOD_STATE_MACHINE_ARN,
-    secretsArn: c.MAKEGOOD_SECRETS_ARN,
-    secretsFile: c.MAKEGOOD_SECRETS_FILE,
+    secretsPrefix: c.MAKEGOOD_SECRETS_PREFIX,
+    secretsDir: c.MAKEGOOD_SECRETS_DIR,
     publicUrl: c.MAKEGOOD_PUBLIC_URL?.replace(/\/+$/, ''),
     mailFrom: c.MAKEGOOD_MAIL_FROM,
+    sesConfigurationSet: c.MAKEGOOD_SES_CONFIGURATION_SET,
     endpoints: {
       dynamodb: c.MAKEGOOD_DYNAMODB_ENDPOINT,
       ses: c.MAKEGOOD_SES_ENDPOINT,

@@ -2,7 +2,8 @@ import type { Action } from '#domain/actions.ts';
 import type { OrderFacts } from '#domain/claim.ts';
 import type { EmailOverrides } from '#domain/email-templates.ts';
 import type { FollowUpReason } from '#domain/followups.ts';
-import type { ClaimRef, EntryDraft, LedgerEntry } from '#domain/ledger.ts';
+import type { KeyRing } from '#domain/key-ring.ts';
+import type { ClaimRef, EntryDraft, LedgerEntry, SuppressionCause } from '#domain/ledger.ts';
 import type { Money } from '#domain/money.ts';
 import type { Policy, PolicyVersion, Role } from '#domain/policy.ts';
 import type { WebhookEventType } from '#domain/webhook-events.ts';
@@ -307,6 +308,26 @@ export interface StateStore {
   endSession(sessionId: string): Promise<void>;
   /** A cheap read that proves the table answers. */
   ping(): Promise<void>;
+  /** The address's entry on the suppression list (by `addressKey`, never the address), if it is on it. */
+  suppression(addressKey: string): Promise<Suppression | undefined>;
+  /** Puts an address on the suppression list by a conditional put: its first suppression is kept, a later one changes nothing. */
+  suppress(suppression: Suppression): Promise<void>;
+}
+
+/**
+ * An address makegood no longer mails, for every storefront: it bounced for good or its owner
+ * complained (see `usecases/mail-feedback.ts`). Kept by the address's hash, with the email that
+ * caused it.
+ */
+export interface Suppression {
+  /** `addressKey(address)`: SHA-256 of the normalised address. */
+  readonly addressKey: string;
+  readonly cause: SuppressionCause;
+  /** When the bounce or complaint happened (ISO). */
+  readonly since: string;
+  /** The claim and ledger step of the email that bounced or was complained about. */
+  readonly claimId: string;
+  readonly step: string;
 }
 
 /**
@@ -420,12 +441,13 @@ export interface Outbox {
 /** Sends one signed webhook request. */
 export interface WebhookSender {
   /**
-   * POSTs `body` to `url` with the Standard Webhooks headers, signed with `secret`, giving up
-   * after `timeoutMs`. Never throws for the receiver's faults: they are results.
+   * POSTs `body` to `url` with the Standard Webhooks headers, signed with each of `secrets` (one
+   * signature per secret in `webhook-signature`, as during a rotation), giving up after
+   * `timeoutMs`. Never throws for the receiver's faults: they are results.
    */
   send(request: {
     url: string;
-    secret: string;
+    secrets: readonly string[];
     eventId: string;
     timestamp: Date;
     body: string;
@@ -486,14 +508,16 @@ export interface Workflow {
   status(name: string): Promise<string | undefined>;
 }
 
-/** Secrets: storefront signing secrets, the approval-link key and the finance key. */
+/** Secrets: storefront signing and webhook secrets, the approval keys and the finance key. */
 export interface Secrets {
-  storefrontSecret(storefrontId: string): Promise<string | undefined>;
-  approvalKey(): Promise<Buffer>;
+  /** The storefront's request-signing secrets in force (two during a rotation's grace period); none for an unknown storefront. */
+  storefrontSigningSecrets(storefrontId: string): Promise<string[]>;
+  /** The keys that seal and open links, cookies and form nonces. */
+  approvalKeys(): Promise<KeyRing>;
   /** Undefined until configured: nothing may then authenticate as finance. */
   financeKey(): Promise<string | undefined>;
-  /** The storefront's webhook signing secret (`whsec_…`), if it has one. */
-  webhookSecret(storefrontId: string): Promise<string | undefined>;
+  /** The storefront's webhook signing secrets in force (`whsec_…`, newest first); each signs every delivery. */
+  webhookSecrets(storefrontId: string): Promise<string[]>;
 }
 
 /** Everything a use case may need; each takes only what it uses. */

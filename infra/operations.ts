@@ -1,6 +1,15 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -44,6 +53,7 @@ export interface OperationsProps {
  * - Alarms, on metrics AWS provides (any function error or throttle, API 5xx and p99 latency, any
  *   message in the queue) and on two the functions emit (an approval past its deadline, a webhook
  *   event given up). Missing data is not breaching: no traffic, no alarm.
+ * - A dashboard of the business metrics, claims by outcome and value granted among them.
  */
 export class Operations extends Construct {
   /** Every alarm's action. */
@@ -52,6 +62,8 @@ export class Operations extends Construct {
   readonly failedExecutions: Queue;
   /** Every alarm, by construct id. */
   readonly alarms: ReadonlyMap<string, Alarm>;
+  /** The business metrics on one page: claims by outcome, value granted, approvals and webhooks. */
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -163,5 +175,45 @@ export class Operations extends Construct {
       'makegood: webhook events given up after their last attempt, or an endpoint disabled by 410 Gone (`makegood webhooks list --failed`)',
     );
     this.alarms = alarms;
+    this.dashboard = this.businessDashboard(business);
+  }
+
+  /**
+   * One dashboard of the business metrics (CloudWatch's first three dashboards are free, then
+   * $3 a month each). Claims by outcome and value granted get no alarm: what is normal depends on
+   * a shop's volume and currency, which no default threshold knows; an operator reads their
+   * trend here. Their series are found by SEARCH, since the currencies are the shops' own.
+   */
+  private businessDashboard(business: (metricName: string) => Metric): Dashboard {
+    const hour = Duration.hours(1);
+    // Each series is named by its dimension values (an outcome; a currency and a kind).
+    const search = (metricName: string, dimensions: readonly string[]) =>
+      new MathExpression({
+        expression: `SEARCH('{${businessMetrics.namespace},${[...dimensions].sort().join(',')}} MetricName="${metricName}"', 'Sum', ${hour.toSeconds()})`,
+        period: hour,
+        usingMetrics: {},
+      });
+    const dashboard = new Dashboard(this, 'BusinessDashboard', { defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Claims concluded by outcome (per hour)',
+        left: [search(businessMetrics.claimsConcluded, ['outcome', 'service'])],
+        stacked: true,
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Value granted, minor units, by currency and kind (per hour)',
+        left: [search(businessMetrics.valueGranted, ['currency', 'kind', 'service'])],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Approvals overdue and webhook events given up (per hour)',
+        left: [businessMetrics.approvalsOverdue, businessMetrics.webhookDeliveriesFailed].map((name) =>
+          business(name).with({ period: hour }),
+        ),
+        width: 24,
+      }),
+    );
+    return dashboard;
   }
 }

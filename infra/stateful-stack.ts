@@ -4,6 +4,7 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, Tabl
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { secretNames } from '#adapters/secret-names.ts';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 
 /**
@@ -19,12 +20,20 @@ export const ledgerMutatingActions = [
   'dynamodb:PartiQLDelete',
 ] as const;
 
+/** The secrets of a deployment (functions/adapters/secrets.ts). */
+export interface MakegoodSecrets {
+  /** Every secret's name starts with `<prefix>/`. */
+  readonly prefix: string;
+  readonly approvalKeys: Secret;
+  readonly financeKey: Secret;
+}
+
 /** Properties of {@link MakegoodStatefulStack}. */
 export interface MakegoodStatefulStackProps extends StackProps {}
 
 /**
  * Everything makegood must never lose: the append-only ledger, the operational state table and the
- * secrets document. It changes rarely and is deployed separately from the functions, so a bad
+ * secrets. It changes rarely and is deployed separately from the functions, so a bad
  * function deployment can be rolled back without touching data.
  *
  * Encryption: both tables use the AWS-managed KMS key (`aws/dynamodb`) rather than a
@@ -40,14 +49,11 @@ export class MakegoodStatefulStack extends Stack {
   /** Operational items that do change: idempotency records, order totals, policies, tokens. */
   readonly state: Table;
   /**
-   * The secrets document `{approvalKey, financeKey, storefronts: {<id>: <secret>}}`.
-   *
-   * Only `approvalKey` is generated at deploy time: CloudFormation generates at most one key per
-   * secret. The operator adds `financeKey` and each storefront's secret afterwards (the storefront
-   * secret has to be shared with the shop anyway), e.g. with `aws secretsmanager put-secret-value`;
-   * until then the functions reject the document, which requires `financeKey`.
+   * The secrets, one per concern, under one name prefix (functions/adapters/secrets.ts): the
+   * approval keys and the finance key are generated at deploy time; each storefront's secret is
+   * made by `npx makegood storefront add`, named `<prefix>/storefronts/<id>`.
    */
-  readonly secrets: Secret;
+  readonly secrets: MakegoodSecrets;
   /** Long-term copies of the ledger (AWS Backup). */
   readonly ledgerBackups: BackupPlan;
 
@@ -131,27 +137,52 @@ export class MakegoodStatefulStack extends Stack {
         'copy would make backups fail silently the day the service needs one more. Only AWS Backup can assume this role.',
     });
 
-    this.secrets = new Secret(this, 'Secrets', {
-      description: 'makegood secrets document: approval-link key, finance key, storefront secrets',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ storefronts: {} }),
-        generateStringKey: 'approvalKey',
-        // URL- and header-safe, so the key can be pasted into any tool without quoting.
-        excludePunctuation: true,
-        passwordLength: 64,
-      },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.secrets).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The storefront secrets are HMAC keys shared with each shop and the approval key signs links that are ' +
-        'valid for days; rotating either needs a coordinated two-key overlap, which is an operator procedure, ' +
-        'not an automatic rotation.',
-    });
+    const prefix = `makegood/${this.stackName}`;
+    // CloudFormation generates one string per secret, at a top-level field: the approval keys
+    // document keeps its keys at the top level for that reason (`{"current":"k1","k1":"…"}`).
+    const generated = (id: string, name: string, description: string, template: object, field: string) => {
+      const secret = new Secret(this, id, {
+        secretName: `${prefix}/${name}`,
+        description,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify(template),
+          generateStringKey: field,
+          // URL- and header-safe, so the key can be pasted into any tool without quoting.
+          excludePunctuation: true,
+          passwordLength: 64,
+        },
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Rotation keeps the old key valid until every token or call it signed has expired, which Secrets ' +
+          "Manager's rotation (one previous version, then gone) cannot express: `npx makegood keys rotate-approval` " +
+          'and `npx makegood storefront rotate-secret` rotate with a grace period instead (README, "Rotating").',
+      });
+      return secret;
+    };
+    this.secrets = {
+      prefix,
+      approvalKeys: generated(
+        'ApprovalKeys',
+        secretNames.approvalKeys,
+        'makegood approval keys: seal approval links, status links and console sessions (key ids k1, k2, …)',
+        { current: 'k1' },
+        'k1',
+      ),
+      financeKey: generated('FinanceKey', secretNames.financeKey, 'makegood finance API key (Authorization: Bearer)', {}, 'key'),
+    };
 
     new CfnOutput(this, 'LedgerTableName', { description: 'The append-only ledger (MAKEGOOD_LEDGER_TABLE)', value: this.ledger.tableName });
     new CfnOutput(this, 'StateTableName', { description: 'Operational state (MAKEGOOD_STATE_TABLE)', value: this.state.tableName });
-    new CfnOutput(this, 'SecretsArn', { description: 'The secrets document (MAKEGOOD_SECRETS_ARN)', value: this.secrets.secretArn });
+    new CfnOutput(this, 'SecretsPrefix', {
+      description: 'The name prefix of every makegood secret (MAKEGOOD_SECRETS_PREFIX)',
+      value: prefix,
+    });
+    new CfnOutput(this, 'FinanceKeySecretArn', {
+      description: 'The finance API key (its field `key`)',
+      value: this.secrets.financeKey.secretArn,
+    });
   }
 }

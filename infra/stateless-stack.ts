@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Arn, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -21,14 +21,16 @@ import {
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { secretNames } from '#adapters/secret-names.ts';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
-import { type FunctionAccess, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
+import { concurrencyOf, type FunctionAccess, type FunctionSpec, functionSpecs, type SecretKind } from '#handlers/registry.ts';
 import { functionBundling } from '#infra/bundling.ts';
+import { Email } from '#infra/email.ts';
 import { Operations } from '#infra/operations.ts';
 import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
+import type { MakegoodSecrets } from './stateful-stack.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,14 +52,21 @@ const noResourceLevelPermissions =
   'X-Ray PutTraceSegments/PutTelemetryRecords, SES GetAccount, DynamoDB ListStreams (for the stream event source) and the CloudWatch Logs delivery APIs used by Step ' +
   'Functions logging do not support resource-level permissions; the infra tests check that * is used for nothing else.';
 
+/** A function's reserved concurrency under the deployment's cap (none without one). */
+function reservedConcurrency(spec: FunctionSpec, cap: number | undefined): { reservedConcurrentExecutions?: number } {
+  if (cap === undefined) return {};
+  const kind = concurrencyOf(spec);
+  return kind === 'single' ? { reservedConcurrentExecutions: 1 } : kind === 'capped' ? { reservedConcurrentExecutions: cap } : {};
+}
+
 /** Properties of {@link MakegoodStatelessStack}. */
 export interface MakegoodStatelessStackProps extends StackProps {
   /** The append-only ledger; functions get read access and, for `append`, PutItem only. */
   readonly ledger: ITable;
   /** The operational state table. */
   readonly state: ITable;
-  /** The secrets document `{approvalKey, financeKey, storefronts}`. */
-  readonly secrets: ISecret;
+  /** The secrets: the approval keys, the finance key, and the storefronts' under the prefix. */
+  readonly secrets: MakegoodSecrets;
   /**
    * Sender address of every email unless a storefront sets its own; must be an SES identity.
    * @default - not set; the functions fall back to their built-in default sender
@@ -83,6 +92,24 @@ export interface MakegoodStatelessStackProps extends StackProps {
    * @default none
    */
   readonly alarmEmail?: string;
+  /**
+   * The reserved concurrency of each `capped` function (registry `concurrency`: the API functions,
+   * the webhook dispatcher, the execution-end recorder); each `single` function reserves 1. Lambda
+   * refuses a reservation that leaves the account fewer than 100 unreserved, so the sum (14 × N + 2
+   * today) must fit under the account's limit minus 100.
+   * @default none reserved: every function shares the account's pool, which deploys on any account
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * A domain or address to create as an SES identity (Easy DKIM), with the configuration set as its default.
+   * @default none: sender identities are verified outside the stack
+   */
+  readonly sesIdentity?: string;
+  /**
+   * The name of the SES configuration set every email is sent through (infra/email.ts).
+   * @default `<stack name>-mail`
+   */
+  readonly sesConfigurationSetName?: string;
 }
 
 /**
@@ -99,6 +126,8 @@ export class MakegoodStatelessStack extends Stack {
   readonly stateMachine: StateMachine;
   /** Failure routing and alarms. */
   readonly operations: Operations;
+  /** The SES configuration set, its bounce and complaint routing, and the identity if one was asked for. */
+  readonly email: Email;
 
   constructor(scope: Construct, id: string, props: MakegoodStatelessStackProps) {
     super(scope, id, props);
@@ -167,6 +196,17 @@ export class MakegoodStatelessStack extends Stack {
       ...(props.alarmEmail !== undefined ? { alarmEmail: props.alarmEmail } : {}),
     });
 
+    const mailFeedback = specs.find((s) => s.onMailFeedback);
+    if (mailFeedback === undefined) throw new Error('The registry has no onMailFeedback function');
+    this.email = new Email(this, 'Email', {
+      functions,
+      specs,
+      feedback: this.functionOf(mailFeedback.id),
+      topic: this.operations.topic,
+      ...(props.sesIdentity !== undefined ? { identity: props.sesIdentity } : {}),
+      ...(props.sesConfigurationSetName !== undefined ? { configurationSetName: props.sesConfigurationSetName } : {}),
+    });
+
     new CfnOutput(this, 'ApiUrl', { description: 'The HTTP API, for storefronts and approval links', value: this.api.apiEndpoint });
     new CfnOutput(this, 'StateMachineArn', { description: 'The claim workflow', value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', {
@@ -197,10 +237,14 @@ export class MakegoodStatelessStack extends Stack {
     const isTask = spec.aslPlaceholder !== undefined;
     const environment: Record<string, string> = {
       // The config schema requires both table names and a secrets source in every function, even
-      // in one that is granted no access to them; names and ARNs are not secret.
+      // in one that is granted no access to them; names are not secret.
       MAKEGOOD_LEDGER_TABLE: props.ledger.tableName,
       MAKEGOOD_STATE_TABLE: props.state.tableName,
-      MAKEGOOD_SECRETS_ARN: props.secrets.secretArn,
+      MAKEGOOD_SECRETS_PREFIX: props.secrets.prefix,
+      // No handler response and no error as trace metadata: either may quote a claim's customer
+      // (functions/adapters/tracing.ts enforces the same in code).
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
     };
     if (props.mailFrom !== undefined) environment.MAKEGOOD_MAIL_FROM = props.mailFrom;
     // Only workflow tasks email links without a request to derive the host from. API functions
@@ -237,6 +281,7 @@ export class MakegoodStatelessStack extends Stack {
       environment,
       // Shared with bench/bundle-size.ts and test/infra/bundle-size.test.ts: what is measured is what is deployed.
       bundling: functionBundling(spec),
+      ...reservedConcurrency(spec, props.reservedConcurrency),
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -256,7 +301,8 @@ export class MakegoodStatelessStack extends Stack {
         'nodejs22.x is pinned because CI runs the whole suite on Node 22 (scripts/with-node22.sh) and on no newer ' +
         'major; moving to a newer runtime is a deliberate, tested change.',
     });
-    if (spec.onExecutionEnd) return; // its asynchronous failures have a destination (infra/operations.ts)
+    // Their asynchronous failures have a destination (infra/operations.ts, infra/email.ts).
+    if (spec.onExecutionEnd || spec.onMailFeedback) return;
     const invokedBy = spec.routes?.length
       ? 'API Gateway, synchronously: the caller gets the error'
       : spec.aslPlaceholder !== undefined
@@ -421,6 +467,36 @@ export class MakegoodStatelessStack extends Stack {
         reason: "Executions of this one state machine, named by their claim at run time: a retry's name is not known at deploy time.",
       });
     }
-    if (access.secrets) props.secrets.grantRead(fn);
+    for (const kind of access.secrets) this.grantSecrets(fn, kind, props.secrets);
+  }
+
+  /** Lets a function read one kind of secret, and no other (adapters/secrets.ts names them). */
+  private grantSecrets(fn: NodejsFunction, kind: SecretKind, secrets: MakegoodSecrets) {
+    if (kind === 'approval') secrets.approvalKeys.grantRead(fn);
+    if (kind === 'finance') secrets.financeKey.grantRead(fn);
+    if (kind !== 'storefronts') return;
+    // The storefronts' secrets are made after deploy, one per storefront, by `npx makegood
+    // storefront add`: the grant is by name, under their folder (Secrets Manager adds a random
+    // `-XXXXXX` to every ARN, which `*` covers).
+    const folder = `${secrets.prefix}/${secretNames.storefrontsFolder}/`;
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          this.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${folder}*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    Validations.of(fn.role ?? fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${folder}*]`,
+      reason:
+        "The storefronts' signing secrets, one per storefront, made after deploy and named by storefront id under this " +
+        'folder: which storefront signs a request is known only when it arrives. GetSecretValue only, and no other secret.',
+    });
   }
 }

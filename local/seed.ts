@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -10,7 +10,18 @@ import {
   UpdateTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { type SecretsDocument, secretsDocumentSchema } from '#adapters/secrets.ts';
+import * as z from 'zod';
+import {
+  directoryStore,
+  nextKeyId,
+  parseSecret,
+  STOREFRONT_ID,
+  type StorefrontSecretsDocument,
+  secretNames,
+  storefrontSecretsSchema,
+  type VersionedSecret,
+  webhookSecretSchema,
+} from '#adapters/secrets.ts';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { parsePolicy } from '#domain/policy.ts';
 import type { StateStore } from '#ports';
@@ -85,32 +96,57 @@ async function waitForIndex(client: DynamoDBClient, table: string, index: string
   throw new Error(`Index ${index} of ${table} did not become active within 30 s`);
 }
 
+/** The secrets file of makegood before the secrets were split (one document), migrated once at boot. */
+const legacySecretsSchema = z.looseObject({
+  approvalKey: z.string().min(32),
+  storefronts: z.record(z.string().regex(STOREFRONT_ID), z.string().min(8)),
+  webhooks: z.record(z.string().regex(STOREFRONT_ID), z.string()).optional(),
+});
+
 /**
- * The embedded secrets file. The approval key is generated once and kept; the demo storefront's
- * secret and the finance key follow the environment on every start.
+ * The embedded stack's secrets, in `dir` (adapters/secrets.ts). The approval key is generated
+ * once and kept (a rotation by `npx makegood keys rotate-approval` is kept too); the finance key
+ * and the demo storefront's signing and webhook secrets follow the environment on every start.
+ * A data directory of an earlier version, with one `secrets.json`, has its other storefronts'
+ * secrets and its approval key moved over (as key `k1`), and the old file renamed
+ * `secrets.json.migrated`.
  */
 export async function ensureSecrets(
-  file: string,
+  dir: string,
+  legacyFile: string,
   settings: { demoSecret: string; financeKey: string; demoWebhookSecret?: string },
-): Promise<SecretsDocument> {
-  let doc: SecretsDocument | undefined;
-  try {
-    doc = secretsDocumentSchema.parse(JSON.parse(await readFile(file, 'utf8')));
-  } catch {
-    doc = undefined;
+  now: Date,
+): Promise<void> {
+  const store = directoryStore(dir);
+  const write = (name: string, doc: unknown) => store.write(name, JSON.stringify(doc, null, 2), '');
+  const createdAt = now.toISOString();
+  const legacyText = await readFile(legacyFile, 'utf8').catch(() => undefined);
+  if (legacyText !== undefined && (await store.read(secretNames.approvalKeys)) === undefined) {
+    const legacy = parseSecret(legacyFile, legacyText, legacySecretsSchema);
+    await write(secretNames.approvalKeys, { current: 'k1', k1: legacy.approvalKey });
+    for (const [id, secret] of Object.entries(legacy.storefronts)) {
+      const hook = legacy.webhooks?.[id];
+      const webhook =
+        hook !== undefined && webhookSecretSchema.safeParse(hook).success ? { webhook: [{ id: 'k1', secret: hook, createdAt }] } : {};
+      await write(secretNames.storefront(id), { signing: [{ id: 'k1', secret, createdAt }], ...webhook });
+    }
+    await rename(legacyFile, `${legacyFile}.migrated`);
   }
-  const next: SecretsDocument = {
-    approvalKey: doc?.approvalKey ?? randomBytes(32).toString('hex'),
-    financeKey: settings.financeKey,
-    storefronts: { ...(doc?.storefronts ?? {}), demo: settings.demoSecret },
+  if ((await store.read(secretNames.approvalKeys)) === undefined) {
+    await write(secretNames.approvalKeys, { current: 'k1', k1: randomBytes(32).toString('hex') });
+  }
+  await write(secretNames.financeKey, { key: settings.financeKey });
+
+  const name = secretNames.storefront('demo');
+  const text = await store.read(name);
+  const demo: StorefrontSecretsDocument | undefined = text === undefined ? undefined : parseSecret(name, text, storefrontSecretsSchema);
+  const follow = (list: VersionedSecret[] | undefined, secret: string): VersionedSecret[] =>
+    list?.[0]?.secret === secret ? list : [{ id: nextKeyId((list ?? []).map((s) => s.id)), secret, createdAt }];
+  const next: StorefrontSecretsDocument = {
+    signing: follow(demo?.signing, settings.demoSecret),
+    ...(settings.demoWebhookSecret ? { webhook: follow(demo?.webhook, settings.demoWebhookSecret) } : {}),
   };
-  const webhooks = { ...(doc?.webhooks ?? {}) };
-  if (settings.demoWebhookSecret) webhooks.demo = settings.demoWebhookSecret;
-  else delete webhooks.demo;
-  if (Object.keys(webhooks).length > 0) next.webhooks = webhooks;
-  await writeFile(`${file}.tmp`, JSON.stringify(next, null, 2), { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
-  return next;
+  if (JSON.stringify(next) !== JSON.stringify(demo)) await write(name, next);
 }
 
 /**

@@ -117,11 +117,16 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const dataDir = resolve(options.dataDir ?? '.makegood');
   const paths = dataPaths(dataDir);
   await mkdir(dataDir, { recursive: true });
-  await ensureSecrets(paths.secrets, {
-    demoSecret: options.demoSecret ?? 'demo-secret',
-    financeKey: options.financeKey ?? 'demo-finance-key',
-    ...(options.demoWebhook ? { demoWebhookSecret: options.demoWebhook.secret } : {}),
-  });
+  await ensureSecrets(
+    paths.secrets,
+    paths.legacySecrets,
+    {
+      demoSecret: options.demoSecret ?? 'demo-secret',
+      financeKey: options.financeKey ?? 'demo-finance-key',
+      ...(options.demoWebhook ? { demoWebhookSecret: options.demoWebhook.secret } : {}),
+    },
+    new Date(),
+  );
 
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -165,6 +170,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     });
     const sfnUrl = await engine.listen(0, host);
     closers.push(() => engine.close());
+    // What the EventBridge rule on AWS invokes with SES's bounces and complaints (infra/email.ts).
+    const onFeedback = modules.find(({ spec }) => spec.onMailFeedback);
+    if (onFeedback) mail.onFeedback(counted(onFeedback.spec.id, onFeedback.mod.handler, invocations));
 
     let ready = false;
     const api = createApiServer(
@@ -189,9 +197,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       MAKEGOOD_LEDGER_TABLE: 'makegood-ledger',
       MAKEGOOD_STATE_TABLE: 'makegood-state',
       MAKEGOOD_STATE_MACHINE_ARN: engine.stateMachineArn,
-      MAKEGOOD_SECRETS_FILE: paths.secrets,
+      MAKEGOOD_SECRETS_DIR: paths.secrets,
       MAKEGOOD_PUBLIC_URL: apiUrl,
       MAKEGOOD_MAIL_FROM: 'care@demo.test',
+      // Sent through a configuration set, the emulator publishes the mailbox simulator's bounces and complaints.
+      MAKEGOOD_SES_CONFIGURATION_SET: 'makegood-local',
       MAKEGOOD_DYNAMODB_ENDPOINT: dynamo.url,
       MAKEGOOD_SES_ENDPOINT: mail.url,
       MAKEGOOD_MAILBOX_URL: mail.url,
@@ -199,6 +209,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
       // Embedded metric format is for CloudWatch, which the embedded stack does not have.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      // Nor X-Ray: a traced call would look for a daemon that is not there.
+      POWERTOOLS_TRACE_ENABLED: process.env.POWERTOOLS_TRACE_ENABLED ?? 'false',
       ...options.functionEnv,
     };
     Object.assign(process.env, env);

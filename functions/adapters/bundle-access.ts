@@ -15,7 +15,7 @@ export function portsGranted(access: FunctionAccess): Readonly<Record<AccessPort
     state: access.state !== 'none',
     mail: access.mail !== 'none',
     workflow: access.workflow.length > 0,
-    secrets: access.secrets,
+    secrets: access.secrets.length > 0,
   };
 }
 

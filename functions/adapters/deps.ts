@@ -14,9 +14,10 @@ import { DynamoState } from './dynamo-state.ts';
 import { type FaultableClient, injectFaults } from './faults.ts';
 import { HttpWebhookSender } from './http-webhook-sender.ts';
 import { withOutbox } from './outbox-ledger.ts';
-import { DocumentSecrets, fileSource, secretsManagerSource } from './secrets.ts';
+import { directoryStore, SECRET_CACHE_MS, type SecretStore, StoreSecrets, secretKinds, secretsManagerStore } from './secrets.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { StepFunctionsWorkflow } from './sfn-workflow.ts';
+import { tracer } from './tracing.ts';
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -26,7 +27,7 @@ const fullAccess: FunctionAccess = {
   state: 'readwrite',
   mail: 'send',
   workflow: ['start', 'callback', 'describe'],
-  secrets: true,
+  secrets: secretKinds,
 };
 
 /** A workflow port for a function granted workflow access but given no state machine: calling it is a wiring bug. */
@@ -188,10 +189,41 @@ function surfaceTransient(client: FaultableClient, service: string): void {
   stack.add(surface, { step: 'initialize', name: 'makegoodSurfaceTransient', priority: 'high' });
 }
 
-/** Wires a client: transient errors surfaced by name, and the test's faults when there are any. */
+/** An email address in a service's error message. */
+const ADDRESS_IN_TEXT = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+/g;
+
+/**
+ * Innermost of an SES client's middleware: an error's message loses every email address in it
+ * (`<address>`) before anything above sees it. SES names the addresses it refused
+ * ("MessageRejected: … failed the check in region …: ann@example.com"); without this, the X-Ray
+ * SDK would record that text on the call's subsegment, and the logs would print it.
+ */
+function redactAddresses(client: FaultableClient): void {
+  const redact =
+    <A, R>(next: (args: A) => Promise<R>) =>
+    async (args: A): Promise<R> => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (err instanceof Error) err.message = err.message.replace(ADDRESS_IN_TEXT, '<address>');
+        throw err;
+      }
+    };
+  const stack = client.middlewareStack as unknown as {
+    add(middleware: typeof redact, options: { step: 'deserialize'; name: string; priority: 'high' }): void;
+  };
+  stack.add(redact, { step: 'deserialize', name: 'makegoodRedactAddresses', priority: 'high' });
+}
+
+/**
+ * Wires a client: transient errors surfaced by name, the test's faults when there are any, and a
+ * trace subsegment per call (tracing.ts; a no-op while tracing is off).
+ */
 function wired<C extends FaultableClient>(client: C, service: FaultService | 'secretsmanager', config: Config): C {
   surfaceTransient(client, service);
   if (config.faults && service !== 'secretsmanager') injectFaults(client, service, config.faults);
+  if (service === 'ses') redactAddresses(client);
+  tracer.captureAWSv3Client(client);
   return client;
 }
 
@@ -204,6 +236,19 @@ declare const MAKEGOOD_BUNDLE_STATE: boolean;
 declare const MAKEGOOD_BUNDLE_MAIL: boolean;
 declare const MAKEGOOD_BUNDLE_WORKFLOW: boolean;
 declare const MAKEGOOD_BUNDLE_SECRETS: boolean;
+
+/**
+ * Where the secrets live: Secrets Manager under the configured prefix (AWS, and the CLI against a
+ * deployed stack), else the embedded stack's directory. The CLI writes through the same store.
+ */
+export function secretStore(config: Config): SecretStore {
+  return config.secretsPrefix
+    ? secretsManagerStore(
+        wired(new SecretsManagerClient(clientConfig(config, 'secretsmanager', undefined)), 'secretsmanager', config),
+        config.secretsPrefix,
+      )
+    : directoryStore(config.secretsDir ?? '');
+}
 
 /** What {@link makeDeps} builds for. */
 export interface MakeDepsOptions {
@@ -256,7 +301,11 @@ export function makeDeps(config: Config, options: MakeDepsOptions = {}): Deps {
     autoRetry: config.autoRetry,
     mailer:
       (typeof MAKEGOOD_BUNDLE_MAIL === 'undefined' || MAKEGOOD_BUNDLE_MAIL) && granted.mail
-        ? new SesMailer(wired(new SESv2Client(clientConfig(config, 'ses', config.endpoints.ses)), 'ses', config), config.mailboxUrl)
+        ? new SesMailer(
+            wired(new SESv2Client(clientConfig(config, 'ses', config.endpoints.ses)), 'ses', config),
+            config.mailboxUrl,
+            config.sesConfigurationSet,
+          )
         : notGranted<Mailer>('mail', 'mailer'),
     workflow:
       (typeof MAKEGOOD_BUNDLE_WORKFLOW === 'undefined' || MAKEGOOD_BUNDLE_WORKFLOW) && granted.workflow
@@ -269,13 +318,13 @@ export function makeDeps(config: Config, options: MakeDepsOptions = {}): Deps {
         : notGranted<Workflow>('workflow', 'workflow'),
     secrets:
       (typeof MAKEGOOD_BUNDLE_SECRETS === 'undefined' || MAKEGOOD_BUNDLE_SECRETS) && granted.secrets
-        ? new DocumentSecrets(
-            config.secretsArn
-              ? secretsManagerSource(
-                  wired(new SecretsManagerClient(clientConfig(config, 'secretsmanager', undefined)), 'secretsmanager', config),
-                  config.secretsArn,
-                )
-              : fileSource(config.secretsFile ?? ''),
+        ? new StoreSecrets(
+            secretStore(config),
+            (options.access ?? fullAccess).secrets,
+            clock,
+            // Secrets Manager is a paid round trip per read, so its secrets are cached; the embedded
+            // stack's files are read every time, so a rotation by the CLI takes effect at once.
+            config.secretsPrefix ? SECRET_CACHE_MS : 0,
           )
         : notGranted<Secrets>('secrets', 'secrets'),
     clock,

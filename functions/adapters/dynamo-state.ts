@@ -28,6 +28,7 @@ import type {
   StateStore,
   StoredSession,
   Storefront,
+  Suppression,
   UnitHold,
   WebhookEndpoint,
   WorkItem,
@@ -755,5 +756,22 @@ export class DynamoState implements StateStore {
 
   async ping(): Promise<void> {
     await this.get('HEALTH', 'PING');
+  }
+
+  // `SUPPRESSED#<addressKey>` / `ADDRESS`: one item per suppressed address, by its hash only.
+  async suppression(addressKey: string): Promise<Suppression | undefined> {
+    const item = await this.get(`SUPPRESSED#${addressKey}`, 'ADDRESS');
+    if (!item) return undefined;
+    return {
+      addressKey,
+      cause: item.cause === 'complaint' ? 'complaint' : 'bounce',
+      since: String(item.since),
+      claimId: String(item.claimId),
+      step: String(item.step),
+    };
+  }
+
+  async suppress(suppression: Suppression): Promise<void> {
+    await this.putNew({ pk: `SUPPRESSED#${suppression.addressKey}`, sk: 'ADDRESS', ...suppression });
   }
 }

@@ -8,8 +8,10 @@ import type { WebhookSender } from '#ports';
  * storefront did not set.
  */
 export class HttpWebhookSender implements WebhookSender {
-  async send(r: { url: string; secret: string; eventId: string; timestamp: Date; body: string; timeoutMs: number }) {
-    const signature = new Webhook(r.secret).sign(r.eventId, r.timestamp, r.body);
+  async send(r: { url: string; secrets: readonly string[]; eventId: string; timestamp: Date; body: string; timeoutMs: number }) {
+    // One `v1,<signature>` per secret, space-separated: a receiver holding either the old or the
+    // new secret of a rotation verifies the delivery (the Standard Webhooks spec's rule).
+    const signature = r.secrets.map((secret) => new Webhook(secret).sign(r.eventId, r.timestamp, r.body)).join(' ');
     try {
       const res = await fetch(r.url, {
         method: 'POST',

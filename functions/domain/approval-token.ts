@@ -1,6 +1,7 @@
 import * as z from 'zod';
+import type { KeyRing } from './key-ring.ts';
 import { type Role, roles } from './policy.ts';
-import { deriveKey, sameTag, seal, tag, unseal } from './sealed-token.ts';
+import { checkKeyedTag, deriveKey, keyedTag, seal, unseal } from './sealed-token.ts';
 
 /**
  * What an approval link grants: one approver may decide one round of one claim at one tier,
@@ -26,8 +27,8 @@ const grantSchema = z.strictObject({
 });
 
 /**
- * Token format v2: `v2.<base64url(iv ‖ ciphertext ‖ tag)>`, AES-256-GCM over the grant's compact
- * JSON, with `v2` as additional authenticated data.
+ * Token format v2: `v2.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`, AES-256-GCM over the grant's
+ * compact JSON, with `v2.<key id>` as additional authenticated data (sealed-token.ts, key-ring.ts).
  *
  * Why encrypt rather than only sign: a link is forwarded, pasted into tickets and logged by mail
  * scanners, and a readable payload would hand every reader the claim id, the approver's address,
@@ -36,7 +37,7 @@ const grantSchema = z.strictObject({
  * that was changed in any way fails as a whole, exactly like a bad signature. The IV is random
  * (96 bits); a claim mints a handful of tokens, far below GCM's limit of 2^32 per key.
  *
- * The configured approval key is not used directly: HKDF-SHA256 derives one key for sealing
+ * The approval keys are not used directly: HKDF-SHA256 derives from each one key for sealing
  * tokens and another for form nonces, so neither use can be turned against the other.
  */
 const VERSION = 'v2';
@@ -46,8 +47,8 @@ const sealKey = (key: Buffer) => deriveKey(key, HKDF_SALT, 'v2 token AES-256-GCM
 const nonceKey = (key: Buffer) => deriveKey(key, HKDF_SALT, 'v2 form nonce HMAC-SHA256');
 
 /** Seals a grant into an opaque token of URL-safe characters only (`A–Z a–z 0–9 . _ -`). */
-export function signApprovalToken(grant: ApprovalGrant, key: Buffer): string {
-  return seal({ c: grant.claimId, r: grant.round, t: grant.role, a: grant.approver, e: grant.expiresAt }, VERSION, sealKey(key));
+export function signApprovalToken(grant: ApprovalGrant, keys: KeyRing): string {
+  return seal({ c: grant.claimId, r: grant.round, t: grant.role, a: grant.approver, e: grant.expiresAt }, VERSION, keys, sealKey);
 }
 
 /** Why a token was refused. */
@@ -56,10 +57,10 @@ export type TokenProblem = 'malformed' | 'tampered' | 'expired';
 /** Opens a token, checks its integrity and expiry, and returns its grant. */
 export function verifyApprovalToken(
   token: string,
-  key: Buffer,
+  keys: KeyRing,
   now: Date,
 ): { ok: true; grant: ApprovalGrant } | { ok: false; problem: TokenProblem } {
-  const opened = unseal(token, VERSION, sealKey(key));
+  const opened = unseal(token, VERSION, keys, sealKey, now);
   if (!opened.ok) return opened;
   const decoded = opened.payload;
   const parsed = grantSchema.safeParse(decoded);
@@ -73,11 +74,11 @@ export function verifyApprovalToken(
  * The nonce the confirmation page's form carries. Only a POST that echoes it acts, so a
  * scanner that POSTs the bare link, or a form built for another link, changes nothing.
  */
-export function formNonce(token: string, key: Buffer): string {
-  return tag(`form:${token}`, nonceKey(key));
+export function formNonce(token: string, keys: KeyRing): string {
+  return keyedTag(`form:${token}`, keys, nonceKey);
 }
 
 /** Checks a form nonce in constant time. */
-export function verifyFormNonce(token: string, nonce: string, key: Buffer): boolean {
-  return sameTag(nonce, formNonce(token, key));
+export function verifyFormNonce(token: string, nonce: string, keys: KeyRing, now: Date): boolean {
+  return checkKeyedTag(nonce, `form:${token}`, keys, nonceKey, now);
 }

@@ -35,6 +35,8 @@ const why: Record<FollowUpReason, string> = {
   arrange_repair: 'The customer was told that someone will contact them to arrange a repair under the legal guarantee.',
   decide_claim: 'Nobody decided the claim in time; the customer was told that someone takes it up personally.',
   review_feedback: 'The customer was told that their feedback was handed to the team to look at.',
+  reach_customer:
+    'An email to the customer was not sent: their address bounced for good, or they marked an email as spam. Tell them what it said another way.',
 };
 
 /** What a follow-up promised, in a sentence for the person who keeps it. */

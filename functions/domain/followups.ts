@@ -12,9 +12,11 @@ import type { Role } from './policy.ts';
  * - `offer_alternative`: a rejection (or an outcome) offers to find another way with the customer;
  * - `arrange_repair`: a repair under the legal guarantee is to be arranged;
  * - `decide_claim`: nobody decided in time; a person takes the claim up;
- * - `review_feedback`: the customer's feedback was handed to the team to look at.
+ * - `review_feedback`: the customer's feedback was handed to the team to look at;
+ * - `reach_customer`: an email to the customer was not sent, because their address is on the
+ *   suppression list (it bounced for good, or they complained); a person tells them another way.
  */
-export const followUpReasons = ['offer_alternative', 'arrange_repair', 'decide_claim', 'review_feedback'] as const;
+export const followUpReasons = ['offer_alternative', 'arrange_repair', 'decide_claim', 'review_feedback', 'reach_customer'] as const;
 export type FollowUpReason = (typeof followUpReasons)[number];
 
 /** A follow-up as its entries describe it. */

@@ -25,6 +25,9 @@ export const entryTypes = [
   'followup_opened',
   'followup_closed',
   'email_sent',
+  'email_not_sent',
+  'email_bounced',
+  'email_complained',
   'closed',
   'failed',
   'retried',
@@ -205,6 +208,48 @@ export interface EntryDataByType {
   /** The promise kept: the person who closed the task and what they did (`note`). */
   followup_closed: { readonly followUpId: string; readonly note: string };
   email_sent: { readonly kind: string; readonly to: string; readonly subject: string; readonly messageId: string };
+  /**
+   * An email the step would have sent and did not, so nothing later claims its reader was told:
+   * the address is on makegood's suppression list (it bounced for good, or its owner complained),
+   * `since` when and `cause` why. Recorded under the email's own step, which is then done.
+   */
+  email_not_sent: {
+    readonly kind: string;
+    readonly to: string;
+    readonly subject: string;
+    readonly reason: 'suppressed';
+    readonly cause: SuppressionCause;
+    readonly since: string;
+  };
+  /**
+   * SES reported that the email of step `email` bounced. `Permanent` (the address does not take
+   * mail) puts the address on the suppression list (`suppressed`); `Transient` and `Undetermined`
+   * (a full mailbox, a server that gave up for now) are recorded and not suppressed.
+   */
+  email_bounced: {
+    readonly email: string;
+    readonly to: string;
+    readonly messageId: string;
+    readonly bounceType: 'Permanent' | 'Transient' | 'Undetermined';
+    readonly bounceSubType: string;
+    /** The SMTP status the receiving server gave (`5.1.1`), when SES has one. */
+    readonly status?: string;
+    readonly feedbackId: string;
+    /** When the bounce happened, as SES reports it (ISO 8601). */
+    readonly bouncedAt: string;
+    readonly suppressed: boolean;
+  };
+  /** SES reported that the reader of the email of step `email` marked it as spam: the address is suppressed. */
+  email_complained: {
+    readonly email: string;
+    readonly to: string;
+    readonly messageId: string;
+    /** The complaint's type as the mailbox provider reports it (`abuse`, `not-spam`, …), when it gives one. */
+    readonly feedbackType?: string;
+    readonly feedbackId: string;
+    readonly complainedAt: string;
+    readonly suppressed: true;
+  };
   closed: { readonly reason: 'return_not_received'; readonly items?: readonly UnitLine[] };
   failed: {
     readonly error: string;
@@ -216,6 +261,20 @@ export interface EntryDataByType {
   };
   /** An operator re-ran a failed claim (`makegood claims retry`): its workflow starts again from `resume`. */
   retried: { readonly round: number; readonly execution: string; readonly resume: FlowPoint | null };
+}
+
+/** Why an address is on makegood's suppression list: it bounced for good, or its owner complained. */
+export type SuppressionCause = 'bounce' | 'complaint';
+
+/**
+ * The claim's outcome emails, one per settlement round: each that went out (`email_sent`) and each
+ * that the suppression list held back (`email_not_sent`). Either closes its round.
+ */
+export function outcomeEmails(entries: readonly LedgerEntry[]): (EntryOf<'email_sent'> | EntryOf<'email_not_sent'>)[] {
+  return entries.filter(
+    (e): e is EntryOf<'email_sent'> | EntryOf<'email_not_sent'> =>
+      (e.type === 'email_sent' || e.type === 'email_not_sent') && e.data.kind === 'outcome',
+  );
 }
 
 /** The step a claim's workflow goes to next, with what that step needs (the ASL's Route reads `next`). */

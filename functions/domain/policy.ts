@@ -315,7 +315,7 @@ export const policySchema = z
      * Who keeps an email's promise that a person will get in touch, and by when: `role` (whose
      * tier's approvers see the task and are reminded), `dueHours` after the email, a reminder
      * `remindBeforeHours` before it is due, and per reason (`offer_alternative`,
-     * `arrange_repair`, `decide_claim`, `review_feedback`) another role or due time. A role
+     * `arrange_repair`, `decide_claim`, `review_feedback`, `reach_customer`) another role or due time. A role
      * without a tier of people falls back to the lowest tier of people.
      * @default { role: 'agent', dueHours: 48, remindBeforeHours: 12, byReason: { decide_claim: { role: 'supervisor', dueHours: 24 } } }
      */

@@ -1,13 +1,15 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { KEY_ID, type KeyRing } from './key-ring.ts';
 
 /**
  * Opaque, URL-safe tokens that carry a small JSON payload sealed with AES-256-GCM: nobody
  * without the key can read them, and any change to any byte makes them fail as a whole. Each
  * kind of token has its own version prefix (bound in as additional authenticated data) and its
- * own key, derived from the configured key with HKDF-SHA256 for that purpose, so a token of one
- * kind never opens as another.
+ * own key, derived from a key of the ring with HKDF-SHA256 for that purpose, so a token of one
+ * kind never opens as another. Each token names the id of the ring's key that sealed it (bound in
+ * with the version), so it keeps opening after a rotation until that key retires (key-ring.ts).
  *
- * Format: `<version>.<base64url(iv ‖ ciphertext ‖ tag)>`.
+ * Format: `<version>.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`.
  */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -18,28 +20,41 @@ export function deriveKey(key: Buffer, salt: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', key, Buffer.from(salt, 'utf8'), purpose, 32));
 }
 
-/** Seals `payload` (compact JSON) under `sealKey` with `version` as its prefix and AAD. */
-export function seal(payload: unknown, version: string, sealKey: Buffer): string {
+/** How a token kind turns a ring's key into its own key (an HKDF derivation, {@link deriveKey}). */
+export type Purpose = (key: Buffer) => Buffer;
+
+/** Seals `payload` (compact JSON) under the ring's current key, for `purpose`, with `version` as its prefix. */
+export function seal(payload: unknown, version: string, ring: KeyRing, purpose: Purpose): string {
+  const { id, key } = ring.current;
   const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', sealKey, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(version, 'utf8'));
+  const cipher = createCipheriv('aes-256-gcm', purpose(key), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(`${version}.${id}`, 'utf8'));
   const sealed = Buffer.concat([iv, cipher.update(Buffer.from(JSON.stringify(payload), 'utf8')), cipher.final(), cipher.getAuthTag()]);
-  return `${version}.${sealed.toString('base64url')}`;
+  return `${version}.${id}.${sealed.toString('base64url')}`;
 }
 
 /**
  * Opens a token sealed by {@link seal}: `malformed` when it is not one of this kind's shape,
- * `tampered` when it does not authenticate under the key. The payload is the caller's to check.
+ * `tampered` when it does not authenticate under the key its id names, or that key is not in the
+ * ring or has retired (a retired key's tokens have all expired). The payload is the caller's to check.
  */
 export function unseal(
   token: string,
   version: string,
-  sealKey: Buffer,
+  ring: KeyRing,
+  purpose: Purpose,
+  now: Date,
 ): { ok: true; payload: unknown } | { ok: false; problem: 'malformed' | 'tampered' } {
   if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9._~-]+$/.test(token)) return { ok: false, problem: 'malformed' };
   const parts = token.split('.');
-  const body = parts[1] ?? '';
-  if (parts.length !== 2 || parts[0] !== version || !/^[A-Za-z0-9_-]+$/.test(body)) return { ok: false, problem: 'malformed' };
+  const keyId = parts[1] ?? '';
+  const body = parts[2] ?? '';
+  if (parts.length !== 3 || parts[0] !== version || !KEY_ID.test(keyId) || !/^[A-Za-z0-9_-]+$/.test(body)) {
+    return { ok: false, problem: 'malformed' };
+  }
+  const key = ring.key(keyId, now);
+  if (!key) return { ok: false, problem: 'tampered' };
+  const sealKey = purpose(key);
   const sealed = Buffer.from(body, 'base64url');
   if (sealed.length <= IV_BYTES + TAG_BYTES) return { ok: false, problem: 'tampered' };
   // Only the one canonical spelling opens: base64url decoding ignores the last character's spare
@@ -48,7 +63,7 @@ export function unseal(
   let plaintext: string;
   try {
     const decipher = createDecipheriv('aes-256-gcm', sealKey, sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(version, 'utf8'));
+    decipher.setAAD(Buffer.from(`${version}.${keyId}`, 'utf8'));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     plaintext = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
@@ -64,6 +79,18 @@ export function unseal(
 /** An HMAC-SHA256 tag of `message`, base64url. */
 export function tag(message: string, key: Buffer): string {
   return createHmac('sha256', key).update(message).digest('base64url');
+}
+
+/** `<key id>.<tag>`: {@link tag} of `message` under the ring's current key, for `purpose`. */
+export function keyedTag(message: string, ring: KeyRing, purpose: Purpose): string {
+  return `${ring.current.id}.${tag(message, purpose(ring.current.key))}`;
+}
+
+/** Whether `given` is {@link keyedTag} of `message` under a key of the ring still in force at `now`. */
+export function checkKeyedTag(given: string, message: string, ring: KeyRing, purpose: Purpose, now: Date): boolean {
+  const m = /^(k[0-9]{1,6})\.([A-Za-z0-9_-]{43})$/.exec(given);
+  const key = m?.[1] && KEY_ID.test(m[1]) ? ring.key(m[1], now) : undefined;
+  return key !== undefined && m?.[2] !== undefined && sameTag(m[2], tag(message, purpose(key)));
 }
 
 /** Compares two tags in constant time. */

@@ -61,9 +61,11 @@ export function webhookEventTypeOf(draft: Pick<EntryDraft, 'type' | 'status' | '
     case 'escalated':
       // No tier left above: the claim fails here, with no `failed` entry of its own.
       return draft.status === 'failed' ? 'claim.failed' : undefined;
-    case 'email_sent': {
+    case 'email_sent':
+    case 'email_not_sent': {
       // Only the outcome email tells the customer the claim is settled or rejected; a later
-      // email (the return never came) carries the status on without being a new outcome.
+      // email (the return never came) carries the status on without being a new outcome. An
+      // outcome email held back (the address is suppressed) still ends the claim's settlement.
       const data = draft.data as { readonly kind?: string };
       if (data.kind !== 'outcome') return undefined;
       if (draft.status === 'settled') return 'claim.settled';

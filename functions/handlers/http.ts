@@ -111,9 +111,9 @@ export async function authenticateStorefront(req: HttpRequest, deps: { secrets: 
   const storefrontId = req.headers['x-makegood-storefront'];
   const header = req.headers['x-makegood-signature'];
   if (!storefrontId || !header) throw new UnauthorizedError('Missing X-Makegood-Storefront or X-Makegood-Signature');
-  const secret = await deps.secrets.storefrontSecret(storefrontId);
-  const ok =
-    secret !== undefined &&
+  // Every secret in force is tried: during a rotation's grace period the shop may sign with either.
+  const secrets = await deps.secrets.storefrontSigningSecrets(storefrontId);
+  const ok = secrets.some((secret) =>
     verifyStorefrontSignature({
       header,
       secret,
@@ -121,7 +121,8 @@ export async function authenticateStorefront(req: HttpRequest, deps: { secrets: 
       pathWithQuery: req.pathWithQuery,
       rawBody: req.rawBody,
       now: deps.clock.now(),
-    });
+    }),
+  );
   if (!ok) throw new UnauthorizedError('Invalid signature');
   return storefrontId;
 }

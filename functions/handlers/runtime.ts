@@ -1,6 +1,11 @@
 import { makeDeps } from '#adapters/deps.ts';
+import { tracer } from '#adapters/tracing.ts';
 import { parseConfig } from '#config';
 import type { Deps } from '#ports';
+import { traceInvocations } from './observability.ts';
+
+// A function that builds SDK clients has the X-Ray SDK in its bundle anyway: trace its invocations too.
+traceInvocations(tracer);
 
 let cached: { fingerprint: string; deps: Deps } | undefined;
 

@@ -1,7 +1,7 @@
 import { type Action, actionResultStep, actionsOf, cashAgainPostings, payoutPostings, recoveryPostings } from '#domain/actions.ts';
 import { type ActionPage, type ActionReceipt, type ActionReport, actionView } from '#domain/api/action.ts';
 import { ConflictError, NotFoundError, OverRefundError, TransientError, UnprocessableClaimError } from '#domain/errors.ts';
-import { type Actor, type ClaimStatus, currentDecision, type LedgerEntry, statusOf } from '#domain/ledger.ts';
+import { type Actor, type ClaimStatus, currentDecision, type LedgerEntry, outcomeEmails, statusOf } from '#domain/ledger.ts';
 import { add, formatMoney, type Money, max, min, money, percentOf, subtract, zero } from '#domain/money.ts';
 import type { Policy } from '#domain/policy.ts';
 import { goodwillBudgetFor } from '#domain/policy-terms.ts';
@@ -70,7 +70,7 @@ async function claimAndAction(
 function answerable(a: Action, entries: readonly LedgerEntry[]): boolean {
   if (a.recovers !== undefined || a.replaces !== undefined) return true;
   if (statusOf(entries) !== 'assessing') return true;
-  return entries.some((e) => e.seq > a.seq && e.type === 'email_sent' && e.data.kind === 'outcome');
+  return outcomeEmails(entries).some((e) => e.seq > a.seq);
 }
 
 /** The problems of a report against its action (422), none when it fits. */

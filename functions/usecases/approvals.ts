@@ -131,14 +131,14 @@ async function waitForApprovers(input: WaitInput, deps: WaitDeps, kind: 'request
       { step: 'email:acknowledged', status: 'awaiting_approval', policyVersion: decision.policyVersion },
     );
   }
-  const key = await deps.secrets.approvalKey();
+  const keys = await deps.secrets.approvalKeys();
   const base = deps.publicUrl ?? '';
   const sender = await deps.state.storefront(loaded.ref.storefrontId);
   const above = tierAbove(policy.policy, role);
   for (const approver of approvers) {
     const token = signApprovalToken(
       { claimId: input.claimId, round, role, approver, expiresAt: Math.floor(Date.parse(deadline) / 1000) },
-      key,
+      keys,
     );
     await sendOnce(deps, loaded, {
       step: kind === 'reminder' ? `email:approval-reminder#${round}:${approver}` : `email:approval#${round}:${approver}`,
@@ -270,10 +270,10 @@ const ENDED: ReadonlySet<string> = new Set(['settled', 'rejected', 'closed', 'fa
  * opening the link first) changes nothing.
  */
 export async function lookupApproval(token: string, deps: LinkDeps): Promise<ApprovalLookup> {
-  const key = await deps.secrets.approvalKey();
-  const verified = verifyApprovalToken(token, key, deps.clock.now());
+  const keys = await deps.secrets.approvalKeys();
+  const verified = verifyApprovalToken(token, keys, deps.clock.now());
   if (!verified.ok) return { ok: false, problem: verified.problem };
-  return lookupGrant(verified.grant, formNonce(token, key), deps);
+  return lookupGrant(verified.grant, formNonce(token, keys), deps);
 }
 
 /**
@@ -398,8 +398,8 @@ export async function answerApproval(
     if (found.use) await finishPendingAnswer(deps, found.use);
     return found;
   }
-  const key = await deps.secrets.approvalKey();
-  if (answer.nonce === undefined || !verifyFormNonce(token, answer.nonce, key)) {
+  const keys = await deps.secrets.approvalKeys();
+  if (answer.nonce === undefined || !verifyFormNonce(token, answer.nonce, keys, deps.clock.now())) {
     return { ok: false, problem: 'bad_form', message: 'This form did not come from the confirmation page. Open the link again.' };
   }
   return answerGrant(found, answer, deps);

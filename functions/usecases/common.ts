@@ -6,6 +6,7 @@ import type { EmailOverrides } from '#domain/email-templates.ts';
 import { ClaimNotFoundError, PolicyNotFoundError } from '#domain/errors.ts';
 import { type FollowUpReason, followUpIdOf, followUpStep } from '#domain/followups.ts';
 import { allReturned, type ClaimRef, type ClaimStatus, claimOf, type EntryOf, type LedgerEntry, unitsBySku } from '#domain/ledger.ts';
+import { addressKey } from '#domain/mail-tags.ts';
 import type { Money } from '#domain/money.ts';
 import { statusToken } from '#domain/people-tokens.ts';
 import { type Role, tierFor } from '#domain/policy.ts';
@@ -114,7 +115,9 @@ export async function emailShop(
  * `<claimId>/<step>`; a retry after the send but before the record asks the mail service whether
  * that key went out and records the email it finds instead of sending again. The embedded mailbox
  * can tell; SES cannot, so on AWS such a retry (a crash in that instant) sends again: at least once.
- * A retry after the record sends nothing.
+ * A retry after the record sends nothing. An address on the suppression list is not mailed: the
+ * step appends `email_not_sent` instead, with the cause (and, for a customer email, first opens
+ * a follow-up to reach the customer another way).
  */
 export async function sendOnce(
   deps: Pick<Deps, 'ledger' | 'mailer' | 'state' | 'mailFrom' | 'clock'>,
@@ -132,14 +135,43 @@ export async function sendOnce(
      * to a retry after the lease ({@link STEP_LEASE_MS}).
      */
     exclusive?: boolean;
+    /**
+     * For an email that tells the customer something: when the address is suppressed, a person
+     * is asked to reach the customer another way (a `reach_customer` follow-up, opened before the
+     * email is recorded as not sent, so a crash between the two leaves the task).
+     */
+    reachIfSuppressed?: boolean;
   },
 ): Promise<void> {
   if (loaded.entries.some((e) => e.step === args.step)) return;
   if (args.exclusive && !(await leaseStep(deps, loaded.ref.claimId, args.step))) return;
   const idempotencyKey = `${loaded.ref.claimId}/${args.step}`;
   const sender = await senderFor(deps, loaded.ref.storefrontId);
+  const sentEarlier = await deps.mailer.sentBefore(idempotencyKey);
+  // An address that bounced for good or complained is not mailed again, for any storefront: the
+  // step records that its email did not go out and why, so nothing later claims it was read.
+  const suppressed = sentEarlier === undefined ? await deps.state.suppression(addressKey(args.to)) : undefined;
+  if (suppressed) {
+    if (args.reachIfSuppressed) await openFollowUp(deps, loaded, 'reach_customer', args.step, args.status);
+    await record(deps, loaded, {
+      type: 'email_not_sent',
+      step: args.step,
+      status: args.status,
+      actor: { kind: 'system' },
+      policyVersion: args.policyVersion,
+      data: {
+        kind: args.kind,
+        to: args.to,
+        subject: args.content.subject,
+        reason: 'suppressed',
+        cause: suppressed.cause,
+        since: suppressed.since,
+      },
+    });
+    return;
+  }
   const messageId =
-    (await deps.mailer.sentBefore(idempotencyKey)) ??
+    sentEarlier ??
     (
       await deps.mailer.send({
         from: sender.from,
@@ -204,12 +236,13 @@ export async function sendCustomerEmail(
     status: send.status,
     policyVersion: send.policyVersion,
     ...(send.exclusive ? { exclusive: true } : {}),
+    reachIfSuppressed: true,
   });
 }
 
 /** The customer's status page for a claim (`/c/<token>`), a fresh link valid for 180 days. */
 export async function statusUrlOf(deps: Pick<Deps, 'secrets' | 'clock' | 'publicUrl'>, claimId: string): Promise<string> {
-  return `${deps.publicUrl ?? ''}/c/${statusToken(claimId, await deps.secrets.approvalKey(), deps.clock.now())}`;
+  return `${deps.publicUrl ?? ''}/c/${statusToken(claimId, await deps.secrets.approvalKeys(), deps.clock.now())}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { refundValue } from '#domain/decide.ts';
+import { type Outcome, refundValue } from '#domain/decide.ts';
 import { InvalidRequestError, OverRefundError } from '#domain/errors.ts';
 import {
   currentDecision,
@@ -7,11 +7,12 @@ import {
   type FlowPoint,
   grantIdOf,
   type LedgerEntry,
+  outcomeEmails,
   outstandingUnits,
   returnDeadline,
   settlementPostings,
 } from '#domain/ledger.ts';
-import { add, max, money, subtract, zero } from '#domain/money.ts';
+import { add, type Money, max, money, subtract, zero } from '#domain/money.ts';
 import type { Deps } from '#ports';
 import { indexActions } from './actions.ts';
 import {
@@ -27,6 +28,21 @@ import {
   type TaskInput,
 } from './common.ts';
 import { automaticRetryAt, executionRound } from './retry-claim.ts';
+
+/** The account a grant is owed from: cash paid back, store credit instead of a refund, goodwill. */
+export type GrantKind = 'cash_refund' | 'store_credit' | 'goodwill';
+
+/**
+ * What a run of {@link conclude} newly recorded, for the business metrics: each is called once
+ * per claim (`concluded`) or per settlement entry (`granted`), by the run that appended the
+ * entry. A retried step finds the entry already in the claim's ledger and reports nothing again.
+ */
+export interface SettlementObserver {
+  /** The claim's first outcome email was recorded: its outcome is told. */
+  readonly concluded?: (outcome: Outcome) => void;
+  /** A `refund_settled` or `credit_issued` entry was recorded: what it grants, by kind (never zero). */
+  readonly granted?: (kind: GrantKind, amount: Money) => void;
+}
 
 /**
  * Grants what the claim's decision grants and tells the customer. It concludes the claim, or,
@@ -50,10 +66,16 @@ import { automaticRetryAt, executionRound } from './retry-claim.ts';
  * 5. With authorised units still outstanding, the claim goes back to waiting for them until the
  *    same deadline; otherwise it is done.
  * Every step is idempotent (steps and grants are named by the settlement round), so a retry grants
- * nothing twice.
+ * nothing twice, and tells `observer` (the business metrics) of nothing it told before.
  */
-export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowState & { status: string }> {
+export async function conclude(
+  input: TaskInput,
+  deps: EmailDeps,
+  observer: SettlementObserver = {},
+): Promise<FlowState & { status: string }> {
   const loaded = await loadClaim(deps, input.claimId);
+  // A step is new to this run when the entries it read do not hold it yet (record() adds what it appends).
+  const recorded = (step: string) => loaded.entries.some((e) => e.step === step);
   const base = { claimId: input.claimId, storefrontId: loaded.ref.storefrontId };
   const decision = currentDecision(loaded.entries);
   if (!decision) throw new Error(`Claim ${input.claimId} has no decision`);
@@ -62,11 +84,16 @@ export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowS
   // return. A decision taken again after a refused settlement stays in the same round, so its
   // grants replace the refused ones under the same id instead of adding to them.
   const lastDecided = loaded.entries.map((e) => e.type).lastIndexOf('decided');
-  const settled = entriesOf(loaded.entries.slice(0, lastDecided), 'email_sent').filter((e) => e.data.kind === 'outcome').length;
+  const settled = outcomeEmails(loaded.entries.slice(0, lastDecided)).length;
   const suffix = settled > 0 ? `#${settled + 1}` : '';
   const grantId = grantIdOf(input.claimId, settled + 1);
   const pv = decision.policyVersion;
   const outcomeEmail = `email:outcome${suffix}`;
+  // Counted once per claim: when this run records the first outcome email (a later graded part has its own).
+  const toldBefore = recorded(outcomeEmail);
+  const told = () => {
+    if (settled === 0 && !toldBefore && recorded(outcomeEmail)) observer.concluded?.(decision.outcome);
+  };
 
   if (decision.outcome === 'rejected') {
     if (!loaded.entries.some((e) => e.type === 'rejected')) {
@@ -90,6 +117,7 @@ export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowS
       { decision, note: customerNoteOf(loaded.entries) },
       { step: outcomeEmail, status: 'rejected', policyVersion: pv },
     );
+    told();
     return { ...base, next: 'done', status: 'rejected' };
   }
 
@@ -131,31 +159,47 @@ export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowS
   const postings = settlementPostings(decision.cash, refundCredit, decision.goodwill);
   const units = decision.units.map((u) => ({ sku: u.sku, quantity: u.quantity }));
   const asked: LedgerEntry[] = [];
+  // Records a settlement entry, and reports what it grants only when this run appended it.
+  const settle = async (draft: Parameters<typeof record>[2], grants: ReadonlyArray<readonly [GrantKind, Money]>) => {
+    const fresh = !recorded(draft.step);
+    const entry = await record(deps, loaded, draft);
+    if (fresh) for (const [kind, amount] of grants) if (amount.amount > 0) observer.granted?.(kind, amount);
+    return entry;
+  };
   if (decision.cash.amount > 0) {
     asked.push(
-      await record(deps, loaded, {
-        type: 'refund_settled',
-        step: `refund-settled${suffix}`,
-        status: 'assessing',
-        actor: { kind: 'system' },
-        policyVersion: pv,
-        data: { amount: { ...decision.cash }, method: 'original_payment', items: units },
-        postings: postings.refund,
-      }),
+      await settle(
+        {
+          type: 'refund_settled',
+          step: `refund-settled${suffix}`,
+          status: 'assessing',
+          actor: { kind: 'system' },
+          policyVersion: pv,
+          data: { amount: { ...decision.cash }, method: 'original_payment', items: units },
+          postings: postings.refund,
+        },
+        [['cash_refund', decision.cash]],
+      ),
     );
   }
   if (decision.storeCredit.amount > 0) {
     asked.push(
-      await record(deps, loaded, {
-        type: 'credit_issued',
-        step: `credit-issued${suffix}`,
-        status: 'assessing',
-        actor: { kind: 'system' },
-        policyVersion: pv,
-        // Credit that is goodwill only (a late delivery, an apology) is for no goods.
-        data: { amount: { ...decision.storeCredit }, goodwill: { ...decision.goodwill }, items: refundCredit.amount > 0 ? units : [] },
-        postings: postings.credit,
-      }),
+      await settle(
+        {
+          type: 'credit_issued',
+          step: `credit-issued${suffix}`,
+          status: 'assessing',
+          actor: { kind: 'system' },
+          policyVersion: pv,
+          // Credit that is goodwill only (a late delivery, an apology) is for no goods.
+          data: { amount: { ...decision.storeCredit }, goodwill: { ...decision.goodwill }, items: refundCredit.amount > 0 ? units : [] },
+          postings: postings.credit,
+        },
+        [
+          ['store_credit', refundCredit],
+          ['goodwill', decision.goodwill],
+        ],
+      ),
     );
   }
   if (decision.outcome === 'replacement' && units.length > 0) {
@@ -199,6 +243,7 @@ export async function conclude(input: TaskInput, deps: EmailDeps): Promise<FlowS
     // new task token is stored: a report before that is refused (409) rather than stranded.
     { step: outcomeEmail, status: outstanding.length > 0 ? 'assessing' : 'settled', policyVersion: pv },
   );
+  told();
   if (outstanding.length > 0) {
     const due = Date.parse(deadline ?? '');
     // Step Functions times a wait in whole seconds, at least one: a passed deadline closes at once.

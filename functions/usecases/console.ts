@@ -61,13 +61,13 @@ export async function requestLogin(emailInput: string, deps: ConsoleDeps): Promi
   const email = emailInput.trim().toLowerCase();
   if (!/^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/.test(email)) return { sent: 0 };
   const now = deps.clock.now();
-  const key = await deps.secrets.approvalKey();
+  const keys = await deps.secrets.approvalKeys();
   let sent = 0;
   for (const storefrontId of await deps.state.storefronts()) {
     const policy = await deps.state.currentPolicy(storefrontId);
     if (!policy || rolesOf(policy.policy, email).length === 0) continue;
     if (!(await takeLoginMailSlot(storefrontId, email, now, deps))) continue;
-    const link = `${deps.publicUrl ?? ''}/console/login/${loginToken({ storefrontId, email }, key, now)}`;
+    const link = `${deps.publicUrl ?? ''}/console/login/${loginToken({ storefrontId, email }, keys, now)}`;
     const sender = await senderFor(deps, storefrontId);
     await deps.mailer.send({ from: sender.from, to: email, ...loginEmail(sender.shopName, link, LOGIN_LINK_MINUTES) });
     sent += 1;
@@ -93,7 +93,7 @@ export async function lookupLogin(
   token: string,
   deps: Pick<Deps, 'secrets' | 'clock' | 'state'>,
 ): Promise<{ ok: true; who: ConsoleIdentity; shopName: string } | { ok: false; problem: PeopleTokenProblem }> {
-  const opened = openLoginToken(token, await deps.secrets.approvalKey(), deps.clock.now());
+  const opened = openLoginToken(token, await deps.secrets.approvalKeys(), deps.clock.now());
   if (!opened.ok) return opened;
   const s = await deps.state.storefront(opened.value.storefrontId);
   return { ok: true, who: opened.value, shopName: s?.name ?? opened.value.storefrontId };
@@ -107,15 +107,15 @@ export async function signIn(
   token: string,
   deps: Pick<Deps, 'secrets' | 'clock' | 'state'>,
 ): Promise<{ ok: true; cookie: string; session: ConsoleSession } | { ok: false; problem: PeopleTokenProblem | 'used' | 'not_approver' }> {
-  const key = await deps.secrets.approvalKey();
+  const keys = await deps.secrets.approvalKeys();
   const now = deps.clock.now();
-  const opened = openLoginToken(token, key, now);
+  const opened = openLoginToken(token, keys, now);
   if (!opened.ok) return opened;
   const { storefrontId, email, id, expiresAt } = opened.value;
   const policy = await deps.state.currentPolicy(storefrontId);
   if (!policy || rolesOf(policy.policy, email).length === 0) return { ok: false, problem: 'not_approver' };
   if (!(await deps.state.useOnce(`login#${id}`, new Date(expiresAt * 1000)))) return { ok: false, problem: 'used' };
-  const { session, cookie } = newSession({ storefrontId, email }, key, now);
+  const { session, cookie } = newSession({ storefrontId, email }, keys, now);
   await deps.state.putSession(session);
   return { ok: true, cookie, session };
 }
@@ -126,7 +126,7 @@ export async function currentSession(
   deps: Pick<Deps, 'secrets' | 'clock' | 'state'>,
 ): Promise<ConsoleSession | undefined> {
   if (!cookie) return undefined;
-  const opened = openSessionCookie(cookie, await deps.secrets.approvalKey(), deps.clock.now());
+  const opened = openSessionCookie(cookie, await deps.secrets.approvalKeys(), deps.clock.now());
   if (!opened.ok) return undefined;
   const stored = await deps.state.session(opened.value.sessionId);
   if (!stored || stored.email !== opened.value.email || stored.storefrontId !== opened.value.storefrontId) return undefined;
@@ -140,7 +140,7 @@ export async function signOut(session: ConsoleSession, deps: Pick<Deps, 'state'>
 
 /** A fresh single-use nonce for a form the console renders. */
 export async function newFormNonce(session: ConsoleSession, deps: Pick<Deps, 'secrets'>): Promise<string> {
-  return formNonceFor(session.sessionId, await deps.secrets.approvalKey());
+  return formNonceFor(session.sessionId, await deps.secrets.approvalKeys());
 }
 
 /** A form nonce that was made for this session and not sent before: spend it once the form did its work. */
@@ -157,9 +157,9 @@ export interface FreshNonce {
 export async function freshFormNonce(
   session: ConsoleSession,
   nonce: string | undefined,
-  deps: Pick<Deps, 'secrets' | 'state'>,
+  deps: Pick<Deps, 'secrets' | 'state' | 'clock'>,
 ): Promise<FreshNonce | undefined> {
-  const id = checkFormNonce(nonce ?? '', session.sessionId, await deps.secrets.approvalKey());
+  const id = checkFormNonce(nonce ?? '', session.sessionId, await deps.secrets.approvalKeys(), deps.clock.now());
   if (id === undefined || (await deps.state.wasUsed(`nonce#${id}`))) return undefined;
   return { id: `nonce#${id}`, expiresAt: new Date(session.expiresAt * 1000) };
 }

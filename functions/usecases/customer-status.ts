@@ -22,7 +22,7 @@ export async function lookupCustomerStatus(
   token: string,
   deps: Pick<Deps, 'ledger' | 'state' | 'secrets' | 'clock' | 'mailFrom'>,
 ): Promise<{ ok: true; view: StatusPageView } | { ok: false; problem: PeopleTokenProblem | 'unknown_claim' }> {
-  const opened = openStatusToken(token, await deps.secrets.approvalKey(), deps.clock.now());
+  const opened = openStatusToken(token, await deps.secrets.approvalKeys(), deps.clock.now());
   if (!opened.ok) return opened;
   try {
     const loaded = await loadClaim(deps, opened.value.claimId);

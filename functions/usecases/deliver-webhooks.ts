@@ -82,7 +82,7 @@ export async function deliverWebhooks(
   }
   try {
     const storefront = await deps.state.storefront(storefrontId);
-    const secret = await deps.secrets.webhookSecret(storefrontId);
+    const secrets = await deps.secrets.webhookSecrets(storefrontId);
     const endpoint = storefront?.webhook;
     const entries = new Map<string, Promise<LedgerEntry[]>>();
     const entriesOf = (claimId: string) => {
@@ -141,8 +141,8 @@ export async function deliverWebhooks(
       }
       const fixed = { eventId, payload };
       // 3. A disabled endpoint keeps the event for redelivery; an endpoint whose secret is not
-      // there yet (it is set apart, in the secrets document) waits for it, within the retry window.
-      if (!secret) {
+      // there yet (`npx makegood storefront set-webhook` makes it) waits for it, within the retry window.
+      if (secrets.length === 0) {
         const gone = now.getTime() > windowEnds;
         await settle({
           status: gone ? 'failed' : 'pending',
@@ -150,7 +150,7 @@ export async function deliverWebhooks(
           ...fixed,
           dueAt: new Date(now.getTime() + recheckAfterMs(event.stagedAt, now)),
           lastAttemptAt: now,
-          lastResult: `no valid webhook signing secret for ${storefrontId} in the secrets document (webhooks.${storefrontId})`,
+          lastResult: `no webhook signing secret in force for ${storefrontId} (npx makegood storefront set-webhook makes one)`,
         });
         return gone ? 'failed' : 'waiting';
       }
@@ -168,7 +168,7 @@ export async function deliverWebhooks(
       const attempts = event.attempts + 1;
       const sent = await deps.webhookSender.send({
         url: endpoint.url,
-        secret,
+        secrets,
         eventId,
         timestamp: now,
         body: payload,

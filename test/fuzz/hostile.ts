@@ -127,6 +127,11 @@ export const oddSegment: fc.Arbitrary<string> = fc.oneof(
     'v2.AAAA',
     's1.AAAA',
     'l1.AAAA',
+    // The shapes of sealed tokens (a key id, then a body): they reach the key lookup and the cipher.
+    `v2.k1.${'A'.repeat(60)}`,
+    `s1.k1.${'A'.repeat(60)}`,
+    `l1.k2.${'A'.repeat(60)}`,
+    `s1.k999999.${'A'.repeat(60)}`,
   ),
   fc.integer({ min: 500, max: 6_000 }).map((n) => 'a'.repeat(n)),
   fc.integer({ min: 200, max: 2_000 }).map((n) => '%E2%82%AC'.repeat(n)),

@@ -6,12 +6,14 @@ import { esbuildOptions } from '#infra/bundling.ts';
 
 /**
  * The most a function's bundle may weigh, in KB of 1,024 bytes. Issue 14 asks for 200 KB. With each
- * function holding only its own SDK clients and zod without its locales the bundles are 531–760 KB;
+ * function holding only its own SDK clients and zod without its locales the bundles were 531–772 KB;
  * what is left is mostly the AWS SDK's core and default credential chain (a bare DynamoDB client
- * bundles to 323 KB), zod (99 KB) and the email texts (73 KB): "Bundle sizes (issue 14)" in
+ * bundles to 323 KB), zod (99 KB) and the email texts (73 KB). Powertools Tracer around the SDK
+ * clients then added 122–123 KB to each function that builds one (the X-Ray SDK, 28 KB of it
+ * `semver`), and +13.6 ms median to its import: "Bundle sizes (issue 14)" and "Tracer" in
  * bench/RESULTS.md. This limit holds them there until one of those goes.
  */
-const BUNDLE_LIMIT_KB = 800;
+const BUNDLE_LIMIT_KB = 920;
 
 /** The AWS SDK client behind each port, as deps.ts builds them. */
 const clientOfPort = {

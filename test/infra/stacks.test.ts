@@ -5,7 +5,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
-import { type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
+import { concurrencyOf, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
 import { addMakegoodStacks } from '#infra/makegood-app.ts';
 import { loadDefinition } from '#infra/refund-definition.ts';
 import {
@@ -79,6 +79,11 @@ function roleCan(roleLogicalId: string, action: string, onResource: (resource: u
 const isLedger = (r: unknown) => refersTo(r, ledger, stateless.stackName);
 const isStateTable = (r: unknown) => refersTo(r, stateTable, stateless.stackName);
 const isStateMachine = (r: unknown) => refersTo(r, { stack: stateless.stackName, logicalId: stateMachineId }, stateless.stackName);
+const secretOf = (secret: IConstruct) => ({ stack: stateful.stackName, logicalId: logicalId(secret) });
+const isApprovalKeys = (r: unknown) => refersTo(r, secretOf(stateful.secrets.approvalKeys), stateless.stackName);
+const isFinanceKey = (r: unknown) => refersTo(r, secretOf(stateful.secrets.financeKey), stateless.stackName);
+/** The storefronts' secrets: `arn:…:secret:<prefix>/storefronts/*`, made after deploy by the CLI. */
+const isStorefrontSecrets = (r: unknown) => JSON.stringify(r).includes(`:secret:${stateful.secrets.prefix}/storefronts/*`);
 
 describe('MakegoodStatefulStack', () => {
   it('keeps both tables on-demand, point-in-time recoverable, deletion-protected, KMS-encrypted and retained', () => {
@@ -174,15 +179,34 @@ describe('MakegoodStatefulStack', () => {
     });
   });
 
-  it('generates the approval key into a retained secrets document', () => {
+  it('generates the approval keys (key id k1, current) and the finance key as two retained secrets under one prefix', () => {
     // act
-    const secret = resourceOf(statefulTemplate, logicalId(stateful.secrets));
-    const generate = secret.Properties.GenerateSecretString as { GenerateStringKey: string; SecretStringTemplate: string };
+    const generated = (secret: IConstruct) => {
+      const resource = resourceOf(statefulTemplate, logicalId(secret));
+      const generate = resource.Properties.GenerateSecretString as { GenerateStringKey: string; SecretStringTemplate: string };
+      return {
+        retained: resource.DeletionPolicy,
+        name: resource.Properties.Name,
+        field: generate.GenerateStringKey,
+        template: JSON.parse(generate.SecretStringTemplate),
+      };
+    };
 
-    // assert
-    expect(secret.DeletionPolicy).toBe('Retain');
-    expect(generate.GenerateStringKey).toBe('approvalKey');
-    expect(JSON.parse(generate.SecretStringTemplate)).toEqual({ storefronts: {} });
+    // assert — the shapes adapters/secrets.ts parses: {"current":"k1","k1":…} and {"key":…}
+    expect(generated(stateful.secrets.approvalKeys)).toEqual({
+      retained: 'Retain',
+      name: `${stateful.secrets.prefix}/approval-keys`,
+      field: 'k1',
+      template: { current: 'k1' },
+    });
+    expect(generated(stateful.secrets.financeKey)).toEqual({
+      retained: 'Retain',
+      name: `${stateful.secrets.prefix}/finance-key`,
+      field: 'key',
+      template: {},
+    });
+    expect(stateful.secrets.prefix).toBe(`makegood/${stateful.stackName}`);
+    expect(statefulTemplate.toJSON().Outputs?.SecretsPrefix?.Value).toBe(stateful.secrets.prefix);
   });
 });
 
@@ -217,8 +241,9 @@ describe('MakegoodStatelessStack', () => {
 
       // assert — the config schema requires both tables and a secrets source in every function
       expect(Object.keys(env), spec.id).toEqual(
-        expect.arrayContaining(['MAKEGOOD_LEDGER_TABLE', 'MAKEGOOD_STATE_TABLE', 'MAKEGOOD_SECRETS_ARN']),
+        expect.arrayContaining(['MAKEGOOD_LEDGER_TABLE', 'MAKEGOOD_STATE_TABLE', 'MAKEGOOD_SECRETS_PREFIX']),
       );
+      expect(env.MAKEGOOD_SECRETS_PREFIX, spec.id).toBe(stateful.secrets.prefix);
       expect(refersTo(resolveCrossStack(env.MAKEGOOD_LEDGER_TABLE, templates), ledger, stateless.stackName), spec.id).toBe(true);
       expect(refersTo(resolveCrossStack(env.MAKEGOOD_STATE_TABLE, templates), stateTable, stateless.stackName), spec.id).toBe(true);
       expect('MAKEGOOD_PUBLIC_URL' in env, `${spec.id} MAKEGOOD_PUBLIC_URL`).toBe(spec.aslPlaceholder !== undefined);
@@ -402,20 +427,21 @@ describe('failures seen', () => {
     expect(alarmedFunctions('Throttles').sort()).toEqual(everyFunction);
     expect(byMetric('AWS/ApiGateway', '5xx')).toHaveLength(1);
     expect(byMetric('AWS/ApiGateway', 'Latency')).toMatchObject([{ Properties: { Threshold: 3000, ExtendedStatistic: 'p99' } }]);
-    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toMatchObject([
-      {
+    // Each dead-letter queue alarms on its first message: failed executions, and mail feedback not recorded.
+    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toMatchObject(
+      [ops.failedExecutions, stateless.email.deadLetters].map((queue) => ({
         Properties: {
           Threshold: 1,
-          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(ops.failedExecutions), 'QueueName'] } }],
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] } }],
         },
-      },
-    ]);
+      })),
+    );
     for (const metric of ['ApprovalsOverdue', 'WebhookDeliveriesFailed']) {
       expect(byMetric('makegood', metric), metric).toMatchObject([
         { Properties: { Threshold: 1, Statistic: 'Sum', Dimensions: [{ Name: 'service', Value: 'makegood' }] } },
       ]);
     }
-    expect(Object.keys(alarms)).toHaveLength(2 * functionSpecs.length + 5);
+    expect(Object.keys(alarms)).toHaveLength(2 * functionSpecs.length + 6);
     statelessTemplate.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: Match.objectLike({
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
@@ -444,12 +470,197 @@ describe('failures seen', () => {
     expect(() => addMakegoodStacks(bad)).toThrow(/makegood:apiRateLimit must be a whole number of at least 1, not "2.5"/);
   });
 
+  it('reserves no concurrency unless the deployment sets a cap, then N for each capped function and 1 for each single one, and refuses a bad cap by name', () => {
+    // arrange
+    const capped = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'makegood:reservedConcurrency': '7' } });
+    const bad = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'makegood:reservedConcurrency': '0' } });
+    const reservedIn = (template: Template, stack: typeof stateless) =>
+      Object.fromEntries(
+        functionSpecs.map((spec) => {
+          const fn = stack.functions.get(spec.id);
+          if (fn === undefined) throw new Error(`No function ${spec.id}`);
+          return [spec.id, resourceOf(template, logicalId(fn)).Properties.ReservedConcurrentExecutions];
+        }),
+      );
+
+    // act
+    const cappedStack = addMakegoodStacks(capped).stateless;
+    const cappedReserved = reservedIn(Template.fromStack(cappedStack), cappedStack);
+
+    // assert: by default nothing is reserved, so a new account (limit 10) deploys
+    expect(Object.values(reservedIn(statelessTemplate, stateless)).filter((r) => r !== undefined)).toEqual([]);
+    for (const spec of functionSpecs) {
+      const expected = { capped: 7, single: 1, shared: undefined }[concurrencyOf(spec)];
+      expect(cappedReserved[spec.id], spec.id).toBe(expected);
+    }
+    // every API function is capped, the sweeps are single, and no workflow task reserves anything
+    for (const spec of functionSpecs.filter((s) => s.routes?.length)) expect(concurrencyOf(spec), spec.id).toBe('capped');
+    expect(cappedReserved.SweepClaims).toBe(1);
+    expect(cappedReserved.RemindFollowUps).toBe(1);
+    expect(cappedReserved.DispatchWebhooks).toBe(7);
+    for (const spec of functionSpecs.filter((s) => s.aslPlaceholder !== undefined))
+      expect(cappedReserved[spec.id], spec.id).toBeUndefined();
+    expect(() => addMakegoodStacks(bad)).toThrow(/makegood:reservedConcurrency must be a whole number of at least 1, not "0"/);
+  });
+
+  it('keeps handler responses and errors out of every function’s traces', () => {
+    for (const spec of functionSpecs) {
+      // act
+      const env = (
+        resourceOf(statelessTemplate, logicalId(functionOf(spec))).Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+
+      // assert
+      expect(env, spec.id).toMatchObject({ POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false', POWERTOOLS_TRACER_CAPTURE_ERROR: 'false' });
+    }
+  });
+
+  it('puts claims by outcome and value granted, by their dimensions, on one dashboard with the alarmed business metrics', () => {
+    // act
+    const dashboards = Object.values(statelessTemplate.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(stateless.resolve(dashboards[0]?.Properties?.DashboardBody));
+
+    // assert
+    expect(dashboards).toHaveLength(1);
+    expect(body).toContain(String.raw`SEARCH('{makegood,outcome,service} MetricName=\\\"ClaimsConcluded\\\"'`);
+    expect(body).toContain(String.raw`SEARCH('{makegood,currency,kind,service} MetricName=\\\"ValueGranted\\\"'`);
+    for (const metric of ['ApprovalsOverdue', 'WebhookDeliveriesFailed']) expect(body).toContain(metric);
+  });
+
   it('outputs the API URL, the workflow, the alarm topic and the failed-executions queue', () => {
     // act
     const outputs = Object.keys(statelessTemplate.toJSON().Outputs ?? {});
 
     // assert
     expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'StateMachineArn', 'AlarmTopicArn', 'FailedExecutionsQueueUrl']));
+  });
+});
+
+describe('email in production', () => {
+  const email = stateless.email;
+  const setRef = { Ref: logicalId(email.configurationSet) };
+  const feedbackSpec = functionSpecs.find((s) => s.onMailFeedback);
+  const withContext = (context: Record<string, unknown>) =>
+    new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+
+  it('sends through a configuration set that suppresses bounces and complaints and publishes only those, to the default bus', () => {
+    // act
+    const sets = Object.values(statelessTemplate.findResources('AWS::SES::ConfigurationSet'));
+    const destinations = Object.values(statelessTemplate.findResources('AWS::SES::ConfigurationSetEventDestination'));
+
+    // assert
+    expect(sets).toMatchObject([
+      {
+        Properties: {
+          Name: `${stateless.stackName}-mail`,
+          SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+          ReputationOptions: { ReputationMetricsEnabled: true },
+        },
+      },
+    ]);
+    expect(destinations).toMatchObject([
+      {
+        Properties: {
+          ConfigurationSetName: setRef,
+          EventDestination: {
+            Enabled: true,
+            MatchingEventTypes: ['bounce', 'complaint'],
+            EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', expect.arrayContaining([':event-bus/default'])] } },
+          },
+        },
+      },
+    ]);
+    // Without makegood:sesIdentity the identities are verified outside the stack.
+    statelessTemplate.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+
+  it('routes only bounces and complaints of its own configuration set and claim emails to MailFeedback, retried for a day, then to a queue that alarms', () => {
+    // act
+    const rules = Object.values(
+      statelessTemplate.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.ses'] } } }),
+    ) as {
+      Properties: { EventPattern: unknown; Targets: unknown[] };
+    }[];
+    const queueArn = { 'Fn::GetAtt': [logicalId(email.deadLetters), 'Arn'] };
+
+    // assert
+    expect(feedbackSpec?.id).toBe('MailFeedback');
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties.EventPattern).toEqual({
+      source: ['aws.ses'],
+      'detail-type': ['Email Bounced', 'Email Complaint Received'],
+      detail: { mail: { tags: { 'ses:configuration-set': [setRef], 'makegood-claim': [{ exists: true }] } } },
+    });
+    expect(rules[0]?.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [logicalId(functionOf(feedbackSpec as FunctionSpec)), 'Arn'] },
+        DeadLetterConfig: { Arn: queueArn },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 8 },
+      }),
+    ]);
+    // What fails inside the function after Lambda's retries lands on the same queue, with its error.
+    statelessTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(functionOf(feedbackSpec as FunctionSpec)) },
+      DestinationConfig: { OnFailure: { Destination: queueArn } },
+    });
+    expect(resourceOf(statelessTemplate, logicalId(email.deadLetters)).Properties).toMatchObject({
+      MessageRetentionPeriod: 14 * 86_400,
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('gives every sending function the configuration set and SendEmail on it, and the feedback function only the ledger and state', () => {
+    // arrange
+    const isConfigurationSet = (r: unknown) => JSON.stringify(r).includes(`:configuration-set/${stateless.stackName}-mail`);
+    const feedbackRole = roleIdOf(feedbackSpec as FunctionSpec);
+
+    for (const spec of functionSpecs) {
+      // act
+      const env = (
+        resourceOf(statelessTemplate, logicalId(functionOf(spec))).Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+
+      // assert
+      expect(env.MAKEGOOD_SES_CONFIGURATION_SET, spec.id).toEqual(spec.access.mail === 'send' ? setRef : undefined);
+      expect(roleCan(roleIdOf(spec), 'ses:SendEmail', isConfigurationSet), spec.id).toBe(spec.access.mail === 'send');
+    }
+    expect(feedbackSpec?.access).toEqual({ ledger: 'append', state: 'readwrite', mail: 'none', workflow: [], secrets: [] });
+    expect(roleCan(feedbackRole, 'dynamodb:PutItem', isLedger)).toBe(true);
+    expect(roleCan(feedbackRole, 'dynamodb:PutItem', isStateTable)).toBe(true);
+    expect(roleCan(feedbackRole, 'dynamodb:UpdateItem', isLedger)).toBe(false);
+    expect(roleCan(feedbackRole, 'ses:SendEmail', () => true)).toBe(false);
+    expect(roleCan(feedbackRole, 'secretsmanager:GetSecretValue', () => true)).toBe(false);
+    expect(roleCan(feedbackRole, 'states:StartExecution', () => true)).toBe(false);
+  });
+
+  it('creates the identity and names the configuration set when the deployment says so, and refuses a bad value by name', () => {
+    // arrange
+    const named = withContext({ 'makegood:sesIdentity': 'shop.example', 'makegood:sesConfigurationSet': 'shop-mail' });
+    const byAddress = withContext({ 'makegood:sesIdentity': 'care@shop.example' });
+
+    // act
+    const namedTemplate = Template.fromStack(addMakegoodStacks(named).stateless);
+    const byAddressTemplate = Template.fromStack(addMakegoodStacks(byAddress).stateless);
+
+    // assert
+    namedTemplate.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: 'shop-mail' });
+    namedTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'shop.example',
+      ConfigurationSetAttributes: { ConfigurationSetName: { Ref: Match.stringLikeRegexp('ConfigurationSet') } },
+    });
+    expect(Object.keys(namedTemplate.toJSON().Outputs ?? {})).toEqual(
+      expect.arrayContaining(['SesIdentity', 'SesDkimRecords', 'SesConfigurationSetName']),
+    );
+    byAddressTemplate.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'care@shop.example' });
+    // An address's identity is verified by the link SES mails it, not by DNS records.
+    expect(Object.keys(byAddressTemplate.toJSON().Outputs ?? {})).not.toContain('SesDkimRecords');
+    expect(() => addMakegoodStacks(withContext({ 'makegood:sesIdentity': 'not a domain' }))).toThrow(
+      /makegood:sesIdentity must be a domain \(shop.example\) or an email address, not "not a domain"/,
+    );
+    expect(() => addMakegoodStacks(withContext({ 'makegood:sesConfigurationSet': 'has spaces' }))).toThrow(
+      /makegood:sesConfigurationSet must be an SES configuration set name/,
+    );
+    expect(() => addMakegoodStacks(withContext({ 'makegood:mailFrom': 'care' }))).toThrow(/makegood:mailFrom must be an email address/);
   });
 });
 
@@ -489,7 +700,28 @@ describe('permissions', () => {
       expect(can('states:StartExecution', isStateMachine), `${spec.id} starts executions`).toBe(access.workflow.includes('start'));
       expect(can('states:SendTaskSuccess', isStateMachine), `${spec.id} answers tokens`).toBe(access.workflow.includes('callback'));
       expect(can('states:SendTaskFailure', anything), `${spec.id} fails tokens`).toBe(false);
-      expect(can('secretsmanager:GetSecretValue', anything), `${spec.id} reads secrets`).toBe(access.secrets);
+      expect(can('secretsmanager:GetSecretValue', isApprovalKeys), `${spec.id} reads the approval keys`).toBe(
+        access.secrets.includes('approval'),
+      );
+      expect(can('secretsmanager:GetSecretValue', isFinanceKey), `${spec.id} reads the finance key`).toBe(
+        access.secrets.includes('finance'),
+      );
+      expect(can('secretsmanager:GetSecretValue', isStorefrontSecrets), `${spec.id} reads storefront secrets`).toBe(
+        access.secrets.includes('storefronts'),
+      );
+      // …and no other secret, nor any way to change one.
+      expect(can('secretsmanager:GetSecretValue', anything), `${spec.id} reads secrets`).toBe(access.secrets.length > 0);
+      const secretGrants = allowsOfRole(role).filter((st) => st.actions.some((a) => a.startsWith('secretsmanager:')));
+      for (const st of secretGrants) {
+        expect(
+          st.resources.every((r) => isApprovalKeys(r) || isFinanceKey(r) || isStorefrontSecrets(r)),
+          `${spec.id}: ${JSON.stringify(st.resources)}`,
+        ).toBe(true);
+        expect(
+          st.actions.every((a) => ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(a)),
+          `${spec.id}: ${st.actions}`,
+        ).toBe(true);
+      }
     }
   });
 

@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,17 @@ import { repoRoot } from '#local/stack.ts';
 import type { Deps } from '#ports';
 import { reportAction } from '#usecases/actions.ts';
 import { verifyLedger } from '#usecases/ledger-verify.ts';
-import { bootStack, claimBody, countItems, DEMO_SECRET, type Mail, mailbox, signedFetch, waitForClaim } from './harness.ts';
+import {
+  bootStack,
+  claimBody,
+  countItems,
+  DEMO_SECRET,
+  type Mail,
+  mailbox,
+  signedFetch,
+  waitForClaim,
+  writeStackSecrets,
+} from './harness.ts';
 
 /**
  * A hostile storefront, a buggy integration and races against the actions routes. Every test
@@ -33,10 +43,7 @@ let deps: Deps;
 
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'makegood-hostile-'));
-  await writeFile(
-    join(dataDir, 'secrets.json'),
-    JSON.stringify({ approvalKey: randomBytes(32).toString('hex'), storefronts: { [OTHER]: OTHER_SECRET } }),
-  );
+  await writeStackSecrets(dataDir, { storefronts: { [OTHER]: OTHER_SECRET } });
   stack = await bootStack({ dataDir, financeKey: FINANCE_KEY });
   deps = makeDeps(parseConfig(stack.env));
   await deps.state.putStorefront({ id: OTHER, name: 'Rival Shop' });

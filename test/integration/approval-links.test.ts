@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApprovalGrant, signApprovalToken, verifyApprovalToken } from '#domain/approval-token.ts';
+import type { KeyRing } from '#domain/key-ring.ts';
 import { demoClaims } from '#local/demo.ts';
-import { approvalLink, bootStack, countItems, formFields, mailbox, signedFetch, waitForClaim, waitForMail } from './harness.ts';
+import {
+  approvalLink,
+  bootStack,
+  countItems,
+  formFields,
+  mailbox,
+  signedFetch,
+  stackApprovalKeys,
+  waitForClaim,
+  waitForMail,
+} from './harness.ts';
 
 /**
  * Approval links attacked over HTTP on the embedded stack: each attack gets a clear page and
@@ -12,12 +22,11 @@ import { approvalLink, bootStack, countItems, formFields, mailbox, signedFetch, 
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
-let key: Buffer;
+let key: KeyRing;
 
 beforeAll(async () => {
   stack = await bootStack();
-  const secrets = JSON.parse(await readFile(stack.env.MAKEGOOD_SECRETS_FILE ?? '', 'utf8')) as { approvalKey: string };
-  key = Buffer.from(secrets.approvalKey, 'utf8');
+  key = await stackApprovalKeys(stack);
 });
 afterAll(async () => {
   await stack?.cleanup();
@@ -93,10 +102,12 @@ describe('approval links in real mailboxes', () => {
 
     // act
     const attempts: [string, Promise<Response>][] = [
-      ['changed in its IV', fetch(flip(5))],
+      // `v2.k1.<iv ‖ ciphertext ‖ tag>`
+      ['changed in its IV', fetch(flip('v2.k1.'.length + 2))],
       ['changed in its ciphertext', fetch(flip(Math.floor(token.length / 2)))],
       ['changed in its tag', fetch(flip(token.length - 2))],
       ['cut short', fetch(link.slice(0, -6))],
+      ['naming a key not in the ring', fetch(base + token.replace(/^v2\.k1\./, 'v2.k2.'))],
       [
         'readable v1 forgery',
         fetch(`${base}v1.${Buffer.from(JSON.stringify({ c: claimId, r: 1, t: 'finance', a: 'x@y.z', e: 2e9 })).toString('base64url')}.sig`),
@@ -126,6 +137,7 @@ describe('approval links in real mailboxes', () => {
       ['changed in its ciphertext', 403, 'This link is not valid', true],
       ['changed in its tag', 403, 'This link is not valid', true],
       ['cut short', 403, 'This link is not valid', true],
+      ['naming a key not in the ring', 403, 'This link is not valid', true],
       ['readable v1 forgery', 400, 'This link is not valid', true],
       ['another approver', 403, 'This link is not for this request', true],
       ['another tier', 403, 'This link is not for this request', true],

@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { parseConfig } from '#config';
 import { parsePolicy } from '#domain/policy.ts';
 import { demoClaims } from '#local/demo.ts';
 import { repoRoot } from '#local/stack.ts';
-import { bootStack, mailbox, signedFetch, waitForClaim } from './harness.ts';
+import { bootStack, mailbox, signedFetch, waitForClaim, writeStackSecrets } from './harness.ts';
 
 /**
  * The console's walls, over plain HTTP: an approver sees and acts on their own storefront's
@@ -21,10 +21,7 @@ const OTHER_SECRET = 'it-console-other-secret';
 
 beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'makegood-console-'));
-  await writeFile(
-    join(dataDir, 'secrets.json'),
-    JSON.stringify({ approvalKey: randomBytes(32).toString('hex'), storefronts: { [OTHER]: OTHER_SECRET } }),
-  );
+  await writeStackSecrets(dataDir, { storefronts: { [OTHER]: OTHER_SECRET } });
   stack = await bootStack({ dataDir });
   // A second shop whose policy names the same agent: one address, two shops, two separate sign-ins.
   const deps = makeDeps(parseConfig(stack.env));

@@ -7,7 +7,7 @@ import { verifyApprovalToken } from '#domain/approval-token.ts';
 import { builtInWording } from '#domain/email.ts';
 import type { EntryOf, LedgerEntry } from '#domain/ledger.ts';
 import { demoClaims } from '#local/demo.ts';
-import { approvalLink, bootStack, mailbox, signedFetch, waitForClaim } from './harness.ts';
+import { approvalLink, bootStack, mailbox, signedFetch, stackApprovalKeys, waitForClaim } from './harness.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
@@ -52,10 +52,10 @@ describe('a claim nobody approves', () => {
       [3, 'finance', 'escalated'],
     ]);
     const mails = await mailbox(stack.mailUrl);
-    const secrets = JSON.parse(await readFile(stack.env.MAKEGOOD_SECRETS_FILE ?? '', 'utf8')) as { approvalKey: string };
+    const keys = await stackApprovalKeys(stack);
     const grantIn = (m: (typeof mails)[number]) => {
       const token = approvalLink(m).split('/').at(-1) ?? '';
-      const opened = verifyApprovalToken(token, Buffer.from(secrets.approvalKey, 'utf8'), new Date(0));
+      const opened = verifyApprovalToken(token, keys, new Date(0));
       return opened.ok ? opened.grant : opened.problem;
     };
     for (const [round, approver] of ['agent@demo.test', 'supervisor@demo.test', 'finance@demo.test'].entries()) {
@@ -83,7 +83,7 @@ describe('a claim nobody approves', () => {
     expect(Date.parse(opened[0]?.data.due ?? '') - Date.parse(opened[0]?.at ?? '')).toBeGreaterThan(24 * 3_600_000 - 5_000);
     expect(Date.parse(opened[0]?.data.due ?? '') - Date.parse(opened[0]?.at ?? '')).toBeLessThanOrEqual(24 * 3_600_000);
     // The customer's status link says a person is on it, and by when, not "assessing".
-    const link = /(https?:\/\/[^\s"<]+\/c\/s1\.[A-Za-z0-9_-]+)/.exec(toCustomer[1]?.body.text ?? '')?.[1] ?? '';
+    const link = /(https?:\/\/[^\s"<]+\/c\/s1\.k[1-9][0-9]*\.[A-Za-z0-9_-]+)/.exec(toCustomer[1]?.body.text ?? '')?.[1] ?? '';
     const page = await fetch(link);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(builtInWording.uk.statusPage.stages.needs_time.headline);

@@ -1,15 +1,63 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  approvalKeyRing,
+  approvalKeysSchema,
+  directoryStore,
+  type StorefrontSecretsDocument,
+  secretNames,
+  storefrontSecretsSchema,
+} from '#adapters/secrets.ts';
 import { stateTableSchema } from '#adapters/table-schema.ts';
+import type { KeyRing } from '#domain/key-ring.ts';
 import { signatureHeader } from '#domain/signature.ts';
+import { dataPaths } from '#local/emulators.ts';
 import { type RunningStack, repoRoot, type StackOptions, startStack } from '#local/stack.ts';
 
 export const DEMO_SECRET = 'test-demo-secret';
+
+/**
+ * The key ring the running stack seals its links, cookies and nonces with, read as its functions
+ * read it: `<MAKEGOOD_SECRETS_DIR>/approval-keys.json` (adapters/secrets.ts).
+ */
+export async function stackApprovalKeys(stack: RunningStack): Promise<KeyRing> {
+  const dir = stack.env.MAKEGOOD_SECRETS_DIR;
+  if (!dir) throw new Error('The stack sets no MAKEGOOD_SECRETS_DIR in its environment');
+  const text = await readFile(join(dir, `${secretNames.approvalKeys}.json`), 'utf8');
+  return approvalKeyRing(approvalKeysSchema.parse(JSON.parse(text)));
+}
+
+/**
+ * Writes secrets into a data directory before a stack boots on it, in the layout the stack keeps
+ * (`<data>/secrets/`, adapters/secrets.ts): a fresh approval key `k1`, and each storefront's
+ * signing secret (and webhook secret, if given) as `k1`. The stack keeps them, and adds the demo
+ * storefront's secrets and the finance key (local/seed.ts `ensureSecrets`).
+ */
+export async function writeStackSecrets(
+  dataDir: string,
+  secrets: { storefronts: Readonly<Record<string, string>>; webhooks?: Readonly<Record<string, string>> },
+): Promise<void> {
+  const store = directoryStore(dataPaths(dataDir).secrets);
+  const createdAt = new Date().toISOString();
+  await store.write(
+    secretNames.approvalKeys,
+    JSON.stringify(approvalKeysSchema.parse({ current: 'k1', k1: randomBytes(32).toString('hex') })),
+    '',
+  );
+  for (const [id, secret] of Object.entries(secrets.storefronts)) {
+    const hook = secrets.webhooks?.[id];
+    const doc: StorefrontSecretsDocument = {
+      signing: [{ id: 'k1', secret, createdAt }],
+      ...(hook === undefined ? {} : { webhook: [{ id: 'k1', secret: hook, createdAt }] }),
+    };
+    await store.write(secretNames.storefront(id), JSON.stringify(storefrontSecretsSchema.parse(doc)), '');
+  }
+}
 
 /**
  * Which DynamoDB the integration suite runs against: dynalite (default), or AWS's own DynamoDB

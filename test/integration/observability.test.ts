@@ -86,4 +86,29 @@ describe('logs', () => {
       expect(text).not.toContain('pii.example');
     }
   }, 120_000);
+
+  it('name the claim and never the address through a bounce, its suppression and the email held back', async () => {
+    // arrange: the SES emulator bounces mail to SES's simulator address, as SES does
+    const from = lines.length;
+    delete process.env.MAKEGOOD_FAULTS;
+    clearInjectedFaults();
+    const customer = { name: 'Zoë Quillfeather-Marsh', email: 'bounce@simulator.amazonses.com' };
+
+    // act
+    const first = (await postClaim(stack.apiUrl, claimBody({ customer }))).json.claimId;
+    await waitForClaim(stack.apiUrl, first, (c) => c.timeline.some((t) => t.type === 'email_bounced'));
+    const second = (await postClaim(stack.apiUrl, claimBody({ customer }))).json.claimId;
+    await waitForClaim(stack.apiUrl, second, (c) => c.timeline.some((t) => t.type === 'email_not_sent'));
+    await stack.engine.idle();
+    const logged = logLines(from);
+
+    // assert
+    const feedback = logged.filter((l) => l.line.message === 'Mail feedback recorded');
+    expect(feedback.map((l) => l.line.claimId)).toEqual([first]);
+    for (const { text } of logged) {
+      expect(text).not.toContain('Quillfeather');
+      expect(text).not.toContain('bounce@simulator');
+      expect(text).not.toContain('simulator.amazonses.com');
+    }
+  }, 120_000);
 });

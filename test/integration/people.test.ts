@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInWording, emailLocale, formatDate } from '#domain/email.ts';
 import { type EmailLocale, emailLocales } from '#domain/email-templates.ts';
+import type { KeyRing } from '#domain/key-ring.ts';
 import type { EntryOf, LedgerEntry } from '#domain/ledger.ts';
 import { statusToken } from '#domain/people-tokens.ts';
 import { type Policy, parsePolicy } from '#domain/policy.ts';
 import { decidedBy } from '#domain/policy-terms.ts';
 import { demoClaims } from '#local/demo.ts';
-import { bootStack, claimBody, daysAgo, type Mail, mailbox, postClaim, waitForClaim, waitForMail } from './harness.ts';
+import { bootStack, claimBody, daysAgo, type Mail, mailbox, postClaim, stackApprovalKeys, waitForClaim, waitForMail } from './harness.ts';
 
 /**
  * The people around a claim, end to end on the embedded stack: the customer's acknowledgement
@@ -20,7 +21,7 @@ import { bootStack, claimBody, daysAgo, type Mail, mailbox, postClaim, waitForCl
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
 let dir: string;
-let key: Buffer;
+let key: KeyRing;
 let demoPolicy: Policy;
 const FINANCE_KEY = 'it-people-finance-key';
 
@@ -42,8 +43,7 @@ beforeAll(async () => {
   const policyFile = join(dir, 'policy.json');
   await writeFile(policyFile, JSON.stringify(policy));
   stack = await bootStack({ demoPolicyFile: policyFile, financeKey: FINANCE_KEY });
-  const secrets = JSON.parse(await readFile(stack.env.MAKEGOOD_SECRETS_FILE ?? '', 'utf8')) as { approvalKey: string };
-  key = Buffer.from(secrets.approvalKey, 'utf8');
+  key = await stackApprovalKeys(stack);
 });
 afterAll(async () => {
   await stack?.cleanup();
@@ -60,7 +60,7 @@ const to = (email: string) => (m: Mail) => m.destination.to.includes(email);
 
 /** The status link in a customer's email: its plain text carries it, and its HTML links to it. */
 function statusLinkIn(mail: Mail): string {
-  const m = /(https?:\/\/[^\s"<]+\/c\/s1\.[A-Za-z0-9_-]+)/.exec(mail.body.text ?? '');
+  const m = /(https?:\/\/[^\s"<]+\/c\/s1\.k[1-9][0-9]*\.[A-Za-z0-9_-]+)/.exec(mail.body.text ?? '');
   if (!m?.[1]) throw new Error(`No status link in: ${mail.body.text}`);
   expect(mail.body.html).toContain(`<a href="${m[1]}"`);
   return m[1];

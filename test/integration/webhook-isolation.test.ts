@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { makeDeps } from '#adapters/deps.ts';
 import { parseConfig } from '#config';
 import { parsePolicy } from '#domain/policy.ts';
 import { repoRoot } from '#local/stack.ts';
-import { bootStack, claimBody, signedFetch, waitForClaim } from './harness.ts';
+import { bootStack, claimBody, signedFetch, waitForClaim, writeStackSecrets } from './harness.ts';
 import { eventually, newWebhookSecret, WebhookReceiver } from './webhook-receiver.ts';
 
 /** A second shop, with its own signing secret and webhook secret, next to the demo storefront. */
@@ -31,15 +31,8 @@ describe('webhook lanes', () => {
     const healthy = await WebhookReceiver.start(otherSecret, () => ({ status: 204 }));
     cleanups.push(() => healthy.close());
     const dataDir = await mkdtemp(join(tmpdir(), 'makegood-lanes-'));
-    // The secrets document is read at start-up and cached: the other shop's secrets go in first.
-    await writeFile(
-      join(dataDir, 'secrets.json'),
-      JSON.stringify({
-        approvalKey: randomBytes(32).toString('hex'),
-        storefronts: { [OTHER]: OTHER_SECRET },
-        webhooks: { [OTHER]: otherSecret },
-      }),
-    );
+    // The other shop's signing and webhook secrets go in before the stack starts on this directory.
+    await writeStackSecrets(dataDir, { storefronts: { [OTHER]: OTHER_SECRET }, webhooks: { [OTHER]: otherSecret } });
     const stack = await bootStack({
       dataDir,
       demoWebhook: { url: hanging.url, secret: demoSecret },

@@ -115,6 +115,38 @@ const entryDataSchemas = {
   }),
   followup_closed: z.object({ followUpId: z.string(), note: z.string() }),
   email_sent: z.object({ kind: z.string(), to: z.string(), subject: z.string(), messageId: z.string() }),
+  email_not_sent: z
+    .object({
+      kind: z.string(),
+      to: z.string(),
+      subject: z.string(),
+      reason: z.literal('suppressed'),
+      cause: z
+        .enum(['bounce', 'complaint'])
+        .meta({ description: 'Why the address is suppressed: it bounced for good, or its owner complained' }),
+      since: z.string().meta({ description: 'When the address was suppressed (ISO 8601)' }),
+    })
+    .meta({ description: 'An email held back because its address is on the suppression list: the reader was not told' }),
+  email_bounced: z.object({
+    email: z.string().meta({ description: 'The step of the email that bounced' }),
+    to: z.string(),
+    messageId: z.string(),
+    bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
+    bounceSubType: z.string(),
+    status: z.string().optional().meta({ description: "The receiving server's SMTP status (5.1.1)" }),
+    feedbackId: z.string(),
+    bouncedAt: z.string(),
+    suppressed: z.boolean().meta({ description: 'Whether the address is no longer mailed (a permanent bounce)' }),
+  }),
+  email_complained: z.object({
+    email: z.string().meta({ description: 'The step of the email its reader marked as spam' }),
+    to: z.string(),
+    messageId: z.string(),
+    feedbackType: z.string().optional(),
+    feedbackId: z.string(),
+    complainedAt: z.string(),
+    suppressed: z.literal(true),
+  }),
   closed: z.object({ reason: z.literal('return_not_received'), items: z.array(unitLine).optional() }),
   failed: z.object({
     error: z.string(),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { accessDefines, bundleConstants, portsGranted } from '#adapters/bundle-access.ts';
 import { makeDeps } from '#adapters/deps.ts';
-import { DocumentSecrets } from '#adapters/secrets.ts';
+import { StoreSecrets } from '#adapters/secrets.ts';
 import { SesMailer } from '#adapters/ses-mailer.ts';
 import { StepFunctionsWorkflow } from '#adapters/sfn-workflow.ts';
 import { parseConfig } from '#config';
@@ -43,7 +43,7 @@ vi.mock('@aws-sdk/client-secrets-manager', async (original) => {
 const config = parseConfig({
   MAKEGOOD_LEDGER_TABLE: 'makegood-ledger',
   MAKEGOOD_STATE_TABLE: 'makegood-state',
-  MAKEGOOD_SECRETS_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:makegood-AbCdEf',
+  MAKEGOOD_SECRETS_PREFIX: 'makegood',
   MAKEGOOD_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:makegood-refund',
 });
 
@@ -59,7 +59,7 @@ describe('makeDeps by access', () => {
     expect(Object.fromEntries(built)).toEqual({ dynamodb: 1, ses: 1, sfn: 1, secretsmanager: 1 });
     expect(deps.mailer).toBeInstanceOf(SesMailer);
     expect(deps.workflow).toBeInstanceOf(StepFunctionsWorkflow);
-    expect(deps.secrets).toBeInstanceOf(DocumentSecrets);
+    expect(deps.secrets).toBeInstanceOf(StoreSecrets);
   });
 
   it.each(functionSpecs.map((spec) => [spec.id, spec.access] as const))('builds only the clients %s is granted', (_, access) => {
@@ -83,7 +83,7 @@ describe('makeDeps by access', () => {
 
   it('makes each port it does not grant a stand-in whose every call rejects, naming the port and the method', async () => {
     // arrange
-    const deps = makeDeps(config, { access: { ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: false } });
+    const deps = makeDeps(config, { access: { ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: [] } });
     // act
     const calls = await Promise.all(
       [
@@ -92,7 +92,7 @@ describe('makeDeps by access', () => {
         deps.outbox.claimEvents('clm_1'),
         deps.mailer.ping(),
         deps.workflow.start('clm_1', {}),
-        deps.secrets.approvalKey(),
+        deps.secrets.approvalKeys(),
       ].map((call) =>
         call.then(
           () => 'resolved',
@@ -108,13 +108,35 @@ describe('makeDeps by access', () => {
       expect.stringMatching(/^outbox\.claimEvents\(\) was called, but this function's access grants no state/),
       expect.stringMatching(/^mailer\.ping\(\) was called, but this function's access grants no mail/),
       expect.stringMatching(/^workflow\.start\(\) was called, but this function's access grants no workflow/),
-      expect.stringMatching(/^secrets\.approvalKey\(\) was called, but this function's access grants no secrets/),
+      expect.stringMatching(/^secrets\.approvalKeys\(\) was called, but this function's access grants no secrets/),
     ]);
+  });
+
+  it('refuses each kind of secret a function is granted secrets but not that kind of, naming the kind, before reading anything', async () => {
+    // arrange: Intake reads storefront secrets only
+    const { secrets } = makeDeps(config, {
+      access: { ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: ['storefronts'] },
+    });
+    // act
+    const calls = await Promise.all(
+      [secrets.approvalKeys(), secrets.financeKey()].map((call) =>
+        call.then(
+          () => 'resolved',
+          (e: unknown) => (e as Error).message,
+        ),
+      ),
+    );
+    // assert
+    expect(calls).toEqual([
+      expect.stringMatching(/^The secret approval-keys was read, but this function's access grants no approval secrets/),
+      expect.stringMatching(/^The secret finance-key was read, but this function's access grants no finance secrets/),
+    ]);
+    expect(built.get('secretsmanager')).toBe(1);
   });
 
   it('keeps a stand-in from passing for a promise', async () => {
     // arrange
-    const { mailer } = makeDeps(config, { access: { ledger: 'read', state: 'none', mail: 'none', workflow: [], secrets: false } });
+    const { mailer } = makeDeps(config, { access: { ledger: 'read', state: 'none', mail: 'none', workflow: [], secrets: [] } });
     // act
     const awaited = await Promise.resolve(mailer);
     // assert
@@ -124,9 +146,9 @@ describe('makeDeps by access', () => {
   it('still asks for MAKEGOOD_STATE_MACHINE_ARN when the workflow is granted but no state machine is configured', async () => {
     // arrange
     const { workflow } = makeDeps(
-      parseConfig({ MAKEGOOD_LEDGER_TABLE: 'l', MAKEGOOD_STATE_TABLE: 's', MAKEGOOD_SECRETS_FILE: '/dev/null' }),
+      parseConfig({ MAKEGOOD_LEDGER_TABLE: 'l', MAKEGOOD_STATE_TABLE: 's', MAKEGOOD_SECRETS_DIR: '/nonexistent/secrets' }),
       {
-        access: { ledger: 'read', state: 'read', mail: 'none', workflow: ['start'], secrets: false },
+        access: { ledger: 'read', state: 'read', mail: 'none', workflow: ['start'], secrets: [] },
       },
     );
     // act
@@ -140,7 +162,7 @@ describe('makeDeps by access', () => {
 describe('accessDefines', () => {
   it('gives every port constant a literal true or false, by what the access grants', () => {
     // act
-    const defines = accessDefines({ ledger: 'read', state: 'none', mail: 'send', workflow: ['callback'], secrets: false });
+    const defines = accessDefines({ ledger: 'read', state: 'none', mail: 'send', workflow: ['callback'], secrets: [] });
     // assert
     expect(defines).toEqual({
       [bundleConstants.ledger]: 'true',
@@ -149,5 +171,9 @@ describe('accessDefines', () => {
       [bundleConstants.workflow]: 'true',
       [bundleConstants.secrets]: 'false',
     });
+    // any one kind of secret grants the secrets port
+    expect(
+      accessDefines({ ledger: 'none', state: 'none', mail: 'none', workflow: [], secrets: ['finance'] })[bundleConstants.secrets],
+    ).toBe('true');
   });
 });

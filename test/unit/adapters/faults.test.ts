@@ -61,7 +61,7 @@ const plan = (rules: FaultPlanInput['rules'], seed = 7) => {
   const config = parseConfig({
     MAKEGOOD_LEDGER_TABLE: 'l',
     MAKEGOOD_STATE_TABLE: 's',
-    MAKEGOOD_SECRETS_FILE: '/dev/null',
+    MAKEGOOD_SECRETS_DIR: '/nonexistent/secrets',
     MAKEGOOD_ALLOW_FAULTS: 'test-only',
     MAKEGOOD_FAULTS: JSON.stringify({ seed, rules }),
   });
@@ -260,7 +260,7 @@ describe('makeDeps: retry settings, faults from the configuration, and what outl
       parseConfig({
         MAKEGOOD_LEDGER_TABLE: 'l',
         MAKEGOOD_STATE_TABLE: 's',
-        MAKEGOOD_SECRETS_FILE: '/dev/null',
+        MAKEGOOD_SECRETS_DIR: '/nonexistent/secrets',
         MAKEGOOD_DYNAMODB_ENDPOINT: endpoint,
         MAKEGOOD_SES_ENDPOINT: endpoint,
         MAKEGOOD_ALLOW_FAULTS: 'test-only',
@@ -320,7 +320,7 @@ describe('makeDeps: retry settings, faults from the configuration, and what outl
 });
 
 describe('MAKEGOOD_FAULTS in the configuration', () => {
-  const base = { MAKEGOOD_LEDGER_TABLE: 'l', MAKEGOOD_STATE_TABLE: 's', MAKEGOOD_SECRETS_FILE: '/dev/null' };
+  const base = { MAKEGOOD_LEDGER_TABLE: 'l', MAKEGOOD_STATE_TABLE: 's', MAKEGOOD_SECRETS_DIR: '/nonexistent/secrets' };
   const faults = JSON.stringify({ seed: 1, rules: [{ service: 'ses', fault: 'throttle' }] });
 
   it('is refused without the test-only switch, and inside Lambda even with it', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyWebhook } from 'makegood/client';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpWebhookSender } from '#adapters/http-webhook-sender.ts';
@@ -42,8 +43,24 @@ async function receiver(respond: (req: IncomingMessage, res: ServerResponse) => 
   return { url: `http://127.0.0.1:${port}`, received, closed };
 }
 
-function request(url: string, over: { timeoutMs?: number } = {}) {
-  return { url, secret, eventId: 'evt_clm_1_1', timestamp: new Date(), body, timeoutMs: over.timeoutMs ?? 5_000 };
+function request(url: string, over: { timeoutMs?: number; secrets?: readonly string[] } = {}) {
+  return {
+    url,
+    secrets: over.secrets ?? [secret],
+    eventId: 'evt_clm_1_1',
+    timestamp: new Date(),
+    body,
+    timeoutMs: over.timeoutMs ?? 5_000,
+  };
+}
+
+/** The Standard Webhooks headers of a received request. */
+function signedHeaders(got: Received | undefined) {
+  return {
+    'webhook-id': String(got?.headers['webhook-id']),
+    'webhook-timestamp': String(got?.headers['webhook-timestamp']),
+    'webhook-signature': String(got?.headers['webhook-signature']),
+  };
 }
 
 afterEach(async () => {
@@ -73,14 +90,44 @@ describe('HttpWebhookSender', () => {
     expect(got?.headers['content-type']).toBe('application/json');
     expect(got?.headers['webhook-id']).toBe('evt_clm_1_1');
     expect(got?.headers['webhook-timestamp']).toBe(String(Math.floor(sent.timestamp.getTime() / 1000)));
-    const headers = {
-      'webhook-id': String(got?.headers['webhook-id']),
-      'webhook-timestamp': String(got?.headers['webhook-timestamp']),
-      'webhook-signature': String(got?.headers['webhook-signature']),
-    };
+    const headers = signedHeaders(got);
+    // One secret, one signature.
+    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     expect(new Webhook(secret).verify(got?.body ?? '', headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(`whsec_${randomBytes(24).toString('base64')}`).verify(got?.body ?? '', headers)).toThrow();
     expect(() => new Webhook(secret).verify(`${got?.body} `, headers)).toThrow();
+  });
+
+  it('during a rotation signs with both secrets, and a receiver holding either one alone verifies the delivery', async () => {
+    // arrange: the storefront's new secret and its old one, both in force
+    const newSecret = `whsec_${randomBytes(24).toString('base64')}`;
+    const r = await receiver((_req, res) => res.writeHead(204).end());
+
+    // act
+    const result = await sender.send(request(r.url, { secrets: [newSecret, secret] }));
+
+    // assert: two space-separated signatures, one per secret, in the order given
+    expect(result).toEqual({ kind: 'answered', status: 204 });
+    const got = r.received[0];
+    const headers = signedHeaders(got);
+    const signatures = headers['webhook-signature'].split(' ');
+    expect(signatures).toHaveLength(2);
+    for (const s of signatures) expect(s).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(new Set(signatures).size).toBe(2);
+    const timestamp = new Date(Number(headers['webhook-timestamp']) * 1000);
+    expect(signatures).toEqual([
+      new Webhook(newSecret).sign(headers['webhook-id'], timestamp, got?.body ?? ''),
+      new Webhook(secret).sign(headers['webhook-id'], timestamp, got?.body ?? ''),
+    ]);
+    // Standard Webhooks' own verifier, with either secret alone
+    for (const one of [newSecret, secret]) expect(new Webhook(one).verify(got?.body ?? '', headers)).toEqual(JSON.parse(body));
+    // the storefront's client (makegood/client), with either secret alone, from node:http's headers as received
+    for (const one of [newSecret, secret]) expect(verifyWebhook(one, got?.body ?? '', got?.headers ?? {})).toEqual(JSON.parse(body));
+    // and neither verifies a third secret, nor a changed body
+    const stranger = `whsec_${randomBytes(24).toString('base64')}`;
+    expect(() => new Webhook(stranger).verify(got?.body ?? '', headers)).toThrow();
+    expect(() => verifyWebhook(stranger, got?.body ?? '', got?.headers ?? {})).toThrow(/does not verify/);
+    expect(() => verifyWebhook(secret, `${got?.body} `, got?.headers ?? {})).toThrow(/does not verify/);
   });
 
   it.each([200, 410, 500, 503])('returns a %i as answered, whatever the status', async (status) => {

@@ -64,6 +64,40 @@ describe('SesMailer.send', () => {
   });
 });
 
+describe('SesMailer.send through a configuration set', () => {
+  it('names the configuration set and tags the email with its claim and step, in the characters SES allows', async () => {
+    // arrange
+    ses.on(SendEmailCommand).resolves({ MessageId: 'msg-3' });
+    const production = new SesMailer(new SESv2Client({ region: 'eu-west-1' }), undefined, 'makegood-mail');
+
+    // act
+    await production.send({ ...email, idempotencyKey: 'clm_1/email:outcome#2' });
+    await production.send(email);
+
+    // assert
+    const [tagged, untagged] = ses.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+    expect(tagged?.ConfigurationSetName).toBe('makegood-mail');
+    expect(tagged?.EmailTags).toEqual([
+      { Name: 'makegood-claim', Value: 'clm_1' },
+      { Name: 'makegood-step', Value: 'email.3Aoutcome.232' },
+    ]);
+    for (const tag of tagged?.EmailTags ?? []) expect(tag.Value).toMatch(/^[A-Za-z0-9_\-.@]{1,256}$/);
+    expect(untagged?.ConfigurationSetName).toBe('makegood-mail');
+    expect(untagged?.EmailTags).toBeUndefined();
+  });
+
+  it('sends without a configuration set when none is configured', async () => {
+    // arrange
+    ses.on(SendEmailCommand).resolves({ MessageId: 'msg-4' });
+
+    // act
+    await mailer.send({ ...email, idempotencyKey: 'clm_1/email:outcome' });
+
+    // assert
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.ConfigurationSetName).toBeUndefined();
+  });
+});
+
 describe('SesMailer.ping', () => {
   it('proves SES answers with a GetAccount call', async () => {
     // arrange

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Action, actionsOf } from '#domain/actions.ts';
 import type { ActionReceipt } from '#domain/api/action.ts';
+import { singleKeyRing } from '#domain/key-ring.ts';
 import { type ClaimRef, type ClaimStatus, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
 import type { LedgerStore, Mailer, OutgoingEmail, Secrets, StateStore, Storefront } from '#ports';
@@ -94,7 +95,7 @@ class World {
       sentBefore: async () => undefined,
       ping: async () => {},
     };
-    const secrets = { approvalKey: async () => Buffer.alloc(32, 7) } as unknown as Secrets;
+    const secrets = { approvalKeys: async () => singleKeyRing(Buffer.alloc(32, 7)) } as unknown as Secrets;
     return {
       ledger,
       state,

@@ -240,7 +240,7 @@ describe('makegood webhooks: the command line', () => {
     expect(USAGE).toContain('the receiver dedupes by webhook-id');
     expect(USAGE).toMatch(/unset or DISABLED .*\n.*are not redelivered/);
     expect(USAGE).toContain('set the endpoint first with\n              set-endpoint');
-    expect(USAGE).toContain('The signing secret (whsec_…) is not in the table');
+    expect(USAGE).toContain('The signing secret (whsec_…) is not changed');
     expect(USAGE).toContain('every minute and on new ledger entries, in the embedded stack every 250 ms');
   });
 
@@ -558,9 +558,7 @@ describe('makegood webhooks set-endpoint', () => {
     expect(r.out).toContain(
       'Set the webhook endpoint of shop2 to https://shop2.test/hooks/v2 in the test stack (was: https://shop2.test/hooks DISABLED since 2026-11-22T08:00:00.000Z',
     );
-    expect(r.out).toContain(
-      'Its signing secret is not in the table and was not changed: it is the "shop2" entry under "webhooks" in the secrets document',
-    );
+    expect(r.out).toContain('Its webhook signing secret was not changed (makegood storefront set-webhook makes one when there is none)');
     expect(r.out).toContain('makegood webhooks redeliver --failed --storefront shop2\n');
   });
 

@@ -2,10 +2,15 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ApprovalGrant, formNonce, signApprovalToken, verifyApprovalToken, verifyFormNonce } from '#domain/approval-token.ts';
+import { singleKeyRing } from '#domain/key-ring.ts';
 import { NOW } from './fixtures.ts';
 
-const key = Buffer.from('0123456789abcdef0123456789abcdef');
-const otherKey = Buffer.from('fedcba9876543210fedcba9876543210');
+const rawKey = Buffer.from('0123456789abcdef0123456789abcdef');
+const key = singleKeyRing(rawKey);
+/** Another key under the same id `k1`: a forger's, or another deployment's. */
+const otherKey = singleKeyRing(Buffer.from('fedcba9876543210fedcba9876543210'));
+/** What precedes the sealed body: the version and the key id, `v2.k1.`. */
+const PREFIX = 'v2.k1.';
 const nowSeconds = NOW.getTime() / 1000;
 const grant: ApprovalGrant = {
   claimId: 'CLM-01JD5Z',
@@ -17,16 +22,17 @@ const grant: ApprovalGrant = {
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
- * Seals any plaintext exactly as the server does (HKDF-derived AES-256-GCM key, `v2` as AAD): a
- * stand-in for someone who holds the key, to reach the checks behind the authentication.
+ * Seals any plaintext exactly as the server does (HKDF-derived AES-256-GCM key, `v2.k1` as AAD,
+ * `v2.k1.<body>`): a stand-in for someone who holds the key, to reach the checks behind the
+ * authentication.
  */
-function sealRaw(plaintext: string, k = key): string {
+function sealRaw(plaintext: string, k = rawKey): string {
   const sealKey = Buffer.from(hkdfSync('sha256', k, Buffer.from('makegood approval links'), 'v2 token AES-256-GCM', 32));
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealKey, iv, { authTagLength: 16 });
-  cipher.setAAD(Buffer.from('v2'));
+  cipher.setAAD(Buffer.from('v2.k1'));
   const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `v2.${body.toString('base64url')}`;
+  return `${PREFIX}${body.toString('base64url')}`;
 }
 
 /** The token with the character at `i` replaced by the next one of the base64url alphabet. */
@@ -43,6 +49,7 @@ describe('approval tokens', () => {
     // act
     const result = verifyApprovalToken(token, key, NOW);
     // assert
+    expect(token.startsWith(PREFIX)).toBe(true);
     expect(result).toEqual({ ok: true, grant });
   });
 
@@ -72,7 +79,7 @@ describe('approval tokens', () => {
   it('is opaque: the claim, round, tier, approver and expiry cannot be read from it', () => {
     // arrange
     const token = signApprovalToken(grant, key);
-    const body = token.split('.')[1] ?? '';
+    const body = token.split('.')[2] ?? '';
     const decoded = Buffer.from(body, 'base64url').toString('latin1');
     // act
     const visible = [token, decoded, Buffer.from(body, 'base64').toString('latin1')].join(' ');
@@ -96,8 +103,10 @@ describe('approval tokens', () => {
   it('refuses as tampered every single-character change, anywhere in the IV, ciphertext or tag', () => {
     // arrange
     const token = signApprovalToken(grant, key);
-    // act: change each character after the version prefix, one at a time
-    const results = Array.from({ length: token.length - 3 }, (_, i) => verifyApprovalToken(withCharChanged(token, i + 3), key, NOW));
+    // act: change each character after the version and key id prefix, one at a time
+    const results = Array.from({ length: token.length - PREFIX.length }, (_, i) =>
+      verifyApprovalToken(withCharChanged(token, i + PREFIX.length), key, NOW),
+    );
     // assert
     expect(results.length).toBeGreaterThan(100);
     for (const r of results) expect(r).toEqual({ ok: false, problem: 'tampered' });
@@ -127,22 +136,25 @@ describe('approval tokens', () => {
     expect(verifyApprovalToken(a.slice(0, -4), key, NOW)).toEqual({ ok: false, problem: 'tampered' });
     expect(verifyApprovalToken(`${a}AAAA`, key, NOW)).toEqual({ ok: false, problem: 'tampered' });
     expect(verifyApprovalToken(spliced, key, NOW)).toEqual({ ok: false, problem: 'tampered' });
-    expect(verifyApprovalToken('v2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', key, NOW)).toEqual({ ok: false, problem: 'tampered' });
+    // the key id is bound in: the same body under another id (not in the ring, or not the sealer) does not open
+    expect(verifyApprovalToken(a.replace(/^v2\.k1\./, 'v2.k2.'), key, NOW)).toEqual({ ok: false, problem: 'tampered' });
+    expect(verifyApprovalToken(`${PREFIX}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, key, NOW)).toEqual({ ok: false, problem: 'tampered' });
   });
 
   it('accepts only the canonical spelling: the last character’s spare bits cannot make a second link', () => {
     // arrange: base64url's last character carries spare bits; change them and the bytes stay equal
     let token = signApprovalToken(grant, key);
     // A sealed length that is a multiple of 3 has no spare bits; add one to the claim id until it has.
-    for (let pad = ''; (token.length - 3) % 4 === 0; pad += 'x')
+    for (let pad = ''; (token.length - PREFIX.length) % 4 === 0; pad += 'x')
       token = signApprovalToken({ ...grant, claimId: `${grant.claimId}${pad}` }, key);
     const last = ALPHABET.indexOf(token.at(-1) ?? 'A');
-    const spare = (token.length - 3) % 4 === 2 ? 15 : 3;
+    const spare = (token.length - PREFIX.length) % 4 === 2 ? 15 : 3;
     const variants = [1, 2, 3].map((d) => `${token.slice(0, -1)}${ALPHABET[(last & ~spare) | ((last + d) & spare)]}`);
     // act
     const results = variants.map((v) => verifyApprovalToken(v, key, NOW));
     // assert
-    for (const v of variants) expect(Buffer.from(v.slice(3), 'base64url').equals(Buffer.from(token.slice(3), 'base64url'))).toBe(true);
+    for (const v of variants)
+      expect(Buffer.from(v.slice(PREFIX.length), 'base64url').equals(Buffer.from(token.slice(PREFIX.length), 'base64url'))).toBe(true);
     for (const r of results) expect(r).toEqual({ ok: false, problem: 'tampered' });
   });
 
@@ -159,14 +171,18 @@ describe('approval tokens', () => {
   it.each([
     ['an empty string', ''],
     ['text with spaces', 'not a token'],
-    ['no body', 'v2.'],
-    ['three parts', 'v2.abc.def'],
+    ['no key id and no body', 'v2.'],
+    ['no body', 'v2.k1.'],
+    ['no key id (the format before key rings)', 'v2.abcdef'],
+    ['a key id that is not k and a number', 'v2.abc.def'],
+    ['a key id k0', 'v2.k0.abcdef'],
+    ['four parts', 'v2.k1.abc.def'],
     ['the old readable format', 'v1.eyJjIjoiQ0xNLTEifQ.c2ln'],
-    ['another version', 'v3.abcdef'],
-    ['characters outside the URL-safe set', 'v2.abc+/='],
-    ['a tilde inside the body', 'v2.abc~def'],
-    ['a percent-encoded token', 'v2.abc%2Edef'],
-    ['a very long token', `v2.${'a'.repeat(1100)}`],
+    ['another version', 'v3.k1.abcdef'],
+    ['characters outside the URL-safe set', 'v2.k1.abc+/='],
+    ['a tilde inside the body', 'v2.k1.abc~def'],
+    ['a percent-encoded token', 'v2.k1.abc%2Edef'],
+    ['a very long token', `v2.k1.${'a'.repeat(1100)}`],
   ])('refuses as malformed %s', (_what, token) => {
     // act
     const result = verifyApprovalToken(token, key, NOW);
@@ -196,21 +212,22 @@ describe('form nonces', () => {
     // arrange
     const nonce = formNonce(token, key);
     // act / assert
-    expect(nonce).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(verifyFormNonce(token, nonce, key)).toBe(true);
+    expect(nonce).toMatch(/^k1\.[A-Za-z0-9_-]{43}$/);
+    expect(verifyFormNonce(token, nonce, key, NOW)).toBe(true);
   });
 
-  it('refuses a nonce for another token (even of the same grant), under another key, changed, empty or of another length', () => {
+  it('refuses a nonce for another token (even of the same grant), under another key, naming another key id, changed, empty or of another length', () => {
     // arrange
     const nonce = formNonce(token, key);
     const otherToken = signApprovalToken({ ...grant, round: 2 }, key);
     const sameGrantToken = signApprovalToken(grant, key);
     // act / assert
-    expect(verifyFormNonce(otherToken, nonce, key)).toBe(false);
-    expect(verifyFormNonce(sameGrantToken, nonce, key)).toBe(false);
-    expect(verifyFormNonce(token, formNonce(token, otherKey), key)).toBe(false);
-    expect(verifyFormNonce(token, `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`, key)).toBe(false);
-    expect(verifyFormNonce(token, '', key)).toBe(false);
-    expect(verifyFormNonce(token, `${nonce}A`, key)).toBe(false);
+    expect(verifyFormNonce(otherToken, nonce, key, NOW)).toBe(false);
+    expect(verifyFormNonce(sameGrantToken, nonce, key, NOW)).toBe(false);
+    expect(verifyFormNonce(token, formNonce(token, otherKey), key, NOW)).toBe(false);
+    expect(verifyFormNonce(token, nonce.replace(/^k1\./, 'k2.'), key, NOW)).toBe(false);
+    expect(verifyFormNonce(token, `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`, key, NOW)).toBe(false);
+    expect(verifyFormNonce(token, '', key, NOW)).toBe(false);
+    expect(verifyFormNonce(token, `${nonce}A`, key, NOW)).toBe(false);
   });
 });

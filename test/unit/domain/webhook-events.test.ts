@@ -182,7 +182,7 @@ describe('webhookEventTypeOf', () => {
         webhookEventTypeOf({ type, status, data: { kind: 'outcome' } } as Parameters<typeof webhookEventTypeOf>[0]),
       );
       if (ownEvent.includes(type)) expect(new Set(byStatus).size).toBe(1);
-      else if (type === 'email_sent')
+      else if (type === 'email_sent' || type === 'email_not_sent')
         expect(byStatus).toEqual(
           claimStatuses.map((s) => (s === 'settled' ? 'claim.settled' : s === 'rejected' ? 'claim.rejected' : undefined)),
         );

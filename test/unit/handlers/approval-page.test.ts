@@ -6,7 +6,7 @@ import { formNonce, signApprovalToken } from '#domain/approval-token.ts';
 import type { EntryDraft } from '#domain/ledger.ts';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
 import {
-  APPROVAL_KEY,
+  APPROVAL_KEYS,
   chainOf,
   claimRef,
   conditionalCheckFailed,
@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 const CLAIM_ID = 'clm_appr';
-const KEY = Buffer.from(APPROVAL_KEY, 'utf8');
+const KEY = APPROVAL_KEYS;
 const DEADLINE = new Date(NOW.getTime() + 48 * 3600 * 1000);
 const grant = {
   claimId: CLAIM_ID,

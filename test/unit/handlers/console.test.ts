@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formNonceFor, newSession } from '#domain/people-tokens.ts';
 import type { HttpEvent, HttpResult } from '#handlers/http.ts';
-import { APPROVAL_KEY, httpEvent, NOW, stubRuntime } from './support.ts';
+import { APPROVAL_KEYS, httpEvent, NOW, stubRuntime } from './support.ts';
 
 /**
  * The console's form posts, before anything is decided: a form with a field sent twice is refused
@@ -16,7 +16,7 @@ const ses = mockClient(SESv2Client);
 let handler: (event: HttpEvent) => Promise<HttpResult>;
 let restore: () => void;
 
-const KEY = Buffer.from(APPROVAL_KEY, 'utf8');
+const KEY = APPROVAL_KEYS;
 const ORIGIN = 'https://api.demo.test';
 const { session, cookie } = newSession({ storefrontId: 'demo', email: 'agent@demo.test' }, KEY, NOW);
 

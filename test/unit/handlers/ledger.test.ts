@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
@@ -23,6 +23,7 @@ import {
   receivedDraft,
   STATE_TABLE,
   stubRuntime,
+  writeSecrets,
 } from './support.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -109,11 +110,10 @@ describe('GET /v1/ledger: the finance key', () => {
   });
 
   it('answers 401 to every key while no finance key is configured', async () => {
-    // arrange: a secrets document without financeKey
+    // arrange: secrets without the finance-key secret
     const dir = mkdtempSync(join(tmpdir(), 'makegood-no-finance-'));
-    const file = join(dir, 'secrets.json');
-    writeFileSync(file, JSON.stringify({ approvalKey: APPROVAL_KEY, storefronts: { demo: DEMO_SECRET } }));
-    vi.stubEnv('MAKEGOOD_SECRETS_FILE', file);
+    writeSecrets(dir, { approvalKey: APPROVAL_KEY, storefronts: { demo: DEMO_SECRET } });
+    vi.stubEnv('MAKEGOOD_SECRETS_DIR', dir);
     serveLedger();
     // act
     const res = await Promise.all([handler(ledgerEvent(day, `Bearer ${FINANCE_KEY}`)), handler(ledgerEvent(day, 'Bearer '))]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -6,11 +6,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import { entryItem } from '#adapters/dynamo-ledger.ts';
 import type { ClaimRequest } from '#domain/claim.ts';
+import { singleKeyRing } from '#domain/key-ring.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, type StoredDecision } from '#domain/ledger.ts';
 import { signatureHeader } from '#domain/signature.ts';
 
 /**
- * Shared arrangements for the handler tests: the environment the handlers read, a secrets file,
+ * Shared arrangements for the handler tests: the environment the handlers read, a secrets directory,
  * API Gateway HTTP API (payload v2) events, and ledger/state items shaped as the adapters write them.
  */
 
@@ -20,32 +21,60 @@ export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMac
 export const APPROVAL_KEY = '0123456789abcdef'.repeat(4);
 export const DEMO_SECRET = 'demo-secret-1';
 export const FINANCE_KEY = 'finance-key-1';
+/** The ring the handlers build from the `approval-keys` secret {@link writeSecrets} writes: {@link APPROVAL_KEY} as `k1`. */
+export const APPROVAL_KEYS = singleKeyRing(Buffer.from(APPROVAL_KEY, 'utf8'));
+
+/**
+ * Writes the secrets as the embedded stack keeps them (adapters/secrets.ts `directoryStore`):
+ * `<dir>/approval-keys.json`, `<dir>/finance-key.json` and `<dir>/storefronts/<id>.json` (a
+ * signing secret `k1` each). A secret left out is not written, as if it were never configured.
+ */
+export function writeSecrets(
+  dir: string,
+  secrets: { approvalKey?: string; financeKey?: string; storefronts?: Record<string, string> } = {
+    approvalKey: APPROVAL_KEY,
+    financeKey: FINANCE_KEY,
+    storefronts: { demo: DEMO_SECRET },
+  },
+): void {
+  mkdirSync(join(dir, 'storefronts'), { recursive: true });
+  if (secrets.approvalKey !== undefined)
+    writeFileSync(join(dir, 'approval-keys.json'), JSON.stringify({ current: 'k1', k1: secrets.approvalKey }));
+  if (secrets.financeKey !== undefined) writeFileSync(join(dir, 'finance-key.json'), JSON.stringify({ key: secrets.financeKey }));
+  for (const [id, secret] of Object.entries(secrets.storefronts ?? {})) {
+    writeFileSync(
+      join(dir, 'storefronts', `${id}.json`),
+      JSON.stringify({ signing: [{ id: 'k1', secret, createdAt: '2026-11-01T00:00:00.000Z' }] }),
+    );
+  }
+}
 
 /** The instant every handler test runs at (only `Date` is faked). */
 export const NOW = new Date('2026-11-10T12:00:00.000Z');
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * Sets the environment the handlers parse (with a temporary secrets file), freezes `Date` at
+ * Sets the environment the handlers parse (with a temporary secrets directory), freezes `Date` at
  * {@link NOW} and forgets loaded modules, so that the next `await import(...)` of a handler builds
  * its dependencies from this environment. Returns the cleanup.
  */
 export function stubRuntime(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'makegood-unit-'));
-  const secretsFile = join(dir, 'secrets.json');
-  writeFileSync(secretsFile, JSON.stringify({ approvalKey: APPROVAL_KEY, financeKey: FINANCE_KEY, storefronts: { demo: DEMO_SECRET } }));
+  const secretsDir = join(dir, 'secrets');
+  writeSecrets(secretsDir);
   vi.useFakeTimers({ toFake: ['Date'], now: NOW });
   vi.stubEnv('AWS_REGION', 'eu-west-1');
   vi.stubEnv('MAKEGOOD_LEDGER_TABLE', LEDGER_TABLE);
   vi.stubEnv('MAKEGOOD_STATE_TABLE', STATE_TABLE);
   vi.stubEnv('MAKEGOOD_STATE_MACHINE_ARN', STATE_MACHINE_ARN);
-  vi.stubEnv('MAKEGOOD_SECRETS_FILE', secretsFile);
-  vi.stubEnv('MAKEGOOD_SECRETS_ARN', undefined);
+  vi.stubEnv('MAKEGOOD_SECRETS_DIR', secretsDir);
+  vi.stubEnv('MAKEGOOD_SECRETS_PREFIX', undefined);
   vi.stubEnv('MAKEGOOD_PUBLIC_URL', 'https://api.demo.test');
   vi.stubEnv('MAKEGOOD_MAIL_FROM', 'makegood@demo.test');
   // The 500 path logs the error on purpose; keep the test output quiet.
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'false');
   vi.resetModules();
   return () => {
     vi.unstubAllEnvs();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { approvalSchedule } from '#domain/approval-schedule.ts';
 import { type ApprovalGrant, signApprovalToken, verifyApprovalToken } from '#domain/approval-token.ts';
 import { ApprovalAnsweredError, TransientError } from '#domain/errors.ts';
+import { singleKeyRing } from '#domain/key-ring.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, type StoredDecision } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
 import { type Policy, type PolicyVersion, parsePolicy, type Role } from '#domain/policy.ts';
@@ -26,7 +27,7 @@ import { decidedDraft, demoPolicyDocument, receivedDraft } from '../handlers/sup
 // Task tokens long and distinctive enough that no link or email can contain them by chance.
 const TOKEN_1 = 'task-token-1-AAAAAAAAAAAAAAAAAAAA';
 const TOKEN_2 = 'task-token-2-BBBBBBBBBBBBBBBBBBBB';
-const KEY = Buffer.from('k'.repeat(64), 'utf8');
+const KEY = singleKeyRing(Buffer.from('k'.repeat(64), 'utf8'));
 const T0 = new Date('2026-11-10T12:00:00.000Z');
 const HOUR = 3600 * 1000;
 const CLAIM = 'clm_approvals';
@@ -81,6 +82,8 @@ class World {
       this.stateWrites += 1;
       this.work.set(`${item.claimId}#${item.kind}#${item.id}`, structuredClone(item));
     },
+    // Nobody is on the suppression list (usecases/mail-feedback.ts): every email goes out.
+    suppression: async () => undefined,
   } as unknown as StateStore;
 
   readonly mailer: Mailer = {
@@ -109,10 +112,10 @@ class World {
       mailer: this.mailer,
       workflow: this.workflow,
       secrets: {
-        approvalKey: async () => KEY,
-        storefrontSecret: async () => undefined,
+        approvalKeys: async () => KEY,
+        storefrontSigningSecrets: async () => [],
         financeKey: async () => undefined,
-        webhookSecret: async () => undefined,
+        webhookSecrets: async () => [],
       },
       clock: { now: () => this.now },
       mailFrom: 'makegood@demo.test',
@@ -457,18 +460,26 @@ describe('links that must not work', () => {
     const nonce = await pageNonce(w, link);
     const before = w.footprint();
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    const changed = Array.from({ length: link.length - 3 }, (_, i) => {
-      const at = i + 3;
-      const c = alphabet[(alphabet.indexOf(link[at] ?? 'A') + 1) % 64];
-      return `${link.slice(0, at)}${c}${link.slice(at + 1)}`;
-    });
+    const changedAt = (at: number) => `${link.slice(0, at)}${alphabet[(alphabet.indexOf(link[at] ?? 'A') + 1) % 64]}${link.slice(at + 1)}`;
+    // `v2.k1.<body>`: every character of the body, and each of the key id and its dot
+    const prefix = 'v2.k1.';
+    expect(link.startsWith(prefix)).toBe(true);
+    const changed = Array.from({ length: link.length - prefix.length }, (_, i) => changedAt(i + prefix.length));
+    const keyIdChanged = [3, 4, 5].map(changedAt); // `l1.` (no key id), `k2.` (a key not in the ring), `k1A` (no dot)
 
     // act
-    const looks = await Promise.all(changed.map((t) => lookupApproval(t, w.deps())));
-    const posts = await Promise.all(changed.map((t) => answerApproval(t, answer({ nonce }), w.deps())));
+    const looks = await Promise.all([...changed, ...keyIdChanged].map((t) => lookupApproval(t, w.deps())));
+    const posts = await Promise.all([...changed, ...keyIdChanged].map((t) => answerApproval(t, answer({ nonce }), w.deps())));
 
     // assert
-    for (const r of [...looks, ...posts]) expect(r).toEqual({ ok: false, problem: 'tampered' });
+    const expected = [
+      ...changed.map(() => ({ ok: false, problem: 'tampered' })),
+      { ok: false, problem: 'malformed' },
+      { ok: false, problem: 'tampered' },
+      { ok: false, problem: 'malformed' },
+    ];
+    expect(looks).toEqual(expected);
+    expect(posts).toEqual(expected);
     expect(w.footprint()).toEqual(before);
   });
 

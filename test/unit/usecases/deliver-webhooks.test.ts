@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { withOutbox } from '#adapters/outbox-ledger.ts';
+import { singleKeyRing } from '#domain/key-ring.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry } from '#domain/ledger.ts';
 import { webhookEventOf } from '#domain/webhook-events.ts';
 import type {
@@ -240,7 +241,8 @@ class World {
   readonly ledger = new MemoryLedger(this.clock);
   readonly sender = new ScriptedSender(this.clock);
   readonly storefronts = new Map<string, Storefront>([[SF, { id: SF, name: 'Demo Shop', webhook: { url: ENDPOINT } }]]);
-  readonly webhookSecrets = new Map<string, string>([[SF, SECRET]]);
+  /** Each storefront's webhook secrets in force, newest first (two during a rotation). */
+  readonly webhookSecrets = new Map<string, string[]>([[SF, [SECRET]]]);
   readonly disabled: { storefrontId: string; url: string; at: Date; reason: string }[] = [];
   settings: WebhookSettings = SETTINGS;
 
@@ -259,10 +261,10 @@ class World {
   } as unknown as StateStore;
 
   readonly secrets: Secrets = {
-    storefrontSecret: async () => undefined,
-    approvalKey: async () => Buffer.alloc(32),
+    storefrontSigningSecrets: async () => [],
+    approvalKeys: async () => singleKeyRing(Buffer.alloc(32)),
     financeKey: async () => undefined,
-    webhookSecret: async (id) => this.webhookSecrets.get(id),
+    webhookSecrets: async (id) => [...(this.webhookSecrets.get(id) ?? [])],
   };
 
   deps(): Parameters<typeof deliverWebhooks>[1] {
@@ -315,7 +317,7 @@ describe('deliverWebhooks: a 2xx answer', () => {
     expect(w.sender.calls).toEqual([
       {
         url: ENDPOINT,
-        secret: SECRET,
+        secrets: [SECRET],
         eventId: `evt_clm_a_${entry.seq}`,
         timestamp: new Date(T0 + 1_000),
         body: JSON.stringify(webhookEventOf(entry, entries)),
@@ -577,6 +579,22 @@ describe('deliverWebhooks: nothing to send to', () => {
     expect(w.outbox.item('clm_a', 'received').dueAt).toBeUndefined();
   });
 
+  it('during a rotation signs each delivery with every webhook secret in force, newest first', async () => {
+    // arrange: a new secret next to the old one
+    const w = new World();
+    const NEW_SECRET = 'whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0';
+    w.webhookSecrets.set(SF, [NEW_SECRET, SECRET]);
+    await w.record('clm_a', receivedDraft());
+    w.sender.otherwise = OK;
+
+    // act
+    const run = await w.run();
+
+    // assert
+    expect(run).toMatchObject({ delivered: 1 });
+    expect(w.sender.calls.map((c) => c.secrets)).toEqual([[NEW_SECRET, SECRET]]);
+  });
+
   it('waits for a signing secret that is not set yet (it is set apart from the endpoint), then sends', async () => {
     // arrange
     const w = new World();
@@ -591,7 +609,7 @@ describe('deliverWebhooks: nothing to send to', () => {
     expect(w.sender.calls).toEqual([]);
     expect(first).toMatchObject({ ran: true, delivered: 0, dropped: 0, waiting: 1 });
     expect(w.outbox.item('clm_a', 'received')).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(w.outbox.item('clm_a', 'received').lastResult).toMatch(/no valid webhook signing secret/);
+    expect(w.outbox.item('clm_a', 'received').lastResult).toMatch(/no webhook signing secret in force for demo/);
 
     // act: the operator adds the secret; the event falls due again
     for (const [k, v] of secrets) w.webhookSecrets.set(k, v);

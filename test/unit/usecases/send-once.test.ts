@@ -55,7 +55,7 @@ async function sendTwice(mailer: SesMailer, step: string) {
   const deps = {
     ledger,
     mailer,
-    state: { storefront: async () => ({ id: 'demo', name: 'Demo Shop' }) } as unknown as StateStore,
+    state: { storefront: async () => ({ id: 'demo', name: 'Demo Shop' }), suppression: async () => undefined } as unknown as StateStore,
     mailFrom: 'care@demo.test',
     clock: { now: () => new Date() },
   };
