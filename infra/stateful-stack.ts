@@ -158,7 +158,7 @@ export class MakegoodStatefulStack extends Stack {
         reason:
           'Rotation keeps the old key valid until every token or call it signed has expired, which Secrets ' +
           "Manager's rotation (one previous version, then gone) cannot express: `npx makegood keys rotate-approval` " +
-          'and `npx makegood storefront rotate-secret` rotate with a grace period instead (README, "Rotating").',
+          'and `npx makegood storefront rotate-secret` rotate with a grace period instead (README, "Onboarding a storefront and rotating its secrets").',
       });
       return secret;
     };
