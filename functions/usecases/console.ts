@@ -6,6 +6,7 @@ import { ClaimNotFoundError } from '#domain/errors.ts';
 import { type FollowUp, followUpCloseStep, followUpsOf, parseFollowUpId } from '#domain/followups.ts';
 import { type EarlierClaim, earlierClaims } from '#domain/history.ts';
 import { currentDecision, entriesOf, type LedgerEntry, type StoredDecision, statusOf } from '#domain/ledger.ts';
+import { addressKey } from '#domain/mail-tags.ts';
 import {
   type ConsoleIdentity,
   type ConsoleSession,
@@ -55,13 +56,16 @@ export function rolesOf(policy: Policy, email: string): Role[] {
  * storefront whose policy lists the address as an approver. The caller answers the same whatever
  * happened, so the form tells nobody which addresses are known. At most
  * {@link LOGIN_MAILS_PER_WINDOW} mails go to an address for a storefront in ten minutes, so the
- * form cannot be used to flood an approver's inbox.
+ * form cannot be used to flood an approver's inbox. None goes to an address on the suppression list.
  */
 export async function requestLogin(emailInput: string, deps: ConsoleDeps): Promise<{ sent: number }> {
   const email = emailInput.trim().toLowerCase();
   if (!/^[^\s@<>"]{1,64}@[^\s@<>"]{1,190}$/.test(email)) return { sent: 0 };
   const now = deps.clock.now();
   const keys = await deps.secrets.approvalKeys();
+  // An address that bounced for good or complained is not mailed (SES would drop the mail anyway),
+  // and the page says a link comes only to an address that can receive it.
+  if (await deps.state.suppression(addressKey(email))) return { sent: 0 };
   let sent = 0;
   for (const storefrontId of await deps.state.storefronts()) {
     const policy = await deps.state.currentPolicy(storefrontId);

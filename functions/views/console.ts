@@ -59,7 +59,7 @@ export function loginSentPage(): string {
   return shell(
     'Check your inbox',
     html`<h1>Check your inbox</h1>
-<p class="result">If this address is an approver at a shop, a sign-in link is on its way to it. It works once, for 15 minutes.</p>
+<p class="result">If this address is an approver at a shop and our mail to it has not bounced, a sign-in link is on its way to it. It works once, for 15 minutes.</p>
 <p class="muted">Nothing arrived? Check the address and <a href="/console">ask again</a> in a minute.</p>`,
   );
 }

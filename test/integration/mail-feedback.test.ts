@@ -130,4 +130,32 @@ describe('email in production, embedded', () => {
     expect((await deps.ledger.entries(json.claimId)).map((e) => e.type)).toEqual(['received', 'decided', 'refund_settled', 'email_sent']);
     expect(await deps.state.suppression(addressKey(body.customer.email))).toBeUndefined();
   });
+  it('mails no console sign-in link to a suppressed approver, and the page promises a link only to an address that can receive it', async () => {
+    // arrange — the supervisor's address bounced once, for good
+    const supervisor = 'supervisor@demo.test';
+    await deps.state.suppress({
+      addressKey: addressKey(supervisor),
+      cause: 'bounce',
+      since: new Date().toISOString(),
+      claimId: 'clm_x',
+      step: 'email:x',
+    });
+    const before = (await sentTo(supervisor)).length;
+
+    // act
+    const res = await fetch(`${stack.apiUrl}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: stack.apiUrl },
+      body: new URLSearchParams({ email: supervisor }).toString(),
+    });
+    const page = await res.text();
+    await quiet(stack);
+
+    // assert
+    expect(res.status).toBe(200);
+    expect(page).toContain(
+      'If this address is an approver at a shop and our mail to it has not bounced, a sign-in link is on its way to it.',
+    );
+    expect((await sentTo(supervisor)).length).toBe(before);
+  });
 });
