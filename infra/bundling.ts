@@ -7,6 +7,10 @@ import type { FunctionSpec } from '#handlers/registry.ts';
 
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/** The SDK's default credential chain, and what the Lambda bundles use instead. */
+const DEFAULT_CREDENTIALS = '@aws-sdk/credential-provider-node';
+const LAMBDA_CREDENTIALS = './functions/adapters/lambda-credentials.ts';
+
 /**
  * Lets CommonJS dependencies bundled into an ESM output call `require` for Node built-ins;
  * without it esbuild's shim throws "Dynamic require of "x" is not supported" at cold start.
@@ -37,7 +41,10 @@ export function functionBundling(spec: FunctionSpec) {
     // Non-ASCII text (the Ukrainian and Russian emails) as UTF-8 rather than `\uXXXX` escapes:
     // 2 bytes a letter instead of 6. As an esbuild flag: aws-cdk-lib 2.276's `charset` option is
     // declared but reaches no esbuild argument (its bundling.js never reads it).
-    esbuildArgs: { '--charset': 'utf8' } as const,
+    // The SDK's default credential chain, replaced by the one provider that can answer in Lambda:
+    // the environment (functions/adapters/lambda-credentials.ts). As an esbuild flag, as CDK has no
+    // option for it; the path is relative to the repository root, where CDK runs esbuild.
+    esbuildArgs: { '--charset': 'utf8', [`--alias:${DEFAULT_CREDENTIALS}`]: LAMBDA_CREDENTIALS } as const,
     banner: esmRequireBanner,
     // The AWS SDK versions in package-lock.json are the ones the tests ran against; the
     // runtime's bundled SDK changes underneath us.
@@ -52,7 +59,7 @@ export function functionBundling(spec: FunctionSpec) {
 /**
  * The same build through esbuild's API, option for option as CDK's local bundling passes them to
  * esbuild's command line (`--bundle --platform=node --target --format --minify --banner:js
- * --define --main-fields`, then the `esbuildArgs`; no `--external` under `bundleAwsSDK`), so the
+ * --define --main-fields`, then the `esbuildArgs`, `--charset` and `--alias`; no `--external` under `bundleAwsSDK`), so the
  * bundles come out byte for byte as `cdk synth` writes them. An option added to
  * {@link functionBundling} is added here too.
  */
@@ -68,6 +75,7 @@ export function esbuildOptions(spec: FunctionSpec): BuildOptions {
     minify: bundling.minify,
     sourcemap: bundling.sourceMap,
     charset: bundling.esbuildArgs['--charset'],
+    alias: { [DEFAULT_CREDENTIALS]: bundling.esbuildArgs[`--alias:${DEFAULT_CREDENTIALS}`] },
     banner: { js: bundling.banner },
     define: bundling.define,
     mainFields: bundling.mainFields,
