@@ -59,7 +59,10 @@ export function describeKeys(doc: ApprovalKeysDocument, now: Date): string[] {
     .filter((f) => KEY_ID.test(f))
     .sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
   return ids.map((id) => {
-    if (id === doc.current) return `${id}  current`;
+    if (id === doc.current) {
+      const from = doc.activatesAt?.[id];
+      return from !== undefined && new Date(from) > now ? `${id}  current from ${from}` : `${id}  current`;
+    }
     const at = doc.retiresAt?.[id];
     if (at === undefined) return `${id}  in force, no retirement set`;
     return `${id}  ${new Date(at) > now ? 'retires' : 'retired'} ${at}`;
@@ -96,9 +99,15 @@ async function runKeys(argv: string[], io: KeysIo): Promise<number> {
     );
     return 0;
   }
-  const next = rotatedApprovalKeys(doc, randomBytes(32).toString('hex'), now, new Date(now.getTime() + days * 86_400_000));
+  // Deployed functions cache the keys: the new one seals only once every function has read it
+  // (and opens from the start), so no link is sealed with a key a warm function does not know.
+  const activateAt = new Date(now.getTime() + (deployed ? SECRET_CACHE_MS + 60_000 : 0));
+  const retireAt = new Date(activateAt.getTime() + days * 86_400_000);
+  const next = rotatedApprovalKeys(doc, randomBytes(32).toString('hex'), now, retireAt, activateAt);
   await secrets.write(secretNames.approvalKeys, JSON.stringify(next), 'makegood approval keys');
-  const takesEffect = deployed ? `within ${SECRET_CACHE_MS / 60_000} minutes, as the functions read it again` : 'now';
+  const takesEffect = deployed
+    ? `from ${activateAt.toISOString()}, once every function has read it (they read secrets again within ${SECRET_CACHE_MS / 60_000} minutes); until then the key before it does`
+    : 'now';
   io.out(
     `Rotated the approval keys in ${target}: ${next.current} seals new links ${takesEffect}.\n` +
       (days < STATUS_LINK_DAYS

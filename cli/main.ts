@@ -16,7 +16,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
 
 async function main(argv: string[]): Promise<number> {
   const [area, ...rest] = argv;
-  const load = area ? commands[area] : undefined;
+  const load = area && Object.hasOwn(commands, area) ? commands[area] : undefined;
   if (!load) {
     process.stderr.write(`usage: makegood <${Object.keys(commands).join('|') || 'command'}> …\n`);
     return area === undefined || area === '--help' ? 0 : 2;

@@ -144,6 +144,13 @@ export function parseStorefrontArgs(argv: string[]): StorefrontRequest | undefin
   switch (name) {
     case 'add': {
       const id = storefrontIdArg(name, args);
+      // Secrets Manager reads a name ending in `-` and six characters as a partial ARN (its own
+      // suffix), so such a name may find another secret or none.
+      if (/-[A-Za-z0-9]{6}$/.test(id)) {
+        throw new UsageError(
+          `storefront add: ${JSON.stringify(id)} ends in - and six letters or digits, which Secrets Manager mistakes for an ARN suffix; choose another id`,
+        );
+      }
       const shopName = values.name?.trim();
       if (!shopName) throw new UsageError("storefront add: --name is required (the shop's name, as customers know it)");
       if (shopName.length > 200) throw new UsageError(`storefront add: --name is at most 200 characters, not ${shopName.length}`);
@@ -224,29 +231,36 @@ async function putStorefront(storefront: Storefront, deps: StorefrontDeps, what:
 }
 
 /**
- * Registers a storefront and makes its secrets. Refuses one that is registered already. The
- * secret is written before the settings: a storefront half made (the settings write failed)
- * has a secret nobody was shown, and `add` run again replaces it.
+ * Registers a storefront and makes its secrets. Refuses one that is registered already. A
+ * storefront that has secrets but no settings (made by an earlier version, or an `add` whose
+ * settings write failed) keeps its secrets: they may be what the shop signs with. Only its
+ * settings are written, and `adopted` says so; `rotate-secret` makes a new secret to show.
  */
 export async function addStorefront(
   request: Extract<StorefrontRequest, { kind: 'add' }>,
   deps: StorefrontDeps,
   now: Date,
-): Promise<{ signing: VersionedSecret; webhook?: VersionedSecret }> {
+): Promise<{ signing?: VersionedSecret; webhook?: VersionedSecret; adopted?: StorefrontSecretsDocument }> {
   const id = request.storefront.id;
-  if (await deps.state.storefront(id))
+  if (await deps.state.storefront(id)) {
     throw new Refused(
       `Storefront ${id} exists already; nothing was changed (rotate its secret with makegood storefront rotate-secret ${id})`,
     );
-  const createdAt = now.toISOString();
-  const signing = { id: 'k1', secret: newSigningSecret(), createdAt };
-  const webhook = request.webhookUrl === undefined ? undefined : { id: 'k1', secret: newWebhookSecret(), createdAt };
+  }
   const settings: Storefront = {
     ...request.storefront,
     ...(request.webhookUrl === undefined ? {} : { webhook: { url: request.webhookUrl } }),
   };
   // The URL is checked before anything is written (putStorefront would refuse it after the secret).
   validateSettings(settings);
+  const existing = await readSecrets(id, deps);
+  if (existing) {
+    await putStorefront(settings, deps, 'nothing was registered');
+    return { adopted: existing };
+  }
+  const createdAt = now.toISOString();
+  const signing = { id: 'k1', secret: newSigningSecret(), createdAt };
+  const webhook = request.webhookUrl === undefined ? undefined : { id: 'k1', secret: newWebhookSecret(), createdAt };
   await writeSecrets(id, { signing: [signing], ...(webhook ? { webhook: [webhook] } : {}) }, deps);
   await putStorefront(settings, deps, 'nothing was registered');
   return webhook ? { signing, webhook } : { signing };
@@ -301,12 +315,14 @@ export async function setWebhook(
   const doc = await readSecrets(id, deps);
   if (!doc) throw new Refused(`Storefront ${id} has no secrets (${secretNames.storefront(id)}); make them with makegood storefront add`);
   const kept = (doc.webhook ?? []).filter((s) => inForce(s, now));
+  // The URL first: were the secret written first and the URL's write to fail, a run again would
+  // find a secret in force that nobody was shown. Events wait for a secret meanwhile.
+  await putStorefront(settings, deps, 'the endpoint was not changed');
   let made: VersionedSecret | undefined;
   if (kept.length === 0) {
     made = { id: nextKeyId((doc.webhook ?? []).map((w) => w.id)), secret: newWebhookSecret(), createdAt: now.toISOString() };
     await writeSecrets(id, { ...doc, webhook: [made] }, deps);
   }
-  await putStorefront(settings, deps, 'the endpoint was not changed');
   return { ...(made ? { made } : {}), kept, before: storefront.webhook };
 }
 
@@ -395,6 +411,23 @@ async function runStorefront(argv: string[], io: StorefrontIo): Promise<number> 
     case 'add': {
       const made = await addStorefront(request, deps, now);
       const id = request.storefront.id;
+      if (made.adopted) {
+        const ids = (list: readonly VersionedSecret[] | undefined) =>
+          (list ?? [])
+            .filter((k) => inForce(k, now))
+            .map((k) => k.id)
+            .join(', ') || 'none';
+        const noWebhookSecret = request.webhookUrl !== undefined && ids(made.adopted.webhook) === 'none';
+        io.out(
+          `Registered storefront ${id} (${request.storefront.name}) in ${target}, keeping the secrets it already had ` +
+            `(signing ${ids(made.adopted.signing)}; webhook ${ids(made.adopted.webhook)}), which are not shown again.\n` +
+            `To give the shop a new signing secret: makegood storefront rotate-secret ${id}\n` +
+            (noWebhookSecret ? `To make its webhook secret: makegood storefront set-webhook ${id} --url ${request.webhookUrl}\n` : '') +
+            `Next: publish its policy with makegood policy put <file> --storefront ${id}; until then its claims are refused.\n`,
+        );
+        return 0;
+      }
+      if (!made.signing) throw new Error('addStorefront made no signing secret');
       io.out(
         `Registered storefront ${id} (${request.storefront.name}) in ${target}.\n` +
           `Signing secret ${made.signing.id}, shown only now; give it to the shop:\n  ${made.signing.secret}\n` +

@@ -121,15 +121,20 @@ export async function ensureSecrets(
   const write = (name: string, doc: unknown) => store.write(name, JSON.stringify(doc, null, 2), '');
   const createdAt = now.toISOString();
   const legacyText = await readFile(legacyFile, 'utf8').catch(() => undefined);
-  if (legacyText !== undefined && (await store.read(secretNames.approvalKeys)) === undefined) {
+  if (legacyText !== undefined) {
+    // Each file is written only when absent, and the old file is renamed last: a migration that
+    // stopped halfway (a crash, a full disk) finishes at the next boot and overwrites nothing.
     const legacy = parseSecret(legacyFile, legacyText, legacySecretsSchema);
-    await write(secretNames.approvalKeys, { current: 'k1', k1: legacy.approvalKey });
+    const writeNew = async (name: string, doc: unknown) => {
+      if ((await store.read(name)) === undefined) await write(name, doc);
+    };
     for (const [id, secret] of Object.entries(legacy.storefronts)) {
       const hook = legacy.webhooks?.[id];
       const webhook =
         hook !== undefined && webhookSecretSchema.safeParse(hook).success ? { webhook: [{ id: 'k1', secret: hook, createdAt }] } : {};
-      await write(secretNames.storefront(id), { signing: [{ id: 'k1', secret, createdAt }], ...webhook });
+      await writeNew(secretNames.storefront(id), { signing: [{ id: 'k1', secret, createdAt }], ...webhook });
     }
+    await writeNew(secretNames.approvalKeys, { current: 'k1', k1: legacy.approvalKey });
     await rename(legacyFile, `${legacyFile}.migrated`);
   }
   if ((await store.read(secretNames.approvalKeys)) === undefined) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -49,12 +50,21 @@ const instant = z.iso.datetime({ offset: true });
 
 /** The approval keys document. */
 export const approvalKeysSchema = z
-  .looseObject({ current: keyIdSchema, retiresAt: z.record(keyIdSchema, instant).optional() })
+  .looseObject({
+    current: keyIdSchema,
+    retiresAt: z.record(keyIdSchema, instant).optional(),
+    /**
+     * When a key that was just made current starts sealing: until then the key before it goes on
+     * sealing, and the new one only opens. A rotation sets it past the functions' cache period, so
+     * no function seals with a key another has not read yet.
+     */
+    activatesAt: z.record(keyIdSchema, instant).optional(),
+  })
   .superRefine((doc, ctx) => {
     for (const [field, value] of Object.entries(doc)) {
-      if (field === 'current' || field === 'retiresAt') continue;
+      if (field === 'current' || field === 'retiresAt' || field === 'activatesAt') continue;
       if (!KEY_ID.test(field))
-        ctx.addIssue({ code: 'custom', path: [field], message: 'is neither current, retiresAt nor a key id (k1, k2, …)' });
+        ctx.addIssue({ code: 'custom', path: [field], message: 'is neither current, retiresAt, activatesAt nor a key id (k1, k2, …)' });
       else if (typeof value !== 'string' || value.length < 32)
         ctx.addIssue({ code: 'custom', path: [field], message: 'a key is a string of at least 32 characters' });
     }
@@ -95,6 +105,8 @@ export interface SecretStore extends SecretSource {
 
 /** How long a secret read is trusted before it is read again (a rotation takes effect then). */
 export const SECRET_CACHE_MS = 5 * 60 * 1000;
+/** The most secrets one function keeps cached; the oldest read goes first. */
+const MAX_CACHED_SECRETS = 1000;
 /** How long "no such secret" is trusted: short, so a storefront just added can sign in a minute. */
 export const MISSING_SECRET_CACHE_MS = 30 * 1000;
 
@@ -120,9 +132,9 @@ export function inForce(secret: VersionedSecret, now: Date): boolean {
 }
 
 /**
- * The {@link Secrets} port over a {@link SecretSource}, reading only the kinds `granted` (a
- * function that asks for another kind fails loudly, in the embedded stack as IAM would refuse it
- * on AWS), each secret cached for {@link SECRET_CACHE_MS}.
+ * The {@link Secrets} port over a {@link SecretSource}, reading only the kinds `granted` (a read
+ * of another kind fails, naming it, as IAM refuses it on AWS; the embedded stack and the CLI are
+ * given every kind), each secret cached for {@link SECRET_CACHE_MS}.
  */
 export class StoreSecrets implements Secrets {
   private readonly cache = new Map<string, { value: unknown; until: number }>();
@@ -142,6 +154,9 @@ export class StoreSecrets implements Secrets {
     if (hit && Date.now() < hit.until) return hit.value as T | undefined;
     const text = await this.source.read(name);
     const value = text === undefined ? undefined : parseSecret(name, text, schema);
+    // Bounded: requests naming made-up storefronts must not grow a function's memory without end.
+    if (this.cache.size >= MAX_CACHED_SECRETS) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.delete(name);
     this.cache.set(name, {
       value,
       until: Date.now() + (value === undefined ? Math.min(this.cacheMs, MISSING_SECRET_CACHE_MS) : this.cacheMs),
@@ -168,7 +183,7 @@ export class StoreSecrets implements Secrets {
     const doc = await this.get('approval', secretNames.approvalKeys, approvalKeysSchema);
     if (!doc)
       throw new Error(`The secret ${secretNames.approvalKeys} does not exist: approval links, status links and the console need it`);
-    return approvalKeyRing(doc);
+    return approvalKeyRing(doc, this.clock.now());
   }
 
   async financeKey(): Promise<string | undefined> {
@@ -176,15 +191,23 @@ export class StoreSecrets implements Secrets {
   }
 }
 
-/** The key ring of an approval keys document. */
-export function approvalKeyRing(doc: ApprovalKeysDocument): KeyRing {
+/**
+ * The key ring of an approval keys document at `now`. The current key seals once it is active;
+ * before its `activatesAt`, the newest other key still in force seals, and the current one only opens.
+ */
+export function approvalKeyRing(doc: ApprovalKeysDocument, now: Date): KeyRing {
   const keys = Object.entries(doc)
     .filter(([field]) => KEY_ID.test(field))
     .map(([id, key]) => {
       const retiresAt = doc.retiresAt?.[id];
       return { id, key: Buffer.from(String(key), 'utf8'), ...(retiresAt ? { retiresAt: new Date(retiresAt) } : {}) };
     });
-  return keyRing(doc.current, keys);
+  const activatesAt = doc.activatesAt?.[doc.current];
+  if (activatesAt === undefined || new Date(activatesAt) <= now) return keyRing(doc.current, keys);
+  const previous = keys
+    .filter((k) => k.id !== doc.current && (k.retiresAt === undefined || now < k.retiresAt))
+    .sort((a, b) => Number(b.id.slice(1)) - Number(a.id.slice(1)))[0];
+  return keyRing(previous?.id ?? doc.current, keys);
 }
 
 /** The secrets in Secrets Manager, named `<prefix>/<name>`. */
@@ -228,8 +251,10 @@ export function directoryStore(dir: string): SecretStore {
     async write(name, value) {
       const file = path(name);
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      await writeFile(`${file}.tmp`, value, { mode: 0o600 });
-      await rename(`${file}.tmp`, file);
+      // A temporary name of its own, so two writers never rename each other's half-written file.
+      const tmp = `${file}.${randomUUID()}.tmp`;
+      await writeFile(tmp, value, { mode: 0o600 });
+      await rename(tmp, file);
     },
   };
 }
@@ -254,20 +279,29 @@ export function rotated(list: readonly VersionedSecret[], secret: string, now: D
 }
 
 /**
- * The approval keys after a rotation to `key`: it becomes current under a fresh id; the keys in
- * force retire at `retireAt` (or earlier), and retired ones are dropped.
+ * The approval keys after a rotation to `key`: it becomes current under a fresh id, sealing from
+ * `activateAt` (the key before it seals until then); the keys in force retire at `retireAt` (or
+ * earlier), and retired ones are dropped. The key that was current is kept whatever its document
+ * says, as the ring never retires it.
  */
-export function rotatedApprovalKeys(doc: ApprovalKeysDocument, key: string, now: Date, retireAt: Date): ApprovalKeysDocument {
+export function rotatedApprovalKeys(
+  doc: ApprovalKeysDocument,
+  key: string,
+  now: Date,
+  retireAt: Date,
+  activateAt: Date = now,
+): ApprovalKeysDocument {
   const ids = Object.keys(doc).filter((f) => KEY_ID.test(f));
   const id = nextKeyId(ids);
   const next: Record<string, unknown> = { current: id, [id]: key };
   const retiresAt: Record<string, string> = {};
   for (const old of ids) {
-    const at = doc.retiresAt?.[old];
+    const at = old === doc.current ? undefined : doc.retiresAt?.[old];
     if (at !== undefined && new Date(at) <= now) continue;
     next[old] = doc[old];
     retiresAt[old] = at !== undefined && new Date(at) < retireAt ? at : retireAt.toISOString();
   }
   next.retiresAt = retiresAt;
+  if (activateAt > now) next.activatesAt = { [id]: activateAt.toISOString() };
   return approvalKeysSchema.parse(next);
 }

@@ -9,11 +9,14 @@ import { KEY_ID, type KeyRing } from './key-ring.ts';
  * kind never opens as another. Each token names the id of the ring's key that sealed it (bound in
  * with the version), so it keeps opening after a rotation until that key retires (key-ring.ts).
  *
- * Format: `<version>.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>`.
+ * Format: `<version>.<key id>.<base64url(iv ‖ ciphertext ‖ tag)>` (and, for tokens sealed before
+ * key ids, `<version>.<base64url(…)>`, which {@link unseal} opens as key `k1`'s).
  */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const MAX_TOKEN_LENGTH = 1024;
+/** The id the one approval key of earlier versions has in a key ring (the secrets migration names it so). */
+const LEGACY_KEY_ID = 'k1';
 
 /** Derives the key of one purpose from the configured key. */
 export function deriveKey(key: Buffer, salt: string, purpose: string): Buffer {
@@ -47,11 +50,15 @@ export function unseal(
 ): { ok: true; payload: unknown } | { ok: false; problem: 'malformed' | 'tampered' } {
   if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9._~-]+$/.test(token)) return { ok: false, problem: 'malformed' };
   const parts = token.split('.');
-  const keyId = parts[1] ?? '';
-  const body = parts[2] ?? '';
-  if (parts.length !== 3 || parts[0] !== version || !KEY_ID.test(keyId) || !/^[A-Za-z0-9_-]+$/.test(body)) {
+  // A token sealed before tokens named their key (`<version>.<body>`, the version alone as AAD)
+  // was sealed with the one approval key there was, which became `k1`: it opens while `k1` does.
+  const legacy = parts.length === 2;
+  const keyId = legacy ? LEGACY_KEY_ID : (parts[1] ?? '');
+  const body = (legacy ? parts[1] : parts[2]) ?? '';
+  if ((parts.length !== 3 && !legacy) || parts[0] !== version || !KEY_ID.test(keyId) || !/^[A-Za-z0-9_-]+$/.test(body)) {
     return { ok: false, problem: 'malformed' };
   }
+  const aad = legacy ? version : `${version}.${keyId}`;
   const key = ring.key(keyId, now);
   if (!key) return { ok: false, problem: 'tampered' };
   const sealKey = purpose(key);
@@ -63,7 +70,7 @@ export function unseal(
   let plaintext: string;
   try {
     const decipher = createDecipheriv('aes-256-gcm', sealKey, sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(`${version}.${keyId}`, 'utf8'));
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
     plaintext = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
@@ -81,16 +88,20 @@ export function tag(message: string, key: Buffer): string {
   return createHmac('sha256', key).update(message).digest('base64url');
 }
 
-/** `<key id>.<tag>`: {@link tag} of `message` under the ring's current key, for `purpose`. */
+/**
+ * `<key id>.<tag>`: {@link tag} of `message` under the ring's current key, for `purpose`. The key
+ * id is tagged too, so a tag relabelled to another id fails even if two ids held the same key.
+ */
 export function keyedTag(message: string, ring: KeyRing, purpose: Purpose): string {
-  return `${ring.current.id}.${tag(message, purpose(ring.current.key))}`;
+  const { id, key } = ring.current;
+  return `${id}.${tag(`${id}.${message}`, purpose(key))}`;
 }
 
 /** Whether `given` is {@link keyedTag} of `message` under a key of the ring still in force at `now`. */
 export function checkKeyedTag(given: string, message: string, ring: KeyRing, purpose: Purpose, now: Date): boolean {
   const m = /^(k[0-9]{1,6})\.([A-Za-z0-9_-]{43})$/.exec(given);
   const key = m?.[1] && KEY_ID.test(m[1]) ? ring.key(m[1], now) : undefined;
-  return key !== undefined && m?.[2] !== undefined && sameTag(m[2], tag(message, purpose(key)));
+  return key !== undefined && m?.[2] !== undefined && sameTag(m[2], tag(`${m[1]}.${message}`, purpose(key)));
 }
 
 /** Compares two tags in constant time. */

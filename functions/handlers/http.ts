@@ -16,7 +16,7 @@ import {
   UnprocessableClaimError,
   UnsupportedMediaTypeError,
 } from '#domain/errors.ts';
-import { verifyStorefrontSignature } from '#domain/signature.ts';
+import { parseSignatureHeader, SIGNATURE_TOLERANCE_SECONDS, verifyStorefrontSignature } from '#domain/signature.ts';
 import { plainText } from '#domain/text.ts';
 import type { Clock, Secrets } from '#ports';
 import { correlate, invocation, logger } from './observability.ts';
@@ -111,6 +111,12 @@ export async function authenticateStorefront(req: HttpRequest, deps: { secrets: 
   const storefrontId = req.headers['x-makegood-storefront'];
   const header = req.headers['x-makegood-signature'];
   if (!storefrontId || !header) throw new UnauthorizedError('Missing X-Makegood-Storefront or X-Makegood-Signature');
+  // A header that could not verify under any secret (not the scheme's shape, or out of the time
+  // window) costs no secret read: on AWS each read of a storefront's secret is a paid call.
+  const parsed = parseSignatureHeader(header);
+  if (!parsed || Math.abs(deps.clock.now().getTime() / 1000 - parsed.t) > SIGNATURE_TOLERANCE_SECONDS) {
+    throw new UnauthorizedError('Invalid signature');
+  }
   // Every secret in force is tried: during a rotation's grace period the shop may sign with either.
   const secrets = await deps.secrets.storefrontSigningSecrets(storefrontId);
   const ok = secrets.some((secret) =>

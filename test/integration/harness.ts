@@ -29,7 +29,7 @@ export async function stackApprovalKeys(stack: RunningStack): Promise<KeyRing> {
   const dir = stack.env.MAKEGOOD_SECRETS_DIR;
   if (!dir) throw new Error('The stack sets no MAKEGOOD_SECRETS_DIR in its environment');
   const text = await readFile(join(dir, `${secretNames.approvalKeys}.json`), 'utf8');
-  return approvalKeyRing(approvalKeysSchema.parse(JSON.parse(text)));
+  return approvalKeyRing(approvalKeysSchema.parse(JSON.parse(text)), new Date());
 }
 
 /**

@@ -205,6 +205,24 @@ describe('StoreSecrets', () => {
   });
 });
 
+describe('StoreSecrets under requests for made-up storefronts', () => {
+  it('keeps at most 1,000 secrets cached, dropping the oldest read first', async () => {
+    // arrange
+    const source = sourceOf(documents);
+    const secrets = new StoreSecrets(source, secretKinds, clock);
+    await secrets.storefrontSigningSecrets('demo');
+
+    // act
+    for (let i = 0; i < 1000; i++) await secrets.storefrontSigningSecrets(`made-up-${i}`);
+    await secrets.storefrontSigningSecrets('made-up-999');
+    await secrets.storefrontSigningSecrets('demo');
+
+    // assert — the newest is still cached; demo, the oldest, was dropped and read again
+    expect(source.reads.filter((n) => n === 'storefronts/made-up-999')).toHaveLength(1);
+    expect(source.reads.filter((n) => n === 'storefronts/demo')).toHaveLength(2);
+  });
+});
+
 describe('rotation', () => {
   it('puts the new secret first and retires those in force at the end of the grace period, dropping the retired', () => {
     // arrange
@@ -231,13 +249,56 @@ describe('rotation', () => {
 
     // act
     const next = rotatedApprovalKeys(doc, KEY2, NOW, new Date('2027-06-01T12:00:00.000Z'));
-    const ring = approvalKeyRing(next);
+    const ring = approvalKeyRing(next, NOW);
 
     // assert
     expect(next).toEqual({ current: 'k2', k2: KEY2, k1: KEY1, retiresAt: { k1: '2027-06-01T12:00:00.000Z' } });
     expect(ring.current.id).toBe('k2');
     expect(ring.key('k1', new Date('2027-06-01T11:59:59.000Z'))).toEqual(Buffer.from(KEY1));
     expect(ring.key('k1', new Date('2027-06-01T12:00:00.000Z'))).toBeUndefined();
+  });
+});
+
+describe('approval key rotation, the hard cases', () => {
+  it('keeps the key that was current even when its document gives it a retirement time', () => {
+    // arrange — a stale retirement left on the current key (a hand rollback)
+    const doc = approvalKeysSchema.parse({
+      current: 'k1',
+      k1: KEY1,
+      k2: KEY2,
+      retiresAt: { k1: '2026-06-01T00:00:00.000Z', k2: '2026-06-01T00:00:00.000Z' },
+    });
+
+    // act
+    const next = rotatedApprovalKeys(doc, 'c'.repeat(64), NOW, new Date('2027-06-01T12:00:00.000Z'));
+
+    // assert — k1 still opens what it sealed; k2, retired, is gone
+    expect(next.current).toBe('k3');
+    expect(next.k1).toBe(KEY1);
+    expect(next.k2).toBeUndefined();
+    expect(approvalKeyRing(next, NOW).key('k1', NOW)).toEqual(Buffer.from(KEY1));
+  });
+
+  it('lets the old key seal until the new one activates, and the new one open from the start', () => {
+    // arrange
+    const activateAt = new Date(NOW.getTime() + 6 * 60_000);
+    const next = rotatedApprovalKeys(
+      approvalKeysSchema.parse({ current: 'k1', k1: KEY1 }),
+      KEY2,
+      NOW,
+      new Date('2027-06-01T12:00:00.000Z'),
+      activateAt,
+    );
+
+    // act
+    const before = approvalKeyRing(next, NOW);
+    const after = approvalKeyRing(next, activateAt);
+
+    // assert
+    expect(next.activatesAt).toEqual({ k2: activateAt.toISOString() });
+    expect(before.current.id).toBe('k1');
+    expect(before.key('k2', NOW)).toEqual(Buffer.from(KEY2));
+    expect(after.current.id).toBe('k2');
   });
 });
 

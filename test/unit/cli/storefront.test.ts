@@ -121,6 +121,53 @@ describe('makegood storefront: the command line', () => {
   });
 });
 
+describe('makegood storefront: what it must never lose', () => {
+  it('keeps the secrets of a storefront that has them but no settings, and shows none of them', async () => {
+    // arrange — secrets a shop signs with, left by an earlier version without settings
+    const f = fakes();
+    const live = { signing: [{ id: 'k1', secret: 'LIVE-secret-the-shop-uses', createdAt: '2026-11-01T00:00:00.000Z' }] };
+    f.files.set('storefronts/legacy', JSON.stringify(live));
+
+    // act
+    const r = await run(['add', 'legacy', '--name', 'Legacy'], f);
+
+    // assert
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(f.files.get('storefronts/legacy') ?? '')).toEqual(live);
+    expect(f.storefronts.get('legacy')).toEqual({ id: 'legacy', name: 'Legacy' });
+    expect(r.out).toContain('keeping the secrets it already had (signing k1; webhook none)');
+    expect(r.out).not.toContain('LIVE-secret');
+  });
+
+  it('sets the webhook URL before it makes the secret, so a failed write leaves no secret nobody saw', async () => {
+    // arrange
+    const f = fakes();
+    await run(['add', 'shop', '--name', 'Shop'], f);
+    const put = f.deps.state.putStorefront;
+    f.deps.state.putStorefront = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+
+    // act
+    const failed = await run(['set-webhook', 'shop', '--url', 'https://shop.test/hooks'], f).catch((e: Error) => e.message);
+    f.deps.state.putStorefront = put;
+    const again = await run(['set-webhook', 'shop', '--url', 'https://shop.test/hooks'], f);
+
+    // assert
+    expect(failed).toMatch(/ProvisionedThroughputExceededException/);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/Webhook signing secret k1, shown only now:\n {2}whsec_/);
+  });
+
+  it('refuses a storefront id that Secrets Manager would take for an ARN suffix', () => {
+    // act
+    const parsing = () => parseStorefrontArgs(['add', 'shop-AbCdEf', '--name', 'Shop']);
+
+    // assert
+    expect(parsing).toThrow(/ends in - and six letters or digits/);
+  });
+});
+
 describe('makegood keys: the command line', () => {
   it('refuses a bad --retire-after-days and an unknown subcommand, and lists without a value', async () => {
     // arrange
@@ -135,9 +182,11 @@ describe('makegood keys: the command line', () => {
     // assert
     expect([bad.code, unknown.code, rotated.code]).toEqual([2, 2, 0]);
     expect(bad.err).toMatch(/--retire-after-days must be a whole number of days from 0 to 3650, not "soon"/);
-    expect(rotated.out).toMatch(/k2 seals new links within 5 minutes/);
+    expect(rotated.out).toMatch(/k2 seals new links from 2026-12-03T12:06:00\.000Z, once every function has read it/);
+    expect(JSON.parse(f.files.get('approval-keys') ?? '').activatesAt).toEqual({ k2: '2026-12-03T12:06:00.000Z' });
     expect(rotated.out).toMatch(/Warning: links sealed by the older keys stop working when they retire/);
-    expect(rotated.out).toContain('k1  retires 2027-01-02T12:00:00.000Z');
+    expect(rotated.out).toContain('k2  current from 2026-12-03T12:06:00.000Z');
+    expect(rotated.out).toContain('k1  retires 2027-01-02T12:06:00.000Z');
     expect(rotated.out).not.toContain('x'.repeat(64));
   });
 

@@ -2,13 +2,14 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ApprovalGrant, formNonce, signApprovalToken, verifyApprovalToken, verifyFormNonce } from '#domain/approval-token.ts';
-import { singleKeyRing } from '#domain/key-ring.ts';
+import { keyRing, singleKeyRing } from '#domain/key-ring.ts';
 import { NOW } from './fixtures.ts';
 
 const rawKey = Buffer.from('0123456789abcdef0123456789abcdef');
 const key = singleKeyRing(rawKey);
 /** Another key under the same id `k1`: a forger's, or another deployment's. */
-const otherKey = singleKeyRing(Buffer.from('fedcba9876543210fedcba9876543210'));
+const otherRawKey = Buffer.from('fedcba9876543210fedcba9876543210');
+const otherKey = singleKeyRing(otherRawKey);
 /** What precedes the sealed body: the version and the key id, `v2.k1.`. */
 const PREFIX = 'v2.k1.';
 const nowSeconds = NOW.getTime() / 1000;
@@ -26,13 +27,13 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * `v2.k1.<body>`): a stand-in for someone who holds the key, to reach the checks behind the
  * authentication.
  */
-function sealRaw(plaintext: string, k = rawKey): string {
+function sealRaw(plaintext: string, k = rawKey, format: 'keyed' | 'before key ids' = 'keyed'): string {
   const sealKey = Buffer.from(hkdfSync('sha256', k, Buffer.from('makegood approval links'), 'v2 token AES-256-GCM', 32));
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealKey, iv, { authTagLength: 16 });
-  cipher.setAAD(Buffer.from('v2.k1'));
+  cipher.setAAD(Buffer.from(format === 'keyed' ? 'v2.k1' : 'v2'));
   const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `${PREFIX}${body.toString('base64url')}`;
+  return `${format === 'keyed' ? PREFIX : 'v2.'}${body.toString('base64url')}`;
 }
 
 /** The token with the character at `i` replaced by the next one of the base64url alphabet. */
@@ -173,7 +174,6 @@ describe('approval tokens', () => {
     ['text with spaces', 'not a token'],
     ['no key id and no body', 'v2.'],
     ['no body', 'v2.k1.'],
-    ['no key id (the format before key rings)', 'v2.abcdef'],
     ['a key id that is not k and a number', 'v2.abc.def'],
     ['a key id k0', 'v2.k0.abcdef'],
     ['four parts', 'v2.k1.abc.def'],
@@ -188,6 +188,27 @@ describe('approval tokens', () => {
     const result = verifyApprovalToken(token, key, NOW);
     // assert
     expect(result).toEqual({ ok: false, problem: 'malformed' });
+  });
+
+  it('opens a link sealed before tokens named their key (v2.<body>) as key k1, while k1 is in force', () => {
+    // arrange — the format of earlier versions: the version alone as additional data
+    const payload = JSON.stringify({ c: 'CLM-1', r: 1, t: 'agent', a: 'agent@demo.test', e: nowSeconds + 60 });
+    const old = sealRaw(payload, rawKey, 'before key ids');
+    const rotated = keyRing('k2', [
+      { id: 'k2', key: otherRawKey },
+      { id: 'k1', key: rawKey, retiresAt: new Date(NOW.getTime() + 1000) },
+    ]);
+
+    // act
+    const opened = verifyApprovalToken(old, rotated, NOW);
+    const retired = verifyApprovalToken(old, rotated, new Date(NOW.getTime() + 1000));
+    const relabelled = verifyApprovalToken(old.replace(/^v2\./, 'v2.k1.'), rotated, NOW);
+
+    // assert
+    expect(old).toMatch(/^v2\.[A-Za-z0-9_-]+$/);
+    expect(opened).toMatchObject({ ok: true, grant: { claimId: 'CLM-1' } });
+    expect(retired).toEqual({ ok: false, problem: 'tampered' });
+    expect(relabelled).toEqual({ ok: false, problem: 'tampered' });
   });
 
   it.each([

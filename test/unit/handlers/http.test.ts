@@ -143,3 +143,63 @@ describe('isSameOriginPost', () => {
     expect(http.ownOrigin(req, undefined)).toBe('http://127.0.0.1:8787');
   });
 });
+
+describe('storefront authentication, before any secret is read', () => {
+  const now = new Date();
+  const t = Math.floor(now.getTime() / 1000);
+  const reads: string[] = [];
+  const secrets = {
+    storefrontSigningSecrets: async (id: string) => {
+      reads.push(id);
+      return ['s3cret-value'];
+    },
+    approvalKeys: () => Promise.reject(new Error('not used')),
+    financeKey: async () => undefined,
+    webhookSecrets: async () => [],
+  };
+  const attempt = (signature: string) =>
+    http
+      .authenticateStorefront(
+        http.readRequest(
+          httpEvent({
+            method: 'GET',
+            path: '/v1/claims/x',
+            headers: { 'X-Makegood-Storefront': 'made-up', 'X-Makegood-Signature': signature },
+          }),
+        ),
+        { secrets, clock: { now: () => now } },
+      )
+      .then(
+        () => 'accepted',
+        (err: Error) => err.name,
+      );
+
+  it.each([
+    ['no scheme', 'garbage'],
+    ['no signature', `t=${t}`],
+    ['a signature that is not hex', `t=${t},v1=xyz`],
+    ['a timestamp out of the window', `t=${t - 301},v1=${'a'.repeat(64)}`],
+  ])('refuses %s with 401 and reads no secret', async (_what, signature) => {
+    // arrange
+    reads.length = 0;
+
+    // act
+    const outcome = await attempt(signature);
+
+    // assert
+    expect(outcome).toBe('UnauthorizedError');
+    expect(reads).toEqual([]);
+  });
+
+  it('reads the secrets of a well-formed header within the window, and refuses a wrong signature', async () => {
+    // arrange
+    reads.length = 0;
+
+    // act
+    const outcome = await attempt(`t=${t},v1=${'a'.repeat(64)}`);
+
+    // assert
+    expect(outcome).toBe('UnauthorizedError');
+    expect(reads).toEqual(['made-up']);
+  });
+});
