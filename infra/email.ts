@@ -1,17 +1,17 @@
-import { CfnOutput, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFn } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { emailTagNames } from '#domain/mail-tags.ts';
 import type { FunctionSpec } from '#handlers/registry.ts';
+import { asyncFailuresTo, operatorQueue } from '#infra/dead-letters.ts';
 
 /** Properties of {@link Email}. */
 export interface EmailProps {
@@ -112,31 +112,13 @@ export class Email extends Construct {
       fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [configurationSetArn] }));
     }
 
-    this.deadLetters = new Queue(this, 'FeedbackDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the bounce and complaint events the feedback function could not ' +
-        'take. An operator reads it; nothing consumes it, so it needs no DLQ of its own.',
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is a dead-letter queue; nothing consumes it, so no message is ever redriven from it.',
-    });
-
-    // EventBridge invokes the function asynchronously: what still fails after Lambda's own two
-    // retries goes to the queue too, with the error (an on-failure destination).
-    props.feedback.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetters), retryAttempts: 2 });
-    Validations.of(props.feedback).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Its failed asynchronous invocations go to the FeedbackDeadLetters queue through an on-failure destination, ' +
-        'which keeps the error with the event; a DeadLetterConfig would keep only the event.',
-    });
+    this.deadLetters = operatorQueue(
+      this,
+      'FeedbackDeadLetters',
+      'of the bounce and complaint events the feedback function could not take',
+    );
+    // EventBridge invokes the function asynchronously.
+    asyncFailuresTo(props.feedback, this.deadLetters, 'FeedbackDeadLetters');
     this.feedbackRule = new Rule(this, 'FeedbackRule', {
       description: "SES bounces and complaints of makegood's claim emails, to the function that records them",
       eventPattern: {

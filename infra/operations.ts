@@ -14,13 +14,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { businessMetrics } from '#handlers/business-metrics.ts';
+import { asyncFailuresTo, operatorQueue } from '#infra/dead-letters.ts';
 
 /** Properties of {@link Operations}. */
 export interface OperationsProps {
@@ -76,31 +76,13 @@ export class Operations extends Construct {
     });
     if (props.alarmEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
-    this.failedExecutions = new Queue(this, 'FailedExecutions', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(this.failedExecutions).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue: of failed executions, and of end events the recorder ' +
-        'function could not take. An operator reads it; nothing consumes it, so it needs no DLQ of its own.',
-    });
-    Validations.of(this.failedExecutions).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is the dead-letter queue; nothing consumes it, so no message is ever redriven from it.',
-    });
-
-    // EventBridge invokes the recorder asynchronously: an invocation that still fails after
-    // Lambda's own two retries goes to the queue too, with the error (an on-failure destination).
-    props.executionEnded.configureAsyncInvoke({ onFailure: new SqsDestination(this.failedExecutions), retryAttempts: 2 });
-    Validations.of(props.executionEnded).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Its failed asynchronous invocations go to the FailedExecutions queue through an on-failure destination, ' +
-        'which keeps the error with the event; a DeadLetterConfig would keep only the event.',
-    });
+    this.failedExecutions = operatorQueue(
+      this,
+      'FailedExecutions',
+      'of failed executions, and of the end events the recorder function could not take',
+    );
+    // EventBridge invokes the recorder asynchronously.
+    asyncFailuresTo(props.executionEnded, this.failedExecutions, 'FailedExecutions');
     const rule = new Rule(this, 'ExecutionEndedRule', {
       description: 'makegood executions that failed, timed out or were aborted',
       eventPattern: {
