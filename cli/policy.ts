@@ -13,20 +13,23 @@
  * `--data-dir` picks the embedded stack's data directory; `MAKEGOOD_LEDGER_TABLE` in the
  * environment picks a deployed stack instead (see `connect.ts`).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatPath, type Issue, toIssues } from '#domain/errors.ts';
 import { type Policy, type PolicyVersion, policySchema } from '#domain/policy.ts';
-import type { StateStore } from '#ports';
+import type { LedgerStore, StateStore } from '#ports';
+import { simulatePolicy } from '#usecases/simulate-policy.ts';
+import { simulationHtml } from '#views/simulation.ts';
 import { type Command, commandOf, Refused, UsageError } from './command.ts';
 import { connect } from './connect.ts';
+import { simulationText } from './policy-simulate.ts';
 
 /** Where the command writes, and how it reaches a stack: replaced by tests. */
 export interface PolicyIo {
   out(text: string): void;
   err(text: string): void;
   /** Opens the state store of the stack in `dataDir` (or the deployed one); `target` names it. */
-  connect(dataDir: string | undefined): Promise<{ state: StateStore; target: string }>;
+  connect(dataDir: string | undefined): Promise<{ state: StateStore; ledger: LedgerStore; target: string }>;
   now(): Date;
 }
 
@@ -36,8 +39,10 @@ const USAGE = `usage:
   makegood policy get [--storefront id] [--version n]
   makegood policy list [--storefront id]
   makegood policy diff [--storefront id] <version|file> [<version|file>]
+  makegood policy simulate <draft.json> [--storefront id] [--from date] [--to date] [--format text|json] [--out report.html]
 options: --data-dir <dir> (the embedded stack's data; default ./.makegood), --storefront (default: demo,
-or for put the document's storefrontId)
+or for put and simulate the document's storefrontId); simulate replays the claims received from --from
+(default: 90 days before --to) to --to (default: now), dates as YYYY-MM-DD or ISO times, and reads only
 `;
 
 /** The storefront the embedded stack seeds. */
@@ -134,6 +139,29 @@ async function runPolicy(argv: string[], io: PolicyIo): Promise<number> {
       io.out(changes.length === 0 ? 'no differences\n' : changes.map((c) => `${c}\n`).join(''));
       return 0;
     }
+    case 'simulate': {
+      expectArgs(1, 1);
+      const draft = await readPolicyFile(args[0] as string);
+      const id = storefront ?? draft.storefrontId;
+      if (id !== draft.storefrontId) {
+        throw new Refused(`The draft is for storefront ${draft.storefrontId}, not ${id}`, [
+          { path: 'storefrontId', message: `must be ${id} to simulate it for ${id}` },
+        ]);
+      }
+      const format = values.format ?? 'text';
+      if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not ${format}`);
+      const to = values.to === undefined ? io.now() : dateOption('--to', values.to);
+      const from = values.from === undefined ? new Date(to.getTime() - 90 * 86_400_000) : dateOption('--from', values.from);
+      if (from.getTime() >= to.getTime()) throw new UsageError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
+      const { state, ledger } = await open();
+      const { report, reads } = await simulatePolicy({ state, ledger }, { storefrontId: id, draft, from, to });
+      io.out(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : simulationText(report, reads));
+      if (values.out !== undefined) {
+        await writeFile(values.out, simulationHtml(report, io.now()));
+        io.err(`Wrote ${values.out}\n`);
+      }
+      return 0;
+    }
     default:
       throw new UsageError(`policy: unknown subcommand ${sub}`);
   }
@@ -148,6 +176,10 @@ function parseOptions(argv: string[]) {
       storefront: { type: 'string' },
       version: { type: 'string' },
       'data-dir': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -160,6 +192,15 @@ function isVersion(ref: string): boolean {
 function versionNumber(text: string): number {
   if (!isVersion(text)) throw new UsageError(`--version must be a version number (1, 2, …), not ${text}`);
   return Number(text);
+}
+
+/** A `--from`/`--to` value: a day (UTC midnight) or an ISO time. */
+function dateOption(name: string, text: string): Date {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00.000Z` : text;
+  const at = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? new Date(iso) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime()))
+    throw new UsageError(`${name} must be a date (2026-09-01) or an ISO time (2026-09-01T12:00:00Z), not ${text}`);
+  return at;
 }
 
 function notFound(storefront: string, version: number | undefined): string {
@@ -258,7 +299,7 @@ export const command: Command = policyCommand({
   err: (text) => process.stderr.write(text),
   connect: async (dataDir) => {
     const { deps, target } = await connect(dataDir);
-    return { state: deps.state, target };
+    return { state: deps.state, ledger: deps.ledger, target };
   },
   now: () => new Date(),
 });

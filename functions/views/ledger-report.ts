@@ -20,18 +20,18 @@ export const outcomeColours: Record<string, string> = {
 };
 const spare = ['#db2777', '#ea580c', '#0d9488', '#4f46e5'];
 
-function colourOf(outcome: string, index: number): string {
+export function colourOf(outcome: string, index: number): string {
   return outcomeColours[outcome] ?? spare[index % spare.length] ?? '#6b7280';
 }
 
-function major(minor: number): string {
+export function major(minor: number): string {
   const sign = minor < 0 ? '-' : '';
   const abs = Math.abs(minor);
   return `${sign}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** A round upper bound for an axis: 1, 2 or 5 times a power of ten. */
-function niceMax(v: number): number {
+export function niceMax(v: number): number {
   if (v <= 0) return 100;
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;

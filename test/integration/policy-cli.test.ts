@@ -31,7 +31,7 @@ async function policy(...argv: string[]): Promise<{ code: number; out: string; e
     },
     connect: async (dataDir) => {
       const { deps, target } = await connect(dataDir);
-      return { state: deps.state, target };
+      return { state: deps.state, ledger: deps.ledger, target };
     },
     now: () => new Date(),
   });

@@ -1,0 +1,134 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../cli/connect.ts';
+import { policyCommand } from '../../cli/policy.ts';
+import { demoPolicyDocument } from '../unit/domain/fixtures.ts';
+import { bootStack, claimBody, postClaim, waitForClaim } from './harness.ts';
+
+type Stack = Awaited<ReturnType<typeof bootStack>>;
+let stack: Stack;
+
+/** Runs `makegood policy …` in-process against the embedded stack, as the CLI does. */
+async function policy(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const command = policyCommand({
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    connect: async (dataDir) => {
+      const { deps, target } = await connect(dataDir);
+      return { state: deps.state, ledger: deps.ledger, target };
+    },
+    now: () => new Date(),
+  });
+  const code = await command.run([...argv, '--data-dir', stack.dataDir]);
+  return { code, out, err };
+}
+
+/** A defective kitchen item of `price` cents, shipped free, that the customer wants refunded. */
+function defective(price: number) {
+  return claimBody({
+    order: { paid: price, shipping: 0, items: [{ sku: 'PAN-1', name: 'Pan', category: 'kitchen', quantity: 1, unitPrice: price }] },
+    complaint: { reason: 'defective', items: [{ sku: 'PAN-1', quantity: 1 }], desiredOutcome: 'refund', message: 'It broke.' },
+  });
+}
+
+// The demo policy (version 1): keep-it up to €20.00, automatic up to €50.00, the agent up to €200.00.
+// History: three €15.00 pans (kept and refunded, automatic), two €30.00 pans (sent back, automatic),
+// one €89.00 pan (sent back, the agent approves).
+const HISTORY = [1500, 1500, 1500, 3000, 3000, 8900];
+
+beforeAll(async () => {
+  stack = await bootStack();
+  const ids: string[] = [];
+  for (const price of HISTORY) {
+    const posted = await postClaim(stack.apiUrl, defective(price));
+    expect(posted.res.status).toBe(202);
+    ids.push(posted.json.claimId);
+  }
+  for (const id of ids) await waitForClaim(stack.apiUrl, id, (c) => c.decision !== undefined && c.decision !== null);
+}, 120_000);
+afterAll(async () => {
+  await stack?.cleanup();
+});
+
+describe('makegood policy simulate against the embedded stack', () => {
+  it('replays a draft that raises the keep-it threshold and lowers the agent limit, with the exact transitions and money', async () => {
+    // arrange: keep-it up to €40.00, the agent up to €80.00
+    const draft = demoPolicyDocument();
+    draft.keepItThreshold = 4000;
+    draft.approval.tiers[1].limit = 8000;
+    const file = join(stack.dataDir, 'draft.json');
+    await writeFile(file, JSON.stringify(draft));
+    const out = join(stack.dataDir, 'report.html');
+    // act
+    const json = await policy('simulate', file, '--format', 'json', '--out', out);
+    const text = await policy('simulate', file);
+    // assert
+    expect(json.code, json.err).toBe(0);
+    const report = JSON.parse(json.out);
+    expect(report).toMatchObject({
+      claims: 6,
+      changed: 3,
+      // The two €30.00 pans are now kept; the €89.00 pan now needs a supervisor.
+      byTransition: { 'return_and_refund→refund_without_return': 2, 'return_and_refund→return_and_refund': 1 },
+      // The same money either way: every pan is refunded in full, sent back or not.
+      money: {
+        cash: { before: { EUR: 19400 }, after: { EUR: 19400 } },
+        storeCredit: { before: { EUR: 0 }, after: { EUR: 0 } },
+        goodwill: { before: { EUR: 0 }, after: { EUR: 0 } },
+      },
+      tiers: { before: { auto: 5, agent: 1 }, after: { auto: 5, supervisor: 1 } },
+      byReason: { defective: { claims: 6, changed: 3 } },
+      mismatches: [],
+      skipped: [],
+    });
+    expect(report.examples).toHaveLength(3);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('return_and_refund→refund_without_return  2');
+    expect(text.out).toContain('Replay check: all 6 replayed decisions match the recorded ones.');
+    expect(text.out).toContain('What a replay cannot know:');
+    expect(json.err).toContain(`Wrote ${out}`);
+    const page = await readFile(out, 'utf8');
+    expect(page).toContain('aria-label="Changed claims by outcome transition"');
+    expect(page).toContain('aria-label="Value granted per day, before and after, EUR"');
+    expect(page).toContain(report.examples[0].claimId);
+  });
+
+  it('changes nothing when the draft is the current version', async () => {
+    // arrange
+    const file = join(stack.dataDir, 'same.json');
+    await writeFile(file, JSON.stringify(demoPolicyDocument()));
+    // act
+    const { code, out } = await policy('simulate', file, '--format', 'json');
+    // assert
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ claims: 6, changed: 0, byTransition: {}, mismatches: [], skipped: [] });
+  });
+
+  it('refuses a bad window and a bad format by name, and a draft for another storefront', async () => {
+    // arrange
+    const file = join(stack.dataDir, 'same.json');
+    // act
+    const badDate = await policy('simulate', file, '--from', 'last-week');
+    const backwards = await policy('simulate', file, '--from', '2026-10-02', '--to', '2026-10-01');
+    const badFormat = await policy('simulate', file, '--format', 'xml');
+    const empty = await policy('simulate', file, '--from', '2020-01-01', '--to', '2020-02-01', '--format', 'json');
+    const other = await policy('simulate', file, '--storefront', 'elsewhere');
+    // assert
+    expect(badDate.code).toBe(2);
+    expect(badDate.err).toContain('--from must be a date (2026-09-01) or an ISO time');
+    expect(backwards.code).toBe(2);
+    expect(backwards.err).toContain('must be before --to');
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.err).toContain('--format must be text or json, not xml');
+    expect(JSON.parse(empty.out)).toMatchObject({ claims: 0, changed: 0 });
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('The draft is for storefront demo, not elsewhere');
+  });
+});
