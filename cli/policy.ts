@@ -14,6 +14,7 @@
  * environment picks a deployed stack instead (see `connect.ts`).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { formatPath, type Issue, toIssues } from '#domain/errors.ts';
 import { type Policy, type PolicyVersion, policySchema } from '#domain/policy.ts';
@@ -31,11 +32,13 @@ export interface PolicyIo {
   /** Opens the state store of the stack in `dataDir` (or the deployed one); `target` names it. */
   connect(dataDir: string | undefined): Promise<{ state: StateStore; ledger: LedgerStore; target: string }>;
   now(): Date;
+  /** Asks a yes/no question on a terminal; absent when there is none to ask on. */
+  confirm?(question: string): Promise<boolean>;
 }
 
 const USAGE = `usage:
   makegood policy validate <file>
-  makegood policy put <file> [--storefront id]
+  makegood policy put <file> [--storefront id] [--simulate [--yes]]
   makegood policy get [--storefront id] [--version n]
   makegood policy list [--storefront id]
   makegood policy diff [--storefront id] <version|file> [<version|file>]
@@ -44,6 +47,10 @@ options: --data-dir <dir> (the embedded stack's data; default ./.makegood), --st
 or for put and simulate the document's storefrontId); simulate replays the claims received from --from
 (default: 90 days before --to) to --to (default: now), dates as YYYY-MM-DD or ISO times, and reads only
 `;
+
+/** The days `simulate` replays by default, up to now. */
+const DEFAULT_WINDOW_DAYS = 90;
+const DAY_MS = 86_400_000;
 
 /** The storefront the embedded stack seeds. */
 const DEFAULT_STOREFRONT = 'demo';
@@ -93,7 +100,22 @@ async function runPolicy(argv: string[], io: PolicyIo): Promise<number> {
           { path: 'storefrontId', message: `must be ${id} to publish it for ${id}` },
         ]);
       }
-      const { state, target } = await open();
+      const { state, ledger, target } = await open();
+      if (values.simulate) {
+        const to = io.now();
+        const { report, reads } = await simulatePolicy(
+          { state, ledger },
+          { storefrontId: id, draft: policy, from: new Date(to.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS), to },
+        );
+        io.out(simulationText(report, reads));
+        if (!values.yes) {
+          if (!io.confirm) throw new Refused('Not published: there is no terminal to confirm on; pass --yes to publish after the summary');
+          if (!(await io.confirm(`Publish this policy as ${id} version ${report.draftVersion}?`))) {
+            io.err('Not published\n');
+            return 1;
+          }
+        }
+      }
       const before = await state.currentPolicy(id);
       const published = await state.publishPolicy(id, policy, io.now());
       io.out(
@@ -151,7 +173,7 @@ async function runPolicy(argv: string[], io: PolicyIo): Promise<number> {
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not ${format}`);
       const to = values.to === undefined ? io.now() : dateOption('--to', values.to);
-      const from = values.from === undefined ? new Date(to.getTime() - 90 * 86_400_000) : dateOption('--from', values.from);
+      const from = values.from === undefined ? new Date(to.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS) : dateOption('--from', values.from);
       if (from.getTime() >= to.getTime()) throw new UsageError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
       const { state, ledger } = await open();
       const { report, reads } = await simulatePolicy({ state, ledger }, { storefrontId: id, draft, from, to });
@@ -180,6 +202,8 @@ function parseOptions(argv: string[]) {
       to: { type: 'string' },
       format: { type: 'string' },
       out: { type: 'string' },
+      simulate: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -302,4 +326,14 @@ export const command: Command = policyCommand({
     return { state: deps.state, ledger: deps.ledger, target };
   },
   now: () => new Date(),
+  ...(process.stdin.isTTY ? { confirm: askOnTerminal } : {}),
 });
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -11,6 +11,11 @@ let stack: Stack;
 
 /** Runs `makegood policy …` in-process against the embedded stack, as the CLI does. */
 async function policy(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return policyAnswering(undefined, ...argv);
+}
+
+/** As {@link policy}, on a terminal that answers `answer` to every question (none when undefined). */
+async function policyAnswering(answer: boolean | undefined, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const command = policyCommand({
@@ -25,6 +30,7 @@ async function policy(...argv: string[]): Promise<{ code: number; out: string; e
       return { state: deps.state, ledger: deps.ledger, target };
     },
     now: () => new Date(),
+    ...(answer === undefined ? {} : { confirm: async () => answer }),
   });
   const code = await command.run([...argv, '--data-dir', stack.dataDir]);
   return { code, out, err };
@@ -130,5 +136,27 @@ describe('makegood policy simulate against the embedded stack', () => {
     expect(JSON.parse(empty.out)).toMatchObject({ claims: 0, changed: 0 });
     expect(other.code).toBe(1);
     expect(other.err).toContain('The draft is for storefront demo, not elsewhere');
+  });
+
+  it('put --simulate shows the summary first and publishes only once confirmed', async () => {
+    // arrange
+    const draft = demoPolicyDocument();
+    draft.keepItThreshold = 4000;
+    const file = join(stack.dataDir, 'put.json');
+    await writeFile(file, JSON.stringify(draft));
+    // act
+    const noTerminal = await policy('put', file, '--simulate');
+    const declined = await policyAnswering(false, 'put', file, '--simulate');
+    const versionsBefore = await policy('list');
+    const confirmed = await policyAnswering(true, 'put', file, '--simulate');
+    // assert
+    expect(noTerminal.code).toBe(1);
+    expect(noTerminal.out).toContain('return_and_refund→refund_without_return  2');
+    expect(noTerminal.err).toContain('Not published: there is no terminal to confirm on; pass --yes');
+    expect(declined.code).toBe(1);
+    expect(declined.err).toContain('Not published');
+    expect(versionsBefore.out).not.toMatch(/^\* +2 /m);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.out).toContain('Published demo policy version 2');
   });
 });
