@@ -4,6 +4,7 @@ import type { LedgerEntry } from '#domain/ledger.ts';
 import type { Policy } from '#domain/policy.ts';
 import { type SimulationReport, simulate, simulationLookbackDays } from '#domain/simulate.ts';
 import type { Deps } from '#ports';
+import { mapLimit } from './ledger-verify.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Customer and order reads in flight at once. */
@@ -48,15 +49,13 @@ export async function simulatePolicy(
 
   const lookback = simulationLookbackDays([args.draft, ...versions.map((v) => v.policy)]);
   const since = new Date(args.from.getTime() - lookback * DAY_MS);
-  const entries: LedgerEntry[] = [];
-  await inBatches([...customers], async (customerId) => {
-    entries.push(...(await deps.ledger.customerEntries(args.storefrontId, customerId, since)));
-  });
+  const byCustomer = await mapLimit([...customers], READS_IN_FLIGHT, (customerId) =>
+    deps.ledger.customerEntries(args.storefrontId, customerId, since),
+  );
+  const entries: LedgerEntry[] = byCustomer.flat();
   const pinned = new Map<string, OrderFacts>();
-  await inBatches([...orders], async (orderId) => {
-    const facts = await deps.state.orderFacts(args.storefrontId, orderId);
-    if (facts) pinned.set(orderId, facts);
-  });
+  const facts = await mapLimit([...orders], READS_IN_FLIGHT, (orderId) => deps.state.orderFacts(args.storefrontId, orderId));
+  for (const f of facts) if (f) pinned.set(f.orderId, f);
   const read = performance.now();
 
   const report = simulate({ ...args, entries, versions, pinned });
@@ -71,13 +70,4 @@ export async function simulatePolicy(
       replayMs: replayed - read,
     },
   };
-}
-
-/** Runs `work` over `items`, at most {@link READS_IN_FLIGHT} at a time. */
-async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, items.length) }, worker));
 }

@@ -1,0 +1,178 @@
+/**
+ * How fast `makegood policy simulate` replays: builds a storefront's ledger in memory (`--claims`
+ * claims over 90 days, by customers with one to five claims each, every claim received, decided
+ * by the demo policy as assess does, and a third of them settled), then times `simulate` on it
+ * against a draft that raises the keep-it threshold and lowers the agent's limit: claims replayed
+ * per second (each claim decided twice, with its history rebuilt under each policy). The read
+ * from the ledger is not in this figure; the command prints it separately on every run (`Read …
+ * in … ms`), and bench/ledger.ts measures the ledger's read paths.
+ *
+ *   npm run bench:simulate [-- --claims 100000 --runs 5]
+ *
+ * Prints figures; asserts nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { parseClaimRequest } from '#domain/claim.ts';
+import { decide } from '#domain/decide.ts';
+import { customerHistory } from '#domain/history.ts';
+import { chainEntry, decisionData, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
+import { money } from '#domain/money.ts';
+import { type PolicyVersion, policySchema } from '#domain/policy.ts';
+import { simulate } from '#domain/simulate.ts';
+
+const { values } = parseArgs({ options: { claims: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } } });
+const CLAIMS = Number(values.claims);
+const RUNS = Number(values.runs);
+const DAY_MS = 86_400_000;
+const TO = Date.parse('2026-12-01T00:00:00Z');
+const FROM = TO - 90 * DAY_MS;
+
+const document = JSON.parse(readFileSync(new URL('../policies/demo.json', import.meta.url), 'utf8'));
+const v1: PolicyVersion = {
+  storefrontId: document.storefrontId,
+  version: 1,
+  policy: policySchema.parse(document),
+  publishedAt: '2026-01-01T00:00:00Z',
+};
+const draft = policySchema.parse({
+  ...document,
+  keepItThreshold: 4000,
+  approval: {
+    ...document.approval,
+    tiers: document.approval.tiers.map((t: { limit: number | null }, i: number) => (i === 1 ? { ...t, limit: 8000 } : t)),
+  },
+});
+
+/** A deterministic pseudo-random sequence, so every run builds the same ledger. */
+let seed = 42;
+const rand = () => {
+  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+  return seed / 2 ** 31;
+};
+const PRICES = [900, 1500, 2500, 3000, 4500, 8900, 15000, 30000];
+const REASONS = ['defective', 'damaged', 'not_as_described', 'wrong_item'] as const;
+
+function buildLedger(): LedgerEntry[] {
+  const entries: LedgerEntry[] = [];
+  let made = 0;
+  for (let c = 0; made < CLAIMS; c++) {
+    const customerId = `C-${c}`;
+    const own: LedgerEntry[] = [];
+    const count = Math.min(CLAIMS - made, 1 + Math.floor(rand() * 5));
+    const times = Array.from({ length: count }, () => FROM + Math.floor(rand() * 90 * DAY_MS)).sort((a, b) => a - b);
+    for (const at of times) {
+      const claimId = `clm_${made++}`;
+      const price = PRICES[Math.floor(rand() * PRICES.length)] as number;
+      const claim = parseClaimRequest({
+        order: {
+          id: `ORD-${claimId}`,
+          placedAt: new Date(at - 9 * DAY_MS).toISOString(),
+          deliveredAt: new Date(at - 5 * DAY_MS).toISOString(),
+          currency: 'EUR',
+          paid: price,
+          shipping: 0,
+          items: [{ sku: 'SKU-1', name: 'Thing', category: 'kitchen', quantity: 1, unitPrice: price }],
+        },
+        customer: { id: customerId, email: `${customerId}@example.com`, name: 'Ann', locale: 'en' },
+        complaint: {
+          reason: REASONS[Math.floor(rand() * REASONS.length)],
+          items: [{ sku: 'SKU-1', quantity: 1 }],
+          desiredOutcome: 'refund',
+          message: 'It broke.',
+          channel: 'web',
+          evidence: ['https://shop.example/1.jpg'],
+        },
+      });
+      const ref = { claimId, storefrontId: v1.storefrontId, orderId: claim.order.id, customerId, currency: 'EUR' };
+      const received = chainEntry(
+        ref,
+        undefined,
+        {
+          type: 'received',
+          step: 'received',
+          status: 'received',
+          actor: { kind: 'system' },
+          policyVersion: null,
+          data: { claim, idempotencyKey: claimId },
+        },
+        new Date(at),
+      );
+      const now = new Date(at + 200);
+      const history = customerHistory({
+        entries: own,
+        policy: v1.policy,
+        now,
+        currentClaimId: claimId,
+        orderGranted: money(0, 'EUR'),
+      });
+      const decision = decide(claim, v1, history, now);
+      const decided = chainEntry(
+        ref,
+        received,
+        {
+          type: 'decided',
+          step: 'decided#1',
+          status: 'assessing',
+          actor: { kind: 'system' },
+          policyVersion: 1,
+          data: { ...decisionData(decision), history: JSON.parse(JSON.stringify(history)) },
+        },
+        now,
+      );
+      own.push(received, decided);
+      if (decision.outcome !== 'rejected' && rand() < 1 / 3) {
+        const { refund } = settlementPostings(decision.cash, money(0, 'EUR'), money(0, 'EUR'));
+        own.push(
+          chainEntry(
+            ref,
+            decided,
+            {
+              type: 'refund_settled',
+              step: 'refund',
+              status: 'settled',
+              actor: { kind: 'system' },
+              policyVersion: 1,
+              data: { amount: { ...decision.cash }, method: 'original_payment' },
+              postings: refund,
+            },
+            new Date(at + 400),
+          ),
+        );
+      }
+    }
+    entries.push(...own);
+  }
+  return entries;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+const built = performance.now();
+const entries = buildLedger();
+console.log(
+  `Policy replay (functions/domain/simulate.ts), ${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
+console.log(`Ledger: ${CLAIMS} claims, ${entries.length} entries, built in memory in ${((performance.now() - built) / 1000).toFixed(1)} s`);
+const rates: number[] = [];
+let last: ReturnType<typeof simulate> | undefined;
+for (let run = 0; run < RUNS; run++) {
+  const t = performance.now();
+  last = simulate({
+    storefrontId: v1.storefrontId,
+    from: new Date(FROM),
+    to: new Date(TO),
+    entries,
+    versions: [v1],
+    draft,
+    pinned: new Map(),
+  });
+  rates.push(last.claims / ((performance.now() - t) / 1000));
+}
+console.log(
+  `Replayed ${last?.claims} claims (${last?.changed} changed, ${last?.mismatches.length} mismatches, ${last?.skipped.length} skipped) ${RUNS} times`,
+);
+console.log(
+  `claims replayed/s: median ${Math.round(median(rates))} (min ${Math.round(Math.min(...rates))}, max ${Math.round(Math.max(...rates))})`,
+);
