@@ -1,13 +1,18 @@
 /**
- * `makegood policy validate|put|get|list|diff`: a storefront's policy, as versioned data.
+ * `makegood policy validate|put|get|list|diff|simulate`: a storefront's policy, as versioned data.
  *
  * - `validate <file>` checks a document and lists every problem by path; it needs no stack.
  * - `put <file> [--storefront id]` publishes the document as the storefront's next version. Older
- *   versions stay as they were, and decisions already made keep the version they recorded.
+ *   versions stay as they were, and decisions already made keep the version they recorded. With
+ *   `--simulate` it first prints what the document would have decided (as `simulate`), and
+ *   publishes only once confirmed on a terminal, or with `--yes`.
  * - `get [--storefront id] [--version n]` prints a version (default: the current one) as JSON.
  * - `list [--storefront id]` lists the published versions, oldest first.
  * - `diff [--storefront id] <a> [<b>]` compares two versions or files, path by path; with one
  *   argument it compares the current version with that version or file.
+ * - `simulate <draft> [--from] [--to] [--format text|json] [--out page.html]` replays the claims
+ *   received in the window under the versions that decided them and under the draft, reading
+ *   only (`#usecases/simulate-policy.ts`, `#domain/simulate.ts`).
  *
  * Exit codes: 0 done, 1 an invalid document, a missing policy or no stack to talk to, 2 usage.
  * `--data-dir` picks the embedded stack's data directory; `MAKEGOOD_LEDGER_TABLE` in the
@@ -23,6 +28,7 @@ import { simulatePolicy } from '#usecases/simulate-policy.ts';
 import { simulationHtml } from '#views/simulation.ts';
 import { type Command, commandOf, Refused, UsageError } from './command.ts';
 import { connect } from './connect.ts';
+import { parseEnd, parseInstant } from './ledger-window.ts';
 import { simulationText } from './policy-simulate.ts';
 
 /** Where the command writes, and how it reaches a stack: replaced by tests. */
@@ -45,7 +51,8 @@ const USAGE = `usage:
   makegood policy simulate <draft.json> [--storefront id] [--from date] [--to date] [--format text|json] [--out report.html]
 options: --data-dir <dir> (the embedded stack's data; default ./.makegood), --storefront (default: demo,
 or for put and simulate the document's storefrontId); simulate replays the claims received from --from
-(default: 90 days before --to) to --to (default: now), dates as YYYY-MM-DD or ISO times, and reads only
+(default: 90 days before --to) to --to (default: now; a day includes the whole day), as YYYY-MM-DD
+or ISO times, and reads only
 `;
 
 /** The days `simulate` replays by default, up to now. */
@@ -172,14 +179,16 @@ async function runPolicy(argv: string[], io: PolicyIo): Promise<number> {
       }
       const format = values.format ?? 'text';
       if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, not ${format}`);
-      const to = values.to === undefined ? io.now() : dateOption('--to', values.to);
-      const from = values.from === undefined ? new Date(to.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS) : dateOption('--from', values.from);
+      const to = values.to === undefined ? io.now() : parseEnd(values.to);
+      const from = values.from === undefined ? new Date(to.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS) : parseInstant(values.from, 'from');
       if (from.getTime() >= to.getTime()) throw new UsageError(`--from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
       const { state, ledger } = await open();
       const { report, reads } = await simulatePolicy({ state, ledger }, { storefrontId: id, draft, from, to });
       io.out(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : simulationText(report, reads));
       if (values.out !== undefined) {
-        await writeFile(values.out, simulationHtml(report, io.now()));
+        await writeFile(values.out, simulationHtml(report, io.now())).catch((err: NodeJS.ErrnoException) => {
+          throw new Refused(`--out ${values.out}: cannot be written (${err.code ?? err.message}); the report above is complete`);
+        });
         io.err(`Wrote ${values.out}\n`);
       }
       return 0;
@@ -216,15 +225,6 @@ function isVersion(ref: string): boolean {
 function versionNumber(text: string): number {
   if (!isVersion(text)) throw new UsageError(`--version must be a version number (1, 2, …), not ${text}`);
   return Number(text);
-}
-
-/** A `--from`/`--to` value: a day (UTC midnight) or an ISO time. */
-function dateOption(name: string, text: string): Date {
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00.000Z` : text;
-  const at = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? new Date(iso) : new Date(Number.NaN);
-  if (Number.isNaN(at.getTime()))
-    throw new UsageError(`${name} must be a date (2026-09-01) or an ISO time (2026-09-01T12:00:00Z), not ${text}`);
-  return at;
 }
 
 function notFound(storefront: string, version: number | undefined): string {

@@ -153,6 +153,9 @@ function historyDifferences(recorded: unknown, rebuilt: CustomerHistory): string
   return out;
 }
 
+/** Orders strings by code unit, as ISO times and ids sort (no locale collation: slow, and not needed). */
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const bump = <K extends string>(into: Partial<Record<K, number>>, key: K, by = 1) => {
   into[key] = (into[key] ?? 0) + by;
 };
@@ -193,13 +196,12 @@ export function simulate(input: SimulationInput): SimulationReport {
     }
   }
   for (const list of byClaim.values()) list.sort((a, b) => a.seq - b.seq);
-  for (const list of byCustomer.values())
-    list.sort((a, b) => a.at.localeCompare(b.at) || a.claimId.localeCompare(b.claimId) || a.seq - b.seq);
+  for (const list of byCustomer.values()) list.sort((a, b) => byCode(a.at, b.at) || byCode(a.claimId, b.claimId) || a.seq - b.seq);
 
   const received = [...byClaim.values()]
     .map((list) => entriesOf(list, 'received')[0])
     .filter((r): r is EntryOf<'received'> => r !== undefined && Date.parse(r.at) >= from.getTime() && Date.parse(r.at) < to.getTime())
-    .sort((a, b) => a.at.localeCompare(b.at) || a.claimId.localeCompare(b.claimId));
+    .sort((a, b) => byCode(a.at, b.at) || byCode(a.claimId, b.claimId));
 
   const emptyMoney = () => ({ before: {} as Amounts, after: {} as Amounts });
   const report = {

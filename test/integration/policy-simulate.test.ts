@@ -126,9 +126,10 @@ describe('makegood policy simulate against the embedded stack', () => {
     const badFormat = await policy('simulate', file, '--format', 'xml');
     const empty = await policy('simulate', file, '--from', '2020-01-01', '--to', '2020-02-01', '--format', 'json');
     const other = await policy('simulate', file, '--storefront', 'elsewhere');
+    const unwritable = await policy('simulate', file, '--out', join(stack.dataDir, 'no-such-dir', 'r.html'));
     // assert
     expect(badDate.code).toBe(2);
-    expect(badDate.err).toContain('--from must be a date (2026-09-01) or an ISO time');
+    expect(badDate.err).toContain('--from must be a day (2026-11-23) or an ISO time, not "last-week"');
     expect(backwards.code).toBe(2);
     expect(backwards.err).toContain('must be before --to');
     expect(badFormat.code).toBe(2);
@@ -136,6 +137,8 @@ describe('makegood policy simulate against the embedded stack', () => {
     expect(JSON.parse(empty.out)).toMatchObject({ claims: 0, changed: 0 });
     expect(other.code).toBe(1);
     expect(other.err).toContain('The draft is for storefront demo, not elsewhere');
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.err).toContain('cannot be written (ENOENT); the report above is complete');
   });
 
   it('put --simulate shows the summary first and publishes only once confirmed', async () => {
