@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../cli/connect.ts';
 import { policyCommand } from '../../cli/policy.ts';
 import { demoPolicyDocument } from '../unit/domain/fixtures.ts';
-import { bootStack, claimBody, postClaim, waitForClaim } from './harness.ts';
+import { bootStack, claimBody, countItems, postClaim, waitForClaim } from './harness.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
@@ -106,14 +106,16 @@ describe('makegood policy simulate against the embedded stack', () => {
     expect(page).toContain(report.examples[0].claimId);
   });
 
-  it('changes nothing when the draft is the current version', async () => {
+  it('changes nothing, and writes nothing, when the draft is the current version', async () => {
     // arrange
     const file = join(stack.dataDir, 'same.json');
     await writeFile(file, JSON.stringify(demoPolicyDocument()));
+    const items = await countItems(stack);
     // act
     const { code, out } = await policy('simulate', file, '--format', 'json');
     // assert
     expect(code).toBe(0);
+    expect(await countItems(stack), 'a simulation writes nothing').toBe(items);
     expect(JSON.parse(out)).toMatchObject({ claims: 6, changed: 0, byTransition: {}, mismatches: [], skipped: [] });
   });
 
