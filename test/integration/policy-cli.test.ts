@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../cli/connect.ts';
-import { policyCommand } from '../../cli/policy.ts';
 import { demoPolicy, demoPolicyDocument } from '../unit/domain/fixtures.ts';
 import { bootStack, signedFetch, waitForClaim } from './harness.ts';
+import { runPolicy } from './policy-runner.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
@@ -19,25 +18,7 @@ afterAll(async () => {
 });
 
 /** Runs `makegood policy …` in-process against the embedded stack, as the CLI does. */
-async function policy(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const command = policyCommand({
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    connect: async (dataDir) => {
-      const { deps, target } = await connect(dataDir);
-      return { state: deps.state, ledger: deps.ledger, target };
-    },
-    now: () => new Date(),
-  });
-  const code = await command.run([...argv, '--data-dir', stack.dataDir]);
-  return { code, out, err };
-}
+const policy = (...argv: string[]) => runPolicy(stack.dataDir, argv);
 
 const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
 

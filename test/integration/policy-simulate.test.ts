@@ -1,40 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '../../cli/connect.ts';
-import { policyCommand } from '../../cli/policy.ts';
 import { demoPolicyDocument } from '../unit/domain/fixtures.ts';
 import { bootStack, claimBody, countItems, postClaim, waitForClaim } from './harness.ts';
+import { runPolicy } from './policy-runner.ts';
 
 type Stack = Awaited<ReturnType<typeof bootStack>>;
 let stack: Stack;
 
-/** Runs `makegood policy …` in-process against the embedded stack, as the CLI does. */
-async function policy(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  return policyAnswering(undefined, ...argv);
-}
-
-/** As {@link policy}, on a terminal that answers `answer` to every question (none when undefined). */
-async function policyAnswering(answer: boolean | undefined, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const command = policyCommand({
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    connect: async (dataDir) => {
-      const { deps, target } = await connect(dataDir);
-      return { state: deps.state, ledger: deps.ledger, target };
-    },
-    now: () => new Date(),
-    ...(answer === undefined ? {} : { confirm: async () => answer }),
-  });
-  const code = await command.run([...argv, '--data-dir', stack.dataDir]);
-  return { code, out, err };
-}
+/** Runs `makegood policy …` against the stack, with no terminal to confirm on. */
+const policy = (...argv: string[]) => runPolicy(stack.dataDir, argv);
+/** As {@link policy}, on a terminal that answers `answer` to every question. */
+const policyAnswering = (answer: boolean, ...argv: string[]) => runPolicy(stack.dataDir, argv, answer);
 
 /** A defective kitchen item of `price` cents, shipped free, that the customer wants refunded. */
 function defective(price: number) {
