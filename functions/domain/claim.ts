@@ -300,11 +300,29 @@ export function orderFactsConflicts(pinned: OrderFacts, claim: ClaimRequest): Is
   return issues;
 }
 
+/** The claim states exactly the pinned facts, written the same way: putting them in place changes nothing. */
+function statesPinnedFacts(claim: ClaimRequest, pinned: OrderFacts): boolean {
+  const o = claim.order;
+  return (
+    o.currency === pinned.currency &&
+    o.paid === pinned.paid &&
+    o.shipping === pinned.shipping &&
+    o.placedAt === pinned.placedAt &&
+    (pinned.deliveredAt === undefined || o.deliveredAt === pinned.deliveredAt) &&
+    o.items.length === pinned.items.length &&
+    o.items.every((i, n) => {
+      const p = pinned.items[n];
+      return p !== undefined && i.sku === p.sku && i.category === p.category && i.quantity === p.quantity && i.unitPrice === p.unitPrice;
+    })
+  );
+}
+
 /**
  * The claim with its order's pinned facts in place of what it stated (names stay the claim's):
  * decisions and bounds are computed from these.
  */
 export function withPinnedFacts(claim: ClaimRequest, pinned: OrderFacts): ClaimRequest {
+  if (statesPinnedFacts(claim, pinned)) return claim;
   const deliveredAt = pinned.deliveredAt ?? claim.order.deliveredAt;
   return {
     ...claim,

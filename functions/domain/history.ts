@@ -38,7 +38,11 @@ export function customerHistory(args: {
   // received, or when the claim was closed for that reason.
   const afterDays = policy.risk.unreturned?.afterDays ?? 30;
   const byClaim = new Map<string, LedgerEntry[]>();
-  for (const e of entries) byClaim.set(e.claimId, [...(byClaim.get(e.claimId) ?? []), e]);
+  for (const e of entries) {
+    const list = byClaim.get(e.claimId);
+    if (list) list.push(e);
+    else byClaim.set(e.claimId, [e]);
+  }
   let unreturnedReturns = 0;
   for (const [claimId, list] of byClaim) {
     if (claimId === currentClaimId) continue;

@@ -112,21 +112,28 @@ export function summarise(d: Decision): DecisionSummary {
   };
 }
 
+/** What a report compares of a decision, as `decide` returns it or the ledger recorded it. */
+type Compared = Pick<Decision, 'outcome' | 'cash' | 'storeCredit' | 'goodwill' | 'returnRequired' | 'tier' | 'rules'>;
+
 /** Two decisions differ for a shop when they grant a different outcome, amount, tier or return. */
-function differs(a: DecisionSummary, b: DecisionSummary): boolean {
+function differs(a: Compared, b: Compared): boolean {
   return (
     a.outcome !== b.outcome ||
-    a.cash !== b.cash ||
-    a.storeCredit !== b.storeCredit ||
-    a.goodwill !== b.goodwill ||
+    a.cash.amount !== b.cash.amount ||
+    a.storeCredit.amount !== b.storeCredit.amount ||
+    a.goodwill.amount !== b.goodwill.amount ||
     a.tier !== b.tier ||
     a.returnRequired !== b.returnRequired
   );
 }
 
 /** The recorded decision and the replay disagree: as {@link differs}, or in the rules that fired. */
-function mismatch(recorded: DecisionSummary, replayed: DecisionSummary): boolean {
-  return differs(recorded, replayed) || recorded.rules.map((r) => r.id).join() !== replayed.rules.map((r) => r.id).join();
+function mismatch(recorded: Compared, replayed: Compared): boolean {
+  return (
+    differs(recorded, replayed) ||
+    recorded.rules.length !== replayed.rules.length ||
+    recorded.rules.some((r, i) => r.id !== replayed.rules[i]?.id)
+  );
 }
 
 /** The order state a decision recorded (what other claims had taken and been granted), if it is whole. */
@@ -178,30 +185,42 @@ export function simulate(input: SimulationInput): SimulationReport {
     publishedAt: to.toISOString(),
   };
 
+  // Each claim's entries by seq, the same entry read twice kept once; each customer's entries
+  // claim by claim (the history counts per claim and by time, so needs no other order).
   const byClaim = new Map<string, LedgerEntry[]>();
-  const byCustomer = new Map<string, LedgerEntry[]>();
-  const seen = new Set<string>();
   for (const e of input.entries) {
     if (e.storefrontId !== input.storefrontId) continue;
-    const key = `${e.claimId}#${e.seq}`;
-    if (seen.has(key)) continue; // the same entry read twice (two customers' pages overlap nowhere, but be safe)
-    seen.add(key);
-    for (const [map, k] of [
-      [byClaim, e.claimId],
-      [byCustomer, e.customerId],
-    ] as const) {
-      const list = map.get(k);
-      if (list) list.push(e);
-      else map.set(k, [e]);
-    }
+    const list = byClaim.get(e.claimId);
+    if (list) list.push(e);
+    else byClaim.set(e.claimId, [e]);
   }
-  for (const list of byClaim.values()) list.sort((a, b) => a.seq - b.seq);
-  for (const list of byCustomer.values()) list.sort((a, b) => byCode(a.at, b.at) || byCode(a.claimId, b.claimId) || a.seq - b.seq);
+  const byCustomer = new Map<string, LedgerEntry[]>();
+  const received: { r: EntryOf<'received'>; claimEntries: LedgerEntry[] }[] = [];
+  const [fromIso, toIso] = [from.toISOString(), to.toISOString()];
+  for (const [claimId, list] of byClaim) {
+    list.sort((a, b) => a.seq - b.seq);
+    const unique = list.filter((e, i) => i === 0 || e.seq !== (list[i - 1] as LedgerEntry).seq);
+    const first = unique[0] as LedgerEntry;
+    const own = byCustomer.get(first.customerId);
+    if (own) own.push(...unique);
+    else byCustomer.set(first.customerId, [...unique]);
+    const r = entriesOf(unique, 'received')[0];
+    if (r && r.at >= fromIso && r.at < toIso) received.push({ r, claimEntries: unique });
+  }
+  received.sort((a, b) => byCode(a.r.at, b.r.at) || byCode(a.r.claimId, b.r.claimId));
 
-  const received = [...byClaim.values()]
-    .map((list) => entriesOf(list, 'received')[0])
-    .filter((r): r is EntryOf<'received'> => r !== undefined && Date.parse(r.at) >= from.getTime() && Date.parse(r.at) < to.getTime())
-    .sort((a, b) => byCode(a.at, b.at) || byCode(a.claimId, b.claimId));
+  // Policies that rebuild a history the same way share one rebuild per claim: the lookback, and
+  // the four windows customerHistory reads of a policy (it reads nothing else of it). Entry times
+  // compare as strings: every `at` is written by chainEntry with toISOString, and hashed so.
+  const historyTerms = (p: Policy) =>
+    [
+      historyLookbackDays(p),
+      p.risk.frequentClaims?.days,
+      p.risk.unreturned?.afterDays,
+      p.risk.refundRate?.days,
+      p.risk.goodwillBudget?.days,
+    ].join();
+  const termsOf = new Map<Policy, string>([draft, ...input.versions.map((v) => v.policy)].map((p) => [p, historyTerms(p)]));
 
   const emptyMoney = () => ({ before: {} as Amounts, after: {} as Amounts });
   const report = {
@@ -219,8 +238,7 @@ export function simulate(input: SimulationInput): SimulationReport {
   const daily = new Map<string, { day: string; currency: string; before: number; after: number }>();
   const examplesOf = new Map<string, number>();
 
-  for (const r of received) {
-    const claimEntries = byClaim.get(r.claimId) ?? [];
+  for (const { r, claimEntries } of received) {
     const decided = entriesOf(claimEntries, 'decided').find((e) => e.data.graded !== true);
     if (!decided) {
       report.skipped.push({ claimId: r.claimId, why: 'it has no decision yet' });
@@ -245,11 +263,15 @@ export function simulate(input: SimulationInput): SimulationReport {
     const now = new Date(decided.at);
     const claim = withPinnedFacts(r.data.claim, input.pinned.get(r.orderId) ?? orderFactsOf(r.data.claim));
     const earlier = (byCustomer.get(r.customerId) ?? []).filter((e) => e.at < decided.at && e.claimId !== r.claimId);
+    const rebuilt = new Map<string, CustomerHistory>();
     const historyUnder = (policy: Policy): CustomerHistory => {
-      const since = now.getTime() - historyLookbackDays(policy) * DAY_MS;
-      return {
+      const terms = termsOf.get(policy) as string;
+      const known = rebuilt.get(terms);
+      if (known) return known;
+      const since = new Date(now.getTime() - historyLookbackDays(policy) * DAY_MS).toISOString();
+      const history = {
         ...customerHistory({
-          entries: earlier.filter((e) => Date.parse(e.at) >= since),
+          entries: earlier.filter((e) => e.at >= since),
           policy,
           now,
           currentClaimId: r.claimId,
@@ -257,31 +279,33 @@ export function simulate(input: SimulationInput): SimulationReport {
         }),
         ...orderState,
       };
+      rebuilt.set(terms, history);
+      return history;
     };
 
-    let before: DecisionSummary;
-    let after: DecisionSummary;
-    let rebuilt: CustomerHistory;
+    let before: Decision;
+    let after: Decision;
+    let history: CustomerHistory;
     try {
-      rebuilt = historyUnder(version.policy);
-      before = summarise(decide(claim, version, rebuilt, now));
+      history = historyUnder(version.policy);
+      before = decide(claim, version, history, now);
     } catch (err) {
       report.skipped.push({ claimId: r.claimId, why: `version ${version.version} could not decide it again: ${(err as Error).message}` });
       continue;
     }
     try {
-      after = summarise(decide(claim, draftVersion, historyUnder(draft), now));
+      after = decide(claim, draftVersion, historyUnder(draft), now);
     } catch (err) {
       report.skipped.push({ claimId: r.claimId, why: `the draft could not decide it: ${(err as Error).message}` });
       continue;
     }
-    const recorded = summarise(decided.data.decision);
+    const recorded = decided.data.decision;
     if (mismatch(recorded, before)) {
       report.mismatches.push({
         claimId: r.claimId,
-        recorded,
-        replayed: before,
-        history: historyDifferences(decided.data.history, rebuilt),
+        recorded: summarise(recorded),
+        replayed: summarise(before),
+        history: historyDifferences(decided.data.history, history),
       });
     }
 
@@ -291,17 +315,18 @@ export function simulate(input: SimulationInput): SimulationReport {
     const byReason = report.byReason[reason] ?? { claims: 0, changed: 0 };
     report.byReason[reason] = byReason;
     byReason.claims += 1;
+    const currency = before.cash.currency;
     for (const account of ['cash', 'storeCredit', 'goodwill'] as const) {
-      bump(report.money[account].before, before.currency, before[account]);
-      bump(report.money[account].after, after.currency, after[account]);
+      bump(report.money[account].before, currency, before[account].amount);
+      bump(report.money[account].after, after[account].currency, after[account].amount);
     }
     bump(report.tiers.before, before.tier);
     bump(report.tiers.after, after.tier);
-    const dayKey = `${r.at.slice(0, 10)}#${before.currency}`;
-    const day = daily.get(dayKey) ?? { day: r.at.slice(0, 10), currency: before.currency, before: 0, after: 0 };
+    const dayKey = `${r.at.slice(0, 10)}#${currency}`;
+    const day = daily.get(dayKey) ?? { day: r.at.slice(0, 10), currency, before: 0, after: 0 };
     daily.set(dayKey, day);
-    day.before += before.cash + before.storeCredit;
-    day.after += after.cash + after.storeCredit;
+    day.before += before.cash.amount + before.storeCredit.amount;
+    day.after += after.cash.amount + after.storeCredit.amount;
 
     if (!differs(before, after)) continue;
     report.changed += 1;
@@ -311,7 +336,14 @@ export function simulate(input: SimulationInput): SimulationReport {
     const shown = examplesOf.get(transition) ?? 0;
     if (shown < perTransition) {
       examplesOf.set(transition, shown + 1);
-      report.examples.push({ transition, claimId: r.claimId, receivedAt: r.at, reason, before, after });
+      report.examples.push({
+        transition,
+        claimId: r.claimId,
+        receivedAt: r.at,
+        reason,
+        before: summarise(before),
+        after: summarise(after),
+      });
     }
   }
 

@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertConsistentClaim, claimedLines, goodsTotal, parseClaimRequest } from '#domain/claim.ts';
+import {
+  assertConsistentClaim,
+  claimedLines,
+  goodsTotal,
+  type OrderFacts,
+  orderFactsOf,
+  parseClaimRequest,
+  withPinnedFacts,
+} from '#domain/claim.ts';
 import { InvalidRequestError, type Issue, UnprocessableClaimError } from '#domain/errors.ts';
 import { type Doc, NOW } from './fixtures.ts';
 
@@ -364,5 +373,62 @@ describe('claimedLines and goodsTotal', () => {
       },
     ]);
     expect(goods).toEqual({ amount: 5000, currency: 'EUR' });
+  });
+});
+
+describe('withPinnedFacts', () => {
+  const claim = parseClaimRequest({
+    ...designExample(),
+    order: {
+      ...designExample().order,
+      items: [
+        { sku: 'CHOC-BOX', name: 'Chocolate box', category: 'food', quantity: 2, unitPrice: 2500 },
+        { sku: 'MUG', name: 'Mug', category: 'kitchen', quantity: 1, unitPrice: 900 },
+      ],
+    },
+  });
+  /** What the pinned facts make of the claim, field by field: the claim's names, everything else pinned. */
+  const rebuilt = (pinned: OrderFacts) => ({
+    ...claim,
+    order: {
+      ...claim.order,
+      currency: pinned.currency,
+      paid: pinned.paid,
+      shipping: pinned.shipping,
+      placedAt: pinned.placedAt,
+      deliveredAt: pinned.deliveredAt ?? claim.order.deliveredAt,
+      items: pinned.items.map((p) => ({ ...p, name: claim.order.items.find((i) => i.sku === p.sku)?.name ?? p.sku })),
+    },
+  });
+  const own = orderFactsOf(claim);
+  /** Pinned facts equal to the claim's, or differing in one or more fields (an instant written another way differs too). */
+  const pinnedFacts = fc.record({
+    currency: fc.constantFrom(own.currency, 'USD'),
+    paid: fc.constantFrom(own.paid, own.paid + 1),
+    shipping: fc.constantFrom(own.shipping, 0),
+    placedAt: fc.constantFrom(own.placedAt, '2026-11-01T10:00:00.000Z'),
+    deliveredAt: fc.constantFrom(own.deliveredAt, undefined, '2026-11-03T10:00:00+00:00'),
+    items: fc.constantFrom(
+      own.items,
+      own.items.slice(0, 1),
+      [...own.items].reverse(),
+      own.items.map((i, n) => (n === 1 ? { ...i, quantity: 3 } : i)),
+      own.items.map((i, n) => (n === 0 ? { ...i, unitPrice: 2400 } : i)),
+      own.items.map((i, n) => (n === 0 ? { ...i, category: 'gifts' } : i)),
+    ),
+  });
+
+  it('puts every pinned fact in place, whichever of them differ from what the claim states', () => {
+    fc.assert(
+      fc.property(pinnedFacts, ({ deliveredAt, ...rest }) => {
+        const pinned: OrderFacts = { orderId: own.orderId, ...rest, ...(deliveredAt === undefined ? {} : { deliveredAt }) };
+        expect(withPinnedFacts(claim, pinned)).toEqual(rebuilt(pinned));
+      }),
+    );
+  });
+
+  it('returns the claim itself when it states exactly the pinned facts', () => {
+    expect(withPinnedFacts(claim, own)).toBe(claim);
+    expect(withPinnedFacts(claim, { ...own, deliveredAt: '2026-11-03T10:00:00+00:00' })).not.toBe(claim);
   });
 });
