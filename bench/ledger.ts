@@ -10,22 +10,20 @@
  * the product appends one conditional PutItem at a time. Pass `--data-dir` to keep the filled
  * ledger and measure it again without refilling. Prints figures; asserts nothing.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedger, entryItem } from '#adapters/dynamo-ledger.ts';
 import { DynamoState } from '#adapters/dynamo-state.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
-import { startDynamo } from '#local/emulators.ts';
 import { ensureTables } from '#local/seed.ts';
 import { claimsInWindow, mapLimit, verifyLedger } from '#usecases/ledger-verify.ts';
+import { batchWrite, benchClients, serveDynamo, stopDynamo } from './dynalite.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const LEDGER = 'makegood-bench-ledger';
@@ -40,20 +38,10 @@ const { values } = parseArgs({
     days: { type: 'string', default: '30' },
     'data-dir': { type: 'string' },
     concurrency: { type: 'string', default: '16' },
-    'serve-dynamo': { type: 'string' },
     'fill-only': { type: 'boolean' },
     'window-days': { type: 'string' },
   },
 });
-
-async function serveDynamo(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve-dynamo', dir], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url));
-    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
-  });
-  return { url, child };
-}
 
 const system = { kind: 'system' } as const;
 
@@ -182,14 +170,6 @@ function claimChain(i: number, days: number): LedgerEntry[] {
   return chain;
 }
 
-async function batchWrite(db: DynamoDBDocumentClient, table: string, items: Record<string, unknown>[]): Promise<void> {
-  let pending = items.map((Item) => ({ PutRequest: { Item } }));
-  while (pending.length > 0) {
-    const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-    pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-  }
-}
-
 /** Fills the ledger and the order totals; returns seconds taken. */
 async function fill(db: DynamoDBDocumentClient, claims: number, days: number, concurrency: number): Promise<number> {
   const started = performance.now();
@@ -235,13 +215,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   console.log(`free disk under ${tmpdir()}: ${((disk.bavail * disk.bsize) / 2 ** 30).toFixed(1)} GiB; data in ${dataDir}`);
   const { url, child } = await serveDynamo(join(dataDir, 'dynamodb'));
-  const client = new DynamoDBClient({
-    endpoint: url,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    maxAttempts: 10,
-  });
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const { client, db } = benchClients(url);
   try {
     await ensureTables(client, LEDGER, STATE);
     const filled = existsSync(marker) ? (JSON.parse(await readFile(marker, 'utf8')) as { claims: number; days: number }) : undefined;
@@ -305,17 +279,9 @@ async function main(): Promise<void> {
     );
   } finally {
     client.destroy();
-    child.disconnect();
-    await new Promise((r) => child.once('exit', r));
+    await stopDynamo(child);
     if (!values['data-dir']) await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-// Child mode: serve dynalite from a directory and report the URL to the parent.
-if (values['serve-dynamo']) {
-  const dynamo = await startDynamo(values['serve-dynamo'], 0);
-  process.send?.({ url: dynamo.url });
-  process.on('disconnect', () => void dynamo.close().then(() => process.exit(0)));
-} else {
-  await main();
-}
+await main();

@@ -4,16 +4,23 @@
  * by the demo policy as assess does, and a third of them settled), then times `simulate` on it
  * against a draft that raises the keep-it threshold and lowers the agent's limit: claims replayed
  * per second (each claim decided twice, with its history rebuilt under each policy). The read
- * from the ledger is not in this figure; the command prints it separately on every run (`Read …
- * in … ms`), and bench/ledger.ts measures the ledger's read paths.
+ * from the ledger is not in this figure: `--read` measures it, and the command prints it on every
+ * run (`Read … in … ms`).
  *
- *   npm run bench:simulate [-- --claims 100000 --runs 5]
+ *   npm run bench:simulate [-- --claims 100000 --runs 5 --read]
+ *
+ * With `--read`, the ledger is then written to dynalite and the command's use case
+ * (`simulatePolicy`) is timed on it, its reads apart from its replay.
  *
  * Prints figures; asserts nothing.
  */
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DynamoLedger, entryItem } from '#adapters/dynamo-ledger.ts';
+import { DynamoState } from '#adapters/dynamo-state.ts';
 import { type OrderFacts, orderFactsOf, parseClaimRequest } from '#domain/claim.ts';
 import { decide } from '#domain/decide.ts';
 import { customerHistory } from '#domain/history.ts';
@@ -21,8 +28,15 @@ import { chainEntry, decisionData, type LedgerEntry, settlementPostings } from '
 import { money } from '#domain/money.ts';
 import { type PolicyVersion, policySchema } from '#domain/policy.ts';
 import { simulate } from '#domain/simulate.ts';
+import { ensureTables } from '#local/seed.ts';
+import { mapLimit } from '#usecases/ledger-verify.ts';
+import { simulatePolicy } from '#usecases/simulate-policy.ts';
+import { batchWrite, benchClients, serveDynamo, stopDynamo } from './dynalite.ts';
 
-const { values } = parseArgs({ options: { claims: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' } } });
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { values } = parseArgs({
+  options: { claims: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' }, read: { type: 'boolean' } },
+});
 const CLAIMS = Number(values.claims);
 const RUNS = Number(values.runs);
 const DAY_MS = 86_400_000;
@@ -180,3 +194,39 @@ console.log(
 console.log(
   `claims replayed/s: median ${Math.round(median(rates))} (min ${Math.round(Math.min(...rates))}, max ${Math.round(Math.max(...rates))}; the first run, cold as the command's one run is: ${Math.round(rates[0] as number)})`,
 );
+
+/**
+ * `--read`: the same ledger in the embedded stack's store (dynalite on disk, in its own process),
+ * then the whole command's use case, timed: its reads (the window by the storefront-day index,
+ * each customer by the customer index, each order's facts by key) apart from its replay.
+ */
+async function measureRead(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'makegood-bench-simulate-'));
+  const { url, child } = await serveDynamo(dataDir);
+  const { client, db } = benchClients(url);
+  const [LEDGER, STATE] = ['makegood-bench-ledger', 'makegood-bench-state'];
+  try {
+    await ensureTables(client, LEDGER, STATE);
+    const ledger = new DynamoLedger(db, LEDGER, { now: () => new Date() });
+    const state = new DynamoState(db, STATE);
+    const filling = performance.now();
+    await state.publishPolicy(v1.storefrontId, v1.policy, new Date(v1.publishedAt));
+    const batches = Array.from({ length: Math.ceil(entries.length / 25) }, (_, b) => entries.slice(b * 25, b * 25 + 25));
+    await mapLimit(batches, 8, (batch) => batchWrite(db, LEDGER, batch.map(entryItem)));
+    await mapLimit([...pinned.values()], 16, (facts) => state.pinOrderFacts(v1.storefrontId, facts));
+    console.log(`Filled the embedded store (BatchWriteItem; bench only) in ${((performance.now() - filling) / 1000).toFixed(1)} s`);
+    const { report, reads } = await simulatePolicy(
+      { ledger, state },
+      { storefrontId: v1.storefrontId, draft, from: new Date(FROM), to: new Date(TO) },
+    );
+    console.log(
+      `simulatePolicy: read ${reads.entries} entries of ${reads.customers} customers and ${reads.orders} orders in ${(reads.readMs / 1000).toFixed(1)} s (${Math.round(reads.entries / (reads.readMs / 1000))} entries/s), replayed ${report.claims} claims in ${(reads.replayMs / 1000).toFixed(2)} s (${Math.round(report.claims / (reads.replayMs / 1000))} claims/s), ${report.changed} changed, ${report.mismatches.length} mismatches`,
+    );
+  } finally {
+    client.destroy();
+    await stopDynamo(child);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (values.read) await measureRead();

@@ -199,6 +199,8 @@ export interface StateStore {
   orderGranted(storefrontId: string, orderId: string, currency: string): Promise<Money>;
   /** The facts the order's first accepted claim pinned, if any. */
   orderFacts(storefrontId: string, orderId: string): Promise<OrderFacts | undefined>;
+  /** Many orders' pinned facts at once (batched reads), by order id; orders without any are absent. */
+  orderFactsMany(storefrontId: string, orderIds: readonly string[]): Promise<Map<string, OrderFacts>>;
   /**
    * Pins an order's facts when none are (a conditional put), or adds a `deliveredAt` that the
    * pinned facts lack. Returns the facts as pinned afterwards; the caller compares.

@@ -432,20 +432,32 @@ export class DynamoState implements StateStore {
   }
 
   async orderTotals(storefrontId: string, orderIds: readonly string[]): Promise<Map<string, OrderTotal>> {
-    const out = new Map<string, OrderTotal>();
+    return this.ordersItems(storefrontId, orderIds, 'TOTAL', orderTotalOf);
+  }
+
+  async orderFactsMany(storefrontId: string, orderIds: readonly string[]): Promise<Map<string, OrderFacts>> {
+    return this.ordersItems(storefrontId, orderIds, 'FACTS', (item) => JSON.parse(String(item.facts)) as OrderFacts);
+  }
+
+  /** One item (`sk`) of each order, by order id, read 100 keys per BatchGetItem; orders without it are absent. */
+  private async ordersItems<T>(
+    storefrontId: string,
+    orderIds: readonly string[],
+    sk: string,
+    read: (item: Record<string, unknown>) => T,
+  ): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
     const prefix = `ORDER#${storefrontId}#`;
+    const unique = [...new Set(orderIds)];
     // BatchGetItem takes at most 100 keys; it may hand some back unprocessed under load.
-    for (let i = 0; i < orderIds.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = [...new Set(orderIds.slice(i, i + 100))].map((id) => ({
-        pk: `${prefix}${id}`,
-        sk: 'TOTAL',
-      }));
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => ({ pk: `${prefix}${id}`, sk }));
       for (let attempt = 0; keys && keys.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
         const res: BatchGetCommandOutput = await this.db.send(
           new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
         );
-        for (const item of res.Responses?.[this.table] ?? []) out.set(String(item.pk).slice(prefix.length), orderTotalOf(item));
+        for (const item of res.Responses?.[this.table] ?? []) out.set(String(item.pk).slice(prefix.length), read(item));
         keys = res.UnprocessedKeys?.[this.table]?.Keys;
       }
     }

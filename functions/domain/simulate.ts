@@ -197,7 +197,7 @@ export function simulate(input: SimulationInput): SimulationReport {
   const byCustomer = new Map<string, LedgerEntry[]>();
   const received: { r: EntryOf<'received'>; claimEntries: LedgerEntry[] }[] = [];
   const [fromIso, toIso] = [from.toISOString(), to.toISOString()];
-  for (const [claimId, list] of byClaim) {
+  for (const list of byClaim.values()) {
     list.sort((a, b) => a.seq - b.seq);
     const unique = list.filter((e, i) => i === 0 || e.seq !== (list[i - 1] as LedgerEntry).seq);
     const first = unique[0] as LedgerEntry;

@@ -9,6 +9,8 @@ import { mapLimit } from './ledger-verify.ts';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Customer and order reads in flight at once. */
 const READS_IN_FLIGHT = 16;
+/** Orders whose facts one batched read asks for (BatchGetItem's limit). */
+const ORDERS_PER_READ = 100;
 
 /** What the replay read, and how long that took. */
 export interface SimulationReads {
@@ -24,7 +26,7 @@ export interface SimulationReads {
  * against what the versions that decided them decide on replay (`simulate`). Reads only, and
  * only by key or index: the window by the storefront-day index, each customer's ledger by the
  * customer index (from the longest history any of the policies looks back before `from`), each
- * order's pinned facts by key, and the published versions.
+ * order's pinned facts by key (100 to a BatchGetItem), and the published versions.
  */
 export async function simulatePolicy(
   deps: Pick<Deps, 'ledger' | 'state'>,
@@ -53,9 +55,14 @@ export async function simulatePolicy(
     deps.ledger.customerEntries(args.storefrontId, customerId, since),
   );
   const entries: LedgerEntry[] = byCustomer.flat();
+  const orderIds = [...orders];
+  const batches = Array.from({ length: Math.ceil(orderIds.length / ORDERS_PER_READ) }, (_, b) =>
+    orderIds.slice(b * ORDERS_PER_READ, (b + 1) * ORDERS_PER_READ),
+  );
   const pinned = new Map<string, OrderFacts>();
-  const facts = await mapLimit([...orders], READS_IN_FLIGHT, (orderId) => deps.state.orderFacts(args.storefrontId, orderId));
-  for (const f of facts) if (f) pinned.set(f.orderId, f);
+  for (const facts of await mapLimit(batches, READS_IN_FLIGHT, (ids) => deps.state.orderFactsMany(args.storefrontId, ids))) {
+    for (const [id, f] of facts) pinned.set(id, f);
+  }
   const read = performance.now();
 
   const report = simulate({ ...args, entries, versions, pinned });

@@ -1,6 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLedger } from '#adapters/dynamo-ledger.ts';
+import { DynamoState } from '#adapters/dynamo-state.ts';
+import { policySchema } from '#domain/policy.ts';
+import { simulatePolicy } from '#usecases/simulate-policy.ts';
 import { demoPolicyDocument } from '../unit/domain/fixtures.ts';
 import { bootStack, claimBody, countItems, postClaim, waitForClaim } from './harness.ts';
 import { runPolicy } from './policy-runner.ts';
@@ -120,6 +126,34 @@ describe('makegood policy simulate against the embedded stack', () => {
     expect(unwritable.err).toContain('cannot be written (ENOENT); the report above is complete');
   });
 
+  it('reads by key and index only: Query, GetItem and BatchGetItem, never a Scan, and writes nothing', async () => {
+    // arrange: the adapters the command uses, on a client that records every command it sends
+    const client = new DynamoDBClient({
+      endpoint: stack.env.MAKEGOOD_DYNAMODB_ENDPOINT,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const sent: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => {
+      sent.push(String(context.commandName));
+      return next(args);
+    });
+    const db = DynamoDBDocumentClient.from(client);
+    const deps = {
+      ledger: new DynamoLedger(db, String(stack.env.MAKEGOOD_LEDGER_TABLE), { now: () => new Date() }),
+      state: new DynamoState(db, String(stack.env.MAKEGOOD_STATE_TABLE)),
+    };
+    const draft = policySchema.parse({ ...demoPolicyDocument(), keepItThreshold: 4000 });
+    const to = new Date(Date.now() + 60_000);
+    // act
+    const { report, reads } = await simulatePolicy(deps, { storefrontId: 'demo', draft, from: new Date(to.getTime() - 86_400_000), to });
+    client.destroy();
+    // assert
+    expect(report).toMatchObject({ claims: 6, changed: 2, mismatches: [], skipped: [] });
+    expect(reads).toMatchObject({ customers: 6, orders: 6 });
+    expect(new Set(sent)).toEqual(new Set(['QueryCommand', 'BatchGetItemCommand']));
+  });
+
   it('put --simulate shows the summary first and publishes only once confirmed', async () => {
     // arrange
     const draft = demoPolicyDocument();
@@ -140,5 +174,20 @@ describe('makegood policy simulate against the embedded stack', () => {
     expect(versionsBefore.out).not.toMatch(/^\* +2 /m);
     expect(confirmed.code).toBe(0);
     expect(confirmed.out).toContain('Published demo policy version 2');
+  });
+
+  it('put --simulate --yes publishes after the summary without asking, for a script that has read it', async () => {
+    // arrange
+    const draft = demoPolicyDocument();
+    draft.keepItThreshold = 4500;
+    const file = join(stack.dataDir, 'put-yes.json');
+    await writeFile(file, JSON.stringify(draft));
+    // act
+    const { code, out, err } = await policy('put', file, '--simulate', '--yes');
+    // assert
+    expect(code, err).toBe(0);
+    expect(out).toContain('return_and_refund→refund_without_return  2');
+    expect(out).toMatch(/Published demo policy version \d+/);
+    expect(out.indexOf('return_and_refund→refund_without_return')).toBeLessThan(out.indexOf('Published demo policy'));
   });
 });

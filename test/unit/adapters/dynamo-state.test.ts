@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DynamoState } from '#adapters/dynamo-state.ts';
@@ -179,6 +179,29 @@ describe('DynamoState.orderFacts and pinOrderFacts', () => {
       { TableName: TABLE, Key: { pk: 'ORDER#demo#ORD-1001', sk: 'FACTS' }, ConsistentRead: true },
       { TableName: TABLE, Key: { pk: 'ORDER#demo#ORD-2002', sk: 'FACTS' }, ConsistentRead: true },
     ]);
+  });
+
+  it("reads many orders' facts 100 keys to a BatchGetItem, asks again for unprocessed keys, and leaves out orders without any", async () => {
+    // arrange: 150 orders (one listed twice); the first batch hands one key back unprocessed
+    const ids = [...Array.from({ length: 150 }, (_, i) => `ORD-${i}`), 'ORD-0'];
+    const key = (id: string) => ({ pk: `ORDER#demo#${id}`, sk: 'FACTS' });
+    const item = (id: string) => ({ ...key(id), facts: JSON.stringify({ ...facts, orderId: id }) });
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [item('ORD-0')] }, UnprocessedKeys: { [TABLE]: { Keys: [key('ORD-7')] } } })
+      .resolvesOnce({ Responses: { [TABLE]: [item('ORD-7')] } })
+      .resolvesOnce({ Responses: { [TABLE]: [item('ORD-120')] } });
+
+    // act
+    const found = await state.orderFactsMany('demo', ids);
+
+    // assert
+    expect([...found.keys()].sort()).toEqual(['ORD-0', 'ORD-120', 'ORD-7']);
+    expect(found.get('ORD-7')).toEqual({ ...facts, orderId: 'ORD-7' });
+    const asked = ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]);
+    expect(asked.map((r) => r?.Keys?.length)).toEqual([100, 1, 50]);
+    expect(asked.every((r) => r?.ConsistentRead === true)).toBe(true);
+    expect(asked[1]?.Keys).toEqual([key('ORD-7')]);
   });
 
   it('pins the facts of an order without any with a conditional put, deliveredAt as its own attribute', async () => {
