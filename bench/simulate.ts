@@ -67,6 +67,14 @@ const rand = () => {
 };
 const PRICES = [900, 1500, 2500, 3000, 4500, 8900, 15000, 30000];
 const REASONS = ['defective', 'damaged', 'not_as_described', 'wrong_item'] as const;
+const MESSAGES = [
+  'It broke after two days of normal use.',
+  'The handle came off the first time I used it, which is disappointing.',
+  'Not what the photos showed at all; the colour is completely different.',
+  'You sent the wrong size. I need this sorted before the weekend or I will buy elsewhere.',
+  'Arrived with a crack along the side.',
+  'Stopped working. I will contact my bank if this is not refunded.',
+];
 
 /** Each order's facts as intake pinned them (the command reads them by GetItem). */
 const pinned = new Map<string, OrderFacts>();
@@ -97,7 +105,8 @@ function buildLedger(): LedgerEntry[] {
           reason: REASONS[Math.floor(rand() * REASONS.length)],
           items: [{ sku: 'SKU-1', quantity: 1 }],
           desiredOutcome: 'refund',
-          message: 'It broke.',
+          // A message of its own per claim, as customers write: no two claims share one.
+          message: `${MESSAGES[Math.floor(rand() * MESSAGES.length)]} Order ${claimId}.`,
           channel: 'web',
           evidence: ['https://shop.example/1.jpg'],
         },

@@ -433,21 +433,32 @@ function phrasePattern(phrase: string): string {
 interface CompiledPhrases {
   readonly pattern: RegExp;
   readonly phrases: readonly { readonly phrase: string; readonly locale: PhraseLocale }[];
+  /** The last message matched and what it found: a replay matches each message under two policies. */
+  last?: { readonly message: string; readonly found: PhraseMatch | undefined };
 }
 
 /**
  * Each list of a policy compiled once into one pattern (an alternation with one group per phrase),
- * so a claim's message is scanned once, not once per phrase.
+ * so a claim's message is scanned once, not once per phrase. Lists with the same phrases (a draft
+ * and the version it edits) share one pattern, by their text.
  */
 const compiled = new WeakMap<object, CompiledPhrases>();
+const compiledByText = new Map<string, CompiledPhrases>();
 
 function compile(byLocale: Partial<Record<PhraseLocale, readonly string[]>>): CompiledPhrases {
   let c = compiled.get(byLocale);
   if (!c) {
     const phrases = phraseLocales.flatMap((locale) => (byLocale[locale] ?? []).map((phrase) => ({ phrase, locale })));
-    const alternatives = phrases.map((p) => phrasePattern(p.phrase)).join('|');
-    // No letter or digit may come before a phrase either.
-    c = { pattern: new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives || '(?!)'})`, 'u'), phrases };
+    const text = JSON.stringify(phrases);
+    c = compiledByText.get(text);
+    if (!c) {
+      const alternatives = phrases.map((p) => phrasePattern(p.phrase)).join('|');
+      // No letter or digit may come before a phrase either.
+      c = { pattern: new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives || '(?!)'})`, 'u'), phrases };
+      // Bounded: a process compiles the lists of the policies it reads, a handful in all.
+      if (compiledByText.size >= 64) compiledByText.clear();
+      compiledByText.set(text, c);
+    }
     compiled.set(byLocale, c);
   }
   return c;
@@ -463,10 +474,12 @@ function compile(byLocale: Partial<Record<PhraseLocale, readonly string[]>>): Co
  */
 export function matchPhrases(message: string, byLocale: Partial<Record<PhraseLocale, readonly string[]>>): PhraseMatch | undefined {
   if (message === '') return undefined;
-  const { pattern, phrases } = compile(byLocale);
-  const found = pattern.exec(normalise(message));
-  if (!found) return undefined;
-  const at = found.findIndex((group, i) => i > 0 && group !== undefined) - 1;
-  const hit = phrases[at];
-  return hit ? { phrase: hit.phrase, locale: hit.locale, text: found[0] } : undefined;
+  const c = compile(byLocale);
+  if (c.last?.message === message) return c.last.found;
+  const found = c.pattern.exec(normalise(message));
+  const at = found ? found.findIndex((group, i) => i > 0 && group !== undefined) - 1 : -1;
+  const hit = c.phrases[at];
+  const result = hit && found ? { phrase: hit.phrase, locale: hit.locale, text: found[0] } : undefined;
+  c.last = { message, found: result };
+  return result;
 }
