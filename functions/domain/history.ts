@@ -7,6 +7,15 @@ import type { Policy } from './policy.ts';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
+ * What {@link customerHistory} reads of a policy, as one key: two policies with the same key
+ * rebuild the same history from the same entries. Keep it in step with the function below.
+ */
+export function historyWindowsOf(policy: Policy): string {
+  const r = policy.risk;
+  return [r.frequentClaims?.days, r.unreturned?.afterDays, r.refundRate?.days, r.goodwillBudget?.days].join();
+}
+
+/**
  * A customer's history, derived from their ledger entries (read by the customer index) and the
  * order's running total. Pure: the use case reads, this counts.
  */

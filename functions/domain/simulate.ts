@@ -1,6 +1,6 @@
 import { type OrderFacts, orderFactsOf, type Reason, withPinnedFacts } from './claim.ts';
 import { type CoveredBy, type CustomerHistory, type Decision, decide, type FiredRule, type Outcome } from './decide.ts';
-import { customerHistory } from './history.ts';
+import { customerHistory, historyWindowsOf } from './history.ts';
 import { type EntryOf, entriesOf, type LedgerEntry } from './ledger.ts';
 import { money } from './money.ts';
 import type { Policy, PolicyVersion, Role } from './policy.ts';
@@ -209,17 +209,9 @@ export function simulate(input: SimulationInput): SimulationReport {
   }
   received.sort((a, b) => byCode(a.r.at, b.r.at) || byCode(a.r.claimId, b.r.claimId));
 
-  // Policies that rebuild a history the same way share one rebuild per claim: the lookback, and
-  // the four windows customerHistory reads of a policy (it reads nothing else of it). Entry times
+  // Policies that rebuild a history the same way share one rebuild per claim. Entry times
   // compare as strings: every `at` is written by chainEntry with toISOString, and hashed so.
-  const historyTerms = (p: Policy) =>
-    [
-      historyLookbackDays(p),
-      p.risk.frequentClaims?.days,
-      p.risk.unreturned?.afterDays,
-      p.risk.refundRate?.days,
-      p.risk.goodwillBudget?.days,
-    ].join();
+  const historyTerms = (p: Policy) => `${historyLookbackDays(p)}|${historyWindowsOf(p)}`;
   const termsOf = new Map<Policy, string>([draft, ...input.versions.map((v) => v.policy)].map((p) => [p, historyTerms(p)]));
 
   const emptyMoney = () => ({ before: {} as Amounts, after: {} as Amounts });
@@ -318,7 +310,7 @@ export function simulate(input: SimulationInput): SimulationReport {
     const currency = before.cash.currency;
     for (const account of ['cash', 'storeCredit', 'goodwill'] as const) {
       bump(report.money[account].before, currency, before[account].amount);
-      bump(report.money[account].after, after[account].currency, after[account].amount);
+      bump(report.money[account].after, currency, after[account].amount);
     }
     bump(report.tiers.before, before.tier);
     bump(report.tiers.after, after.tier);

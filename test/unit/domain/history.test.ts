@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerHistory } from '#domain/history.ts';
+import { customerHistory, historyWindowsOf } from '#domain/history.ts';
 import {
   type ClaimStatus,
   chainEntry,
@@ -11,7 +11,7 @@ import {
   settlementPostings,
 } from '#domain/ledger.ts';
 import { money } from '#domain/money.ts';
-import { DAY_MS, daysAgo, demoPolicy, NOW, policyWith } from './fixtures.ts';
+import { DAY_MS, type Doc, daysAgo, demoPolicy, NOW, policyWith } from './fixtures.ts';
 
 const policy = demoPolicy();
 const CURRENT = 'CLM-NOW';
@@ -344,5 +344,21 @@ describe('customerHistory: refund rate', () => {
     ]);
     // act / assert
     expect(historyOf(entries).refundRate).toEqual({ concludedClaims: 0, claimsWithMoney: 0 });
+  });
+});
+
+describe('historyWindowsOf', () => {
+  it('tells apart policies whose windows differ, and not those that differ elsewhere', () => {
+    const base = historyWindowsOf(demoPolicy());
+    expect(historyWindowsOf(policyWith((d) => (d.keepItThreshold = 4000)))).toBe(base);
+    for (const edit of [
+      (d: Doc) => (d.risk.frequentClaims.days = 30),
+      (d: Doc) => (d.risk.unreturned.afterDays = 14),
+      (d: Doc) => (d.risk.refundRate = { maxPercent: 50, minClaims: 3, days: 45, minRole: 'agent' }),
+      (d: Doc) => (d.risk.goodwillBudget.days = 180),
+    ]) {
+      const other = policyWith(edit);
+      expect(historyWindowsOf(other)).not.toBe(base);
+    }
   });
 });
