@@ -1,24 +1,25 @@
 /**
- * The size of every Lambda bundle, built from the registry exactly as deployed (the options of
- * infra/bundling.ts, with the esbuild in node_modules, the one CDK's local bundling runs): the
- * bundle, its source map when maps are kept, and the five packages that take the most bytes of it
- * (esbuild's metafile).
+ * The size of every Lambda function's code, built exactly as deployed (infra/bundling.ts, with
+ * the esbuild in node_modules): its bundle (makegood's own code), the layer files it imports
+ * (third-party code, loaded at its cold start too), and the five inputs that take the most bytes
+ * of its bundle (esbuild's metafile). Then the layer as a whole.
  *
  *   npm run bench:bundles [-- --cold-start --runs 21 --node .cache/node22/bin/node]
  *
- * `--cold-start` also times how long a fresh `node` process takes to import each bundle, without a
- * source map and with one under `--enable-source-maps` (the two choices infra/bundling.ts weighs),
- * alternating the two, and prints the medians. Prints figures; asserts nothing.
+ * `--cold-start` also times how long a fresh `node` process takes to import each function (parse,
+ * link, evaluate its top level; no handler call): as deployed, the bundle with the layer files it
+ * imports, and as one file with its third-party code inside (infra/bundling.ts's
+ * `singleFileBuildOptions`, what the stack deployed before the layer). The two alternate; it
+ * prints the median and min–max of each. Prints figures; asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
-import { esbuildOptions } from '#infra/bundling.ts';
+import { buildLambdas, LAYER_MOUNT, singleFileBuildOptions } from '#infra/bundling.ts';
 
 const { values } = parseArgs({
   options: {
@@ -43,76 +44,68 @@ function bytesByPackage(metafile: Metafile): Array<[string, number]> {
   return [...byPackage].sort((a, b) => b[1] - a[1]);
 }
 
-/** Builds a function into `dir/<id>/index.mjs`, as CDK names it. */
-async function bundle(spec: FunctionSpec, dir: string, sourcemap?: boolean) {
-  const outfile = join(dir, spec.id, 'index.mjs');
-  const options = esbuildOptions(spec);
-  const result = await build({
-    ...options,
-    ...(sourcemap === undefined ? {} : { sourcemap }),
-    outfile,
-    metafile: true,
-    logLevel: 'warning',
-  });
-  const withMap = sourcemap ?? options.sourcemap === true;
-  return {
-    outfile,
-    bytes: statSync(outfile).size,
-    mapBytes: withMap ? statSync(`${outfile}.map`).size : undefined,
-    metafile: result.metafile,
-  };
+/** Milliseconds a fresh process takes to import the file (parse, link, evaluate its top level). */
+function importMs(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  return Number(execFileSync(values.node, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
-/** Milliseconds a fresh process takes to import the bundle (parse, link, evaluate its top level). */
-function importMs(outfile: string, nodeFlags: readonly string[]): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(outfile).href)}); process.stdout.write(String(performance.now() - t));`;
-  return Number(execFileSync(values.node, [...nodeFlags, '--input-type=module', '-e', script], { encoding: 'utf8' }));
-}
-
+const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const s = sorted(xs);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
+const spread = (xs: readonly number[]) => `${median(xs).toFixed(1)} (${sorted(xs)[0]!.toFixed(1)}–${sorted(xs).at(-1)!.toFixed(1)})`;
 
 const dir = mkdtempSync(join(tmpdir(), 'makegood-bundles-'));
 try {
-  const built = [];
-  for (const spec of functionSpecs) built.push({ spec, ...(await bundle(spec, dir)) });
-  const keepsMaps = built.some((b) => b.mapBytes !== undefined);
+  const built = await buildLambdas(join(dir, 'deployed'));
+  const layerKb = (files: readonly string[]) => kb(files.reduce((sum, f) => sum + (built.layerBytes.get(f) ?? 0), 0));
 
-  console.log(`Lambda bundles as deployed (esbuild, infra/bundling.ts), KB = 1,024 bytes`);
-  console.log(`| function | bundle KB |${keepsMaps ? ' map KB |' : ''} largest inputs (KB) |`);
-  console.log(`| --- | --: |${keepsMaps ? ' --: |' : ''} --- |`);
-  for (const b of built) {
-    const top = bytesByPackage(b.metafile)
+  console.log('Lambda code as deployed (esbuild, infra/bundling.ts), KB = 1,024 bytes');
+  console.log('| function | bundle KB | layer KB it imports | loaded KB | largest inputs of its bundle (KB) |');
+  console.log('| --- | --: | --: | --: | --- |');
+  for (const f of built.functions) {
+    const top = bytesByPackage(f.metafile)
       .slice(0, 5)
       .map(([name, bytes]) => `${name} ${kb(bytes)}`)
       .join(', ');
-    console.log(`| ${b.spec.id} | ${kb(b.bytes)} |${keepsMaps ? ` ${kb(b.mapBytes ?? 0)} |` : ''} ${top} |`);
+    console.log(`| ${f.spec.id} | ${kb(f.bytes)} | ${layerKb(f.layerFiles)} | ${kb(f.bytes) + layerKb(f.layerFiles)} | ${top} |`);
   }
-  const sizes = built.map((b) => kb(b.bytes));
-  console.log(`\n${built.length} functions, ${Math.min(...sizes)}–${Math.max(...sizes)} KB`);
+  const sizes = built.functions.map((f) => kb(f.bytes));
+  console.log(`\n${built.functions.length} functions, bundles ${Math.min(...sizes)}–${Math.max(...sizes)} KB`);
+  console.log(`The layer: ${built.layerBytes.size} files, ${layerKb([...built.layerBytes.keys()])} KB; largest packages in it (KB):`);
+  console.log(
+    bytesByPackage(built.layerMetafile)
+      .slice(0, 10)
+      .map(([name, bytes]) => `${name} ${kb(bytes)}`)
+      .join(', '),
+  );
 
   if (values['cold-start']) {
     const nodeVersion = execFileSync(values.node, ['--version'], { encoding: 'utf8' }).trim();
-    console.log(`\nImport time of a fresh process, ${nodeVersion}, median of ${runs} runs each, ms`);
-    console.log('| function | no map | map KB | map, --enable-source-maps | difference |');
-    console.log('| --- | --: | --: | --: | --: |');
-    for (const spec of functionSpecs) {
-      const plain = await bundle(spec, join(dir, 'plain'), false);
-      const mapped = await bundle(spec, join(dir, 'mapped'), true);
-      const without: number[] = [];
-      const withMaps: number[] = [];
-      importMs(plain.outfile, []); // one warm-up each, so the first timed run does not pay for the disk cache
-      importMs(mapped.outfile, ['--enable-source-maps']);
+    console.log(`\nImport time of a fresh process, ${nodeVersion}, median (min–max) of ${runs} runs each, ms`);
+    console.log('| function | as deployed: bundle + layer | one file, third-party code inside | one file KB |');
+    console.log('| --- | --: | --: | --: |');
+    // The bundle as deployed, with the layer's absolute path pointed at this build's layer: the
+    // same module graph, without a resolve hook's own cost in the timing.
+    const layerRoot = join(built.layerDir, 'makegood');
+    for (const f of built.functions) {
+      const deployed = join(dir, 'timed', f.spec.id, 'index.mjs');
+      mkdirSync(join(dir, 'timed', f.spec.id), { recursive: true });
+      writeFileSync(deployed, readFileSync(join(f.dir, 'index.mjs'), 'utf8').replaceAll(`"${LAYER_MOUNT}/`, `"${layerRoot}/`));
+      const single = join(dir, 'single', f.spec.id, 'index.mjs');
+      await build({ ...singleFileBuildOptions(f.spec), outfile: single });
+      const a: number[] = [];
+      const b: number[] = [];
+      importMs(deployed); // one warm-up each, so the first timed run does not pay for the disk cache
+      importMs(single);
       for (let i = 0; i < runs; i++) {
-        without.push(importMs(plain.outfile, []));
-        withMaps.push(importMs(mapped.outfile, ['--enable-source-maps']));
+        a.push(importMs(deployed));
+        b.push(importMs(single));
       }
-      const a = median(without);
-      const b = median(withMaps);
-      console.log(`| ${spec.id} | ${a.toFixed(1)} | ${kb(mapped.mapBytes ?? 0)} | ${b.toFixed(1)} | +${(b - a).toFixed(1)} |`);
+      console.log(`| ${f.spec.id} | ${spread(a)} | ${spread(b)} | ${kb(statSync(single).size)} |`);
     }
   }
 } finally {

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Arn, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -13,26 +11,25 @@ import {
   type CfnFunction,
   FilterCriteria,
   FilterRule,
+  Function as FunctionResource,
+  LayerVersion,
   LoggingFormat,
   Runtime,
   StartingPosition,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { secretNames } from '#adapters/secret-names.ts';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { concurrencyOf, type FunctionAccess, type FunctionSpec, functionSpecs, type SecretKind } from '#handlers/registry.ts';
-import { functionBundling } from '#infra/bundling.ts';
+import { functionCode, LAYER_MOUNT, layerCode } from '#infra/bundling.ts';
 import { Email } from '#infra/email.ts';
 import { Operations } from '#infra/operations.ts';
 import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
 import type { MakegoodSecrets } from './stateful-stack.ts';
-
-const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** What a table reader may do: the data-plane reads of `grantReadData`, without stream access. */
 const ledgerReadActions = [
@@ -119,7 +116,9 @@ export interface MakegoodStatelessStackProps extends StackProps {
  */
 export class MakegoodStatelessStack extends Stack {
   /** Every function, by its registry id. */
-  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  readonly functions: ReadonlyMap<string, FunctionResource>;
+  /** The third-party code every function imports (infra/bundling.ts), at the versions of package-lock.json. */
+  readonly layer: LayerVersion;
   /** The public HTTP API (`$default` stage). */
   readonly api: HttpApi;
   /** The claim workflow. */
@@ -165,7 +164,17 @@ export class MakegoodStatelessStack extends Stack {
       },
     });
 
-    const functions = new Map<string, NodejsFunction>();
+    this.layer = new LayerVersion(this, 'DependenciesLayer', {
+      description: `makegood's third-party code (AWS SDK, Powertools, zod, hono, standardwebhooks), as package-lock.json pins it; mounted at ${LAYER_MOUNT}`,
+      code: layerCode(),
+      compatibleRuntimes: [Runtime.NODEJS_22_X],
+      compatibleArchitectures: [Architecture.ARM_64],
+      // A function version keeps the layer version it was published with, even once that layer
+      // version is deleted (Lambda keeps its content for the functions that use it): a waiting
+      // execution's task version still loads the code it was tested with.
+    });
+
+    const functions = new Map<string, FunctionResource>();
     for (const spec of specs) {
       functions.set(spec.id, this.createFunction(spec, props, logRetention));
     }
@@ -227,7 +236,7 @@ export class MakegoodStatelessStack extends Stack {
     });
   }
 
-  private functionOf(id: string): NodejsFunction {
+  private functionOf(id: string): FunctionResource {
     const fn = this.functions.get(id);
     if (fn === undefined) throw new Error(`No function ${id}`);
     return fn;
@@ -260,12 +269,12 @@ export class MakegoodStatelessStack extends Stack {
     });
     logGroup.grantWrite(role);
 
-    const fn = new NodejsFunction(this, `${spec.id}Function`, {
+    const fn = new FunctionResource(this, `${spec.id}Function`, {
       description: `makegood ${spec.id} (${spec.entry})`,
-      entry: join(repositoryRoot, spec.entry),
-      handler: 'handler',
-      projectRoot: repositoryRoot,
-      depsLockFilePath: join(repositoryRoot, 'package-lock.json'),
+      // Its bundle, makegood's own code (infra/bundling.ts); what it imports of others is in the layer.
+      code: functionCode(spec),
+      handler: 'index.handler',
+      layers: [this.layer],
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
@@ -279,8 +288,6 @@ export class MakegoodStatelessStack extends Stack {
       logGroup,
       role,
       environment,
-      // Shared with bench/bundle-size.ts and test/infra/bundle-size.test.ts: what is measured is what is deployed.
-      bundling: functionBundling(spec),
       ...reservedConcurrency(spec, props.reservedConcurrency),
     });
     Validations.of(fn).acknowledge({
@@ -294,7 +301,7 @@ export class MakegoodStatelessStack extends Stack {
   }
 
   /** The Serverless pack's findings that do not apply to this function, each with its reason. */
-  private acknowledgeServerless(spec: FunctionSpec, fn: NodejsFunction) {
+  private acknowledgeServerless(spec: FunctionSpec, fn: FunctionResource) {
     Validations.of(fn).acknowledge({
       id: 'Serverless-LambdaLatestVersion',
       reason:
@@ -327,7 +334,7 @@ export class MakegoodStatelessStack extends Stack {
    * What wakes a function that no route or workflow calls: new ledger entries (the table's stream,
    * inserts only, batched for up to a second) and a schedule that picks up retries that fall due.
    */
-  private addWakes(spec: FunctionSpec, fn: NodejsFunction, ledger: ITable) {
+  private addWakes(spec: FunctionSpec, fn: FunctionResource, ledger: ITable) {
     const wakes = spec.wakes;
     if (!wakes) return;
     if (wakes.onLedgerEntries) {
@@ -401,7 +408,7 @@ export class MakegoodStatelessStack extends Stack {
     return stateMachine;
   }
 
-  private grantAccess(fn: NodejsFunction, access: FunctionAccess, props: MakegoodStatelessStackProps) {
+  private grantAccess(fn: FunctionResource, access: FunctionAccess, props: MakegoodStatelessStackProps) {
     if (access.ledger !== 'none') {
       // grantReadData's item reads, on the indexes the schema declares rather than `index/*`: tighter,
       // and cdk-nag's finding for the wildcard is keyed on a hashed cross-stack output name.
@@ -471,7 +478,7 @@ export class MakegoodStatelessStack extends Stack {
   }
 
   /** Lets a function read one kind of secret, and no other (adapters/secrets.ts names them). */
-  private grantSecrets(fn: NodejsFunction, kind: SecretKind, secrets: MakegoodSecrets) {
+  private grantSecrets(fn: FunctionResource, kind: SecretKind, secrets: MakegoodSecrets) {
     if (kind === 'approval') secrets.approvalKeys.grantRead(fn);
     if (kind === 'finance') secrets.financeKey.grantRead(fn);
     if (kind !== 'storefronts') return;

@@ -38,3 +38,11 @@ export function accessDefines(access: FunctionAccess): Record<string, string> {
     (Object.keys(bundleConstants) as AccessPort[]).map((port) => [bundleConstants[port], JSON.stringify(granted[port])]),
   );
 }
+
+/**
+ * Everything esbuild defines in a function's Lambda bundle: its access ({@link accessDefines}),
+ * and `MAKEGOOD_BUNDLE_FAULTS` false, which leaves the tests' fault injection (faults.ts) out.
+ */
+export function lambdaDefines(access: FunctionAccess): Record<string, string> {
+  return { ...accessDefines(access), MAKEGOOD_BUNDLE_FAULTS: 'false' };
+}

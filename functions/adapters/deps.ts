@@ -221,7 +221,10 @@ function redactAddresses(client: FaultableClient): void {
  */
 function wired<C extends FaultableClient>(client: C, service: FaultService | 'secretsmanager', config: Config): C {
   surfaceTransient(client, service);
-  if (config.faults && service !== 'secretsmanager') injectFaults(client, service, config.faults);
+  // Fault injection is for tests, and refused inside Lambda (config.ts): not in a Lambda bundle at all.
+  if ((typeof MAKEGOOD_BUNDLE_FAULTS === 'undefined' || MAKEGOOD_BUNDLE_FAULTS) && config.faults && service !== 'secretsmanager') {
+    injectFaults(client, service, config.faults);
+  }
   if (service === 'ses') redactAddresses(client);
   tracer.captureAWSv3Client(client);
   return client;
@@ -236,6 +239,8 @@ declare const MAKEGOOD_BUNDLE_STATE: boolean;
 declare const MAKEGOOD_BUNDLE_MAIL: boolean;
 declare const MAKEGOOD_BUNDLE_WORKFLOW: boolean;
 declare const MAKEGOOD_BUNDLE_SECRETS: boolean;
+/** `false` in every Lambda bundle (bundle-access.ts's {@link lambdaDefines}). */
+declare const MAKEGOOD_BUNDLE_FAULTS: boolean;
 
 /**
  * Where the secrets live: Secrets Manager under the configured prefix (AWS, and the CLI against a

@@ -1,9 +1,9 @@
 import { type FromEnvInit, fromEnv } from '@aws-sdk/credential-provider-env';
 
 /**
- * The credentials provider of the Lambda bundles, in place of the SDK's default chain: esbuild's
- * `alias` (infra/bundling.ts) points `@aws-sdk/credential-provider-node` here, so each client's
- * `credentialDefaultProvider` is this function.
+ * The credentials provider of the Lambda code, in place of the SDK's default chain: esbuild's
+ * `alias` (infra/bundling.ts) points `@aws-sdk/credential-provider-node` here in the layer that
+ * holds the SDK clients, so each client's `credentialDefaultProvider` is this function.
  *
  * Lambda gives every function its execution role's credentials in the environment
  * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), for the life of the

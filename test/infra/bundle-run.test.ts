@@ -1,27 +1,29 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
-import { esbuildOptions } from '#infra/bundling.ts';
+import { type BuiltLambdas, buildLambdas, layerResolveFlags } from '#infra/bundling.ts';
 import { type DynamoEmulator, startDynamo } from '#local/emulators.ts';
 import { ensureTables, localDynamoClient } from '#local/seed.ts';
 import { LEDGER_TABLE, STATE_TABLE, signedEvent, writeSecrets } from '../unit/handlers/support.ts';
 
 /**
- * A Lambda bundle, built exactly as deployed (infra/bundling.ts), run in a fresh Node process the
- * way Lambda runs it: its credentials come only from the environment. The bundles replace the
- * SDK's default credential chain with the environment provider (adapters/lambda-credentials.ts);
- * this shows that they still reach DynamoDB with the credentials Lambda puts in the environment,
- * and that nothing else (a profile in ~/.aws) is consulted.
+ * The Lambda code, built exactly as deployed (infra/bundling.ts), run in fresh Node processes with
+ * the layer where the bundles import it from (a resolve hook stands in for Lambda's /opt mount).
+ *
+ * Every function's bundle must link against the layer: the layer re-exports only the names the
+ * bundles import, and a name it lacked would fail the import. And a bundle runs the way Lambda
+ * runs it, its credentials coming only from the environment: the layer's SDK clients use the
+ * environment provider (adapters/lambda-credentials.ts) instead of the SDK's default chain; this
+ * shows that they still reach DynamoDB with the credentials Lambda puts in the environment, and
+ * that nothing else (a profile in ~/.aws) is consulted.
  */
 const run = promisify(execFile);
-const spec = functionSpecs.find((s) => s.id === 'ClaimStatus') as FunctionSpec;
 let dir: string;
+let built: BuiltLambdas;
 let dynamo: DynamoEmulator;
 let bundle: string;
 let home: string;
@@ -31,8 +33,8 @@ beforeAll(async () => {
   dynamo = await startDynamo(join(dir, 'dynamodb'), 0);
   await ensureTables(localDynamoClient(dynamo.url, 'eu-west-1'), LEDGER_TABLE, STATE_TABLE);
   writeSecrets(join(dir, 'secrets'));
-  bundle = join(dir, spec.id, 'index.mjs');
-  await build({ ...esbuildOptions(spec), outfile: bundle, logLevel: 'error' });
+  built = await buildLambdas(join(dir, 'lambda'));
+  bundle = join(dir, 'lambda', 'functions', 'ClaimStatus', 'index.mjs');
   // A profile the SDK's full chain would find and use; the environment provider must not.
   home = join(dir, 'home');
   await mkdir(join(home, '.aws'), { recursive: true });
@@ -53,14 +55,14 @@ async function invoke(env: Record<string, string>): Promise<{ statusCode: number
     t: Math.floor(Date.now() / 1000),
   });
   const context = {
-    functionName: spec.id,
+    functionName: 'ClaimStatus',
     awsRequestId: 'req-1',
     invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:x',
     memoryLimitInMB: '1024',
   };
   const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
 process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)}, ${JSON.stringify(context)})));`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+  const { stdout } = await run(process.execPath, [...layerResolveFlags(built.layerDir), '--input-type=module', '-e', script], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: home,
@@ -78,6 +80,52 @@ process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)}, ${JS
   });
   return JSON.parse(stdout) as { statusCode: number; body: string };
 }
+
+describe('every Lambda bundle as deployed', () => {
+  it('links against the layer and runs its top level in a fresh Node', async () => {
+    // act — one process per function, as Lambda gives each its own
+    const failures: string[] = [];
+    for (const f of built.functions) {
+      const script = `await import(${JSON.stringify(pathToFileURL(join(f.dir, 'index.mjs')).href)});`;
+      await run(process.execPath, [...layerResolveFlags(built.layerDir), '--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', POWERTOOLS_METRICS_DISABLED: 'true' },
+      }).catch((error: { stderr?: string }) =>
+        failures.push(
+          `${f.spec.id}: ${String(error.stderr)
+            .split('\n')
+            .find((l) => /Error/.test(l))}`,
+        ),
+      );
+    }
+
+    // assert
+    expect(built.functions.length).toBeGreaterThan(20);
+    expect(failures).toEqual([]);
+  }, 120_000);
+
+  it('fails to import when the layer lacks a name it imports', async () => {
+    // arrange — the layer's lib-dynamodb without one of the commands the bundles import
+    const layerFile = join(built.layerDir, 'makegood', '@aws-sdk', 'lib-dynamodb.mjs');
+    const original = await readFile(layerFile, 'utf8');
+    const exported = /export\s*\{([^}]*)\}/.exec(original)?.[1] ?? '';
+    const queryExport = exported.split(',').find((e) => /\bQueryCommand\s*$/.test(e.trim()));
+    expect(queryExport).toBeDefined();
+    await writeFile(layerFile, original.replace(`${queryExport},`, '').replace(`,${queryExport}`, ''));
+    const script = `await import(${JSON.stringify(pathToFileURL(bundle).href)});`;
+
+    // act
+    const failed = await run(process.execPath, [...layerResolveFlags(built.layerDir), '--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+    }).then(
+      () => undefined,
+      (error: { stderr?: string }) => String(error.stderr),
+    );
+    await writeFile(layerFile, original);
+
+    // assert
+    expect(failed).toMatch(/does not provide an export named 'QueryCommand'/);
+  });
+});
 
 describe('a Lambda bundle as deployed, run with only the environment Lambda gives it', () => {
   it('reads DynamoDB with the credentials in the environment', async () => {
