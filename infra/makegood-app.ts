@@ -28,6 +28,8 @@ export interface MakegoodStacks {
  *   for each `single` one (the sweeps); unset, nothing is reserved. Lambda keeps 100 of an
  *   account's concurrency unreserved, so reserving fails on an account whose limit is low (a new
  *   account's may be 10). 10 suits an account at the default 1,000 (14 × 10 + 2 = 142 reserved).
+ * - `makegood:webAclArn`: a WAFv2 web ACL of scope CLOUDFRONT; the API is then served through a
+ *   CloudFront distribution with it (infra/edge.ts), and the `PublicUrl` output is its address.
  */
 export function addMakegoodStacks(app: App): MakegoodStacks {
   const stateful = new MakegoodStatefulStack(app, 'MakegoodStateful', {
@@ -45,6 +47,12 @@ export function addMakegoodStacks(app: App): MakegoodStacks {
   const apiRateLimit = numberContext(app, 'makegood:apiRateLimit');
   const apiBurstLimit = numberContext(app, 'makegood:apiBurstLimit');
   const reservedConcurrency = numberContext(app, 'makegood:reservedConcurrency');
+  const webAclArn = patternContext(
+    app,
+    'makegood:webAclArn',
+    /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/,
+    'the ARN of a WAFv2 web ACL of scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)',
+  );
   const stateless = new MakegoodStatelessStack(app, 'MakegoodStateless', {
     description: 'makegood functions, HTTP API and claim workflow',
     ledger: stateful.ledger,
@@ -57,6 +65,7 @@ export function addMakegoodStacks(app: App): MakegoodStacks {
     ...(apiRateLimit !== undefined ? { apiRateLimit } : {}),
     ...(apiBurstLimit !== undefined ? { apiBurstLimit } : {}),
     ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+    ...(webAclArn !== undefined ? { webAclArn } : {}),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { stateful, stateless };

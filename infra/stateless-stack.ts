@@ -24,8 +24,10 @@ import { type CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMach
 import type { Construct } from 'constructs';
 import { secretNames } from '#adapters/secret-names.ts';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
+import { ORIGIN_VERIFY_VARIABLE } from '#handlers/origin-verify.ts';
 import { concurrencyOf, type FunctionAccess, type FunctionSpec, functionSpecs, type SecretKind } from '#handlers/registry.ts';
 import { functionCode, LAYER_MOUNT, layerCode } from '#infra/bundling.ts';
+import { Edge } from '#infra/edge.ts';
 import { Email } from '#infra/email.ts';
 import { Operations } from '#infra/operations.ts';
 import { loadDefinition, refundDefinitionPath, substitutionPlaceholders } from '#infra/refund-definition.ts';
@@ -107,6 +109,13 @@ export interface MakegoodStatelessStackProps extends StackProps {
    * @default `<stack name>-mail`
    */
   readonly sesConfigurationSetName?: string;
+  /**
+   * A WAFv2 web ACL of scope CLOUDFRONT (created in us-east-1), by ARN: the API is then served
+   * through a CloudFront distribution with that web ACL, and refuses requests that go around it
+   * (infra/edge.ts).
+   * @default no WAF: the API is served on its execute-api address
+   */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -127,6 +136,8 @@ export class MakegoodStatelessStack extends Stack {
   readonly operations: Operations;
   /** The SES configuration set, its bounce and complaint routing, and the identity if one was asked for. */
   readonly email: Email;
+  /** CloudFront and the web ACL in front of the API, when the deployment names a web ACL. */
+  readonly edge: Edge | undefined;
 
   constructor(scope: Construct, id: string, props: MakegoodStatelessStackProps) {
     super(scope, id, props);
@@ -163,6 +174,8 @@ export class MakegoodStatelessStack extends Stack {
         ),
       },
     });
+
+    this.edge = props.webAclArn === undefined ? undefined : new Edge(this, 'Edge', { api: this.api, webAclArn: props.webAclArn });
 
     this.layer = new LayerVersion(this, 'DependenciesLayer', {
       description: `makegood's third-party code (AWS SDK, Powertools, zod, hono, standardwebhooks), as package-lock.json pins it; mounted at ${LAYER_MOUNT}`,
@@ -216,7 +229,18 @@ export class MakegoodStatelessStack extends Stack {
       ...(props.sesConfigurationSetName !== undefined ? { configurationSetName: props.sesConfigurationSetName } : {}),
     });
 
-    new CfnOutput(this, 'ApiUrl', { description: 'The HTTP API, for storefronts and approval links', value: this.api.apiEndpoint });
+    if (this.edge === undefined) {
+      new CfnOutput(this, 'ApiUrl', { description: 'The HTTP API, for storefronts and approval links', value: this.api.apiEndpoint });
+    } else {
+      new CfnOutput(this, 'PublicUrl', {
+        description: 'The HTTP API behind the web ACL, for storefronts and approval links',
+        value: this.edge.publicUrl,
+      });
+      new CfnOutput(this, 'ApiUrl', {
+        description: 'The HTTP API itself: it refuses every request that does not come through PublicUrl',
+        value: this.api.apiEndpoint,
+      });
+    }
     new CfnOutput(this, 'StateMachineArn', { description: 'The claim workflow', value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Every alarm publishes here: subscribe a pager',
@@ -256,9 +280,16 @@ export class MakegoodStatelessStack extends Stack {
       POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
     };
     if (props.mailFrom !== undefined) environment.MAKEGOOD_MAIL_FROM = props.mailFrom;
-    // Only workflow tasks email links without a request to derive the host from. API functions
-    // answer on whatever host was called (a custom domain, say), so they do not get it.
-    if (isTask) environment.MAKEGOOD_PUBLIC_URL = this.api.apiEndpoint;
+    if (this.edge !== undefined) {
+      // Behind the WAF, every link goes to the distribution: one to the execute-api address
+      // would be refused, and would send a person around the web ACL.
+      environment.MAKEGOOD_PUBLIC_URL = this.edge.publicUrl;
+      if (spec.routes !== undefined && spec.routes.length > 0) environment[ORIGIN_VERIFY_VARIABLE] = this.edge.originVerifyValue;
+    } else if (isTask) {
+      // Only workflow tasks email links without a request to derive the host from. API functions
+      // answer on whatever host was called (a custom domain, say), so they do not get it.
+      environment.MAKEGOOD_PUBLIC_URL = this.api.apiEndpoint;
+    }
 
     const logGroup = new LogGroup(this, `${spec.id}Logs`, { retention: logRetention });
     // An own role instead of the default AWSLambdaBasicExecutionRole, which may write to every log

@@ -20,6 +20,7 @@ import { parseSignatureHeader, SIGNATURE_TOLERANCE_SECONDS, verifyStorefrontSign
 import { plainText } from '#domain/text.ts';
 import type { Clock, Secrets } from '#ports';
 import { correlate, invocation, logger } from './observability.ts';
+import { cameThroughEdge, ORIGIN_VERIFY_VARIABLE } from './origin-verify.ts';
 
 /** Request bodies above this get 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -155,6 +156,13 @@ export function financeUnauthorized(): HttpResult {
   );
 }
 
+/** The answer to a request that went around the deployment's WAF (origin-verify.ts): nothing is read or written. */
+function notThroughEdge(): HttpResult {
+  return json(403, {
+    error: { code: 'forbidden', message: "This address is not the API's public one: send requests to the deployment's PublicUrl" },
+  });
+}
+
 /** A urlencoded form's fields, each sent once; or why the body is not such a form. */
 export type FormFields =
   | { readonly ok: true; readonly fields: ReadonlyMap<string, string> }
@@ -274,6 +282,7 @@ export function httpHandler(fn: (req: HttpRequest) => Promise<HttpResult>): (eve
   return invocation(async (event: HttpEvent) => {
     try {
       const req = readRequest(event);
+      if (!cameThroughEdge(req.headers, process.env[ORIGIN_VERIFY_VARIABLE])) return notThroughEdge();
       if (req.pathParameters.claimId) correlate(req.pathParameters.claimId);
       return await fn(req);
     } catch (err) {

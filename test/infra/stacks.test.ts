@@ -5,6 +5,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
+import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#handlers/origin-verify.ts';
 import { concurrencyOf, type FunctionSpec, functionSpecs } from '#handlers/registry.ts';
 import { addMakegoodStacks } from '#infra/makegood-app.ts';
 import { loadDefinition } from '#infra/refund-definition.ts';
@@ -844,6 +845,106 @@ describe('checks', () => {
   it('leaves no cdk-nag AwsSolutions or Serverless finding unacknowledged', () => {
     // act — cdk-nag 3 reports through the validation plugin API, not as annotations
     const reports = [new AwsSolutionsChecks().validateScope(app), new ServerlessChecks().validateScope(app)];
+
+    // assert
+    const findings = reports
+      .flatMap((report) => report.violations)
+      .flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`));
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('the optional WAF (makegood:webAclArn)', () => {
+  const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/makegood/0f0e0d0c-0b0a-4908-8706-050403020100';
+  const guarded = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'makegood:webAclArn': webAclArn } });
+  const guardedStack = addMakegoodStacks(guarded).stateless;
+  const guardedTemplate = Template.fromStack(guardedStack);
+  const edge = guardedStack.edge;
+  const envOf = (spec: FunctionSpec) => {
+    const fn = guardedStack.functions.get(spec.id);
+    if (fn === undefined) throw new Error(`No function ${spec.id}`);
+    return (resourceOf(guardedTemplate, logicalId(fn)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  };
+
+  it('adds nothing without the parameter: no distribution, no origin check, the execute-api URL is the API URL', () => {
+    // assert
+    expect(stateless.edge).toBeUndefined();
+    statelessTemplate.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    for (const spec of functionSpecs) {
+      const env = (
+        resourceOf(statelessTemplate, logicalId(functionOf(spec))).Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+      expect(ORIGIN_VERIFY_VARIABLE in env, spec.id).toBe(false);
+    }
+    expect(Object.keys(statelessTemplate.toJSON().Outputs ?? {})).not.toContain('PublicUrl');
+  });
+
+  it('fronts the API with a CloudFront distribution that carries the web ACL, caches nothing, and sends the origin-verify header', () => {
+    // act
+    const distributions = Object.values(guardedTemplate.findResources('AWS::CloudFront::Distribution'));
+    const config = distributions[0]?.Properties?.DistributionConfig as Record<string, unknown> & {
+      Origins: Array<{ OriginCustomHeaders: Array<{ HeaderName: string; HeaderValue: unknown }>; CustomOriginConfig: unknown }>;
+      DefaultCacheBehavior: Record<string, unknown>;
+    };
+
+    // assert
+    expect(edge).toBeDefined();
+    expect(distributions).toHaveLength(1);
+    expect(config.WebACLId).toBe(webAclArn);
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]?.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only' });
+    expect(config.Origins[0]?.OriginCustomHeaders.map((h) => h.HeaderName)).toEqual([ORIGIN_VERIFY_HEADER]);
+    // the header's value is the generated secret's, resolved at deploy
+    expect(JSON.stringify(config.Origins[0]?.OriginCustomHeaders[0]?.HeaderValue)).toContain(
+      logicalId(edge?.originVerifySecret as IConstruct),
+    );
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: expect.arrayContaining(['GET', 'HEAD', 'POST']),
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // CachingDisabled
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // AllViewerExceptHostHeader
+    });
+  });
+
+  it('gives every function the distribution as its public URL, and every API function (only those) the origin-verify value', () => {
+    // arrange
+    const distributionId = logicalId(edge?.distribution as IConstruct);
+    const wrong: string[] = [];
+
+    // act
+    for (const spec of functionSpecs) {
+      const env = envOf(spec);
+      if (!JSON.stringify(env.MAKEGOOD_PUBLIC_URL).includes(distributionId))
+        wrong.push(`${spec.id}: MAKEGOOD_PUBLIC_URL ${JSON.stringify(env.MAKEGOOD_PUBLIC_URL)}`);
+      const isApi = (spec.routes?.length ?? 0) > 0;
+      if (ORIGIN_VERIFY_VARIABLE in env !== isApi) wrong.push(`${spec.id}: ${ORIGIN_VERIFY_VARIABLE} ${isApi ? 'missing' : 'present'}`);
+    }
+
+    // assert
+    expect(wrong).toEqual([]);
+  });
+
+  it('outputs the distribution as PublicUrl, and refuses a value that is not a CLOUDFRONT web ACL by name', () => {
+    // arrange
+    const regional = new App({
+      context: {
+        ...cdkJson.context,
+        'aws:cdk:bundling-stacks': [],
+        'makegood:webAclArn': 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/makegood/0f0e0d0c-0b0a-4908-8706-050403020100',
+      },
+    });
+
+    // act
+    const outputs = Object.keys(guardedTemplate.toJSON().Outputs ?? {});
+
+    // assert
+    expect(outputs).toEqual(expect.arrayContaining(['PublicUrl', 'ApiUrl']));
+    expect(() => addMakegoodStacks(regional)).toThrow(/makegood:webAclArn must be the ARN of a WAFv2 web ACL of scope CLOUDFRONT/);
+  });
+
+  it('leaves no cdk-nag finding unacknowledged with the distribution in place', () => {
+    // act
+    const reports = [new AwsSolutionsChecks().validateScope(guarded), new ServerlessChecks().validateScope(guarded)];
 
     // assert
     const findings = reports
