@@ -91,7 +91,7 @@ const toLayer: Plugin = {
 /** What the functions import of one layer module. */
 interface LayerImport {
   readonly names: Set<string>;
-  /** `import * as x`: the module's every export. */
+  /** `import * as x`: the names the source reads off `x` ({@link namespaceMembers}). */
   namespace: boolean;
 }
 
@@ -120,12 +120,17 @@ export function layerImportsOf(code: string): Map<string, LayerImport> {
   return imports;
 }
 
+/** Source without its comments, with line breaks kept, so that what is left is code and strings. */
+const withoutComments = (source: string) =>
+  source.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(?<![:'"])\/\/.*$/gm, '');
+
 /**
  * What a function's own source reads off each `import * as x from 'pkg'`: zod's schema builders,
  * written `z.object(…)`, which esbuild keeps as one namespace import of the external module. The
  * layer re-exports just these (of the names the package exports at run time; `z.infer` is a type)
- * instead of all of zod, whose locales alone are 255 KB. The source reads a namespace only as
- * `z.name`: it never passes `z` itself around, which would need the whole module.
+ * instead of all of zod, whose locales alone are 255 KB. That holds only while the source reads a
+ * namespace as `z.name` alone; a `z` used any other way (passed to a function, say) would need
+ * the whole module, so it stops the build, naming the file and line.
  */
 function namespaceMembers(metafile: Metafile): Map<string, Set<string>> {
   const members = new Map<string, Set<string>>();
@@ -134,14 +139,31 @@ function namespaceMembers(metafile: Metafile): Map<string, Set<string>> {
     const source = readFileSync(join(repositoryRoot, path), 'utf8');
     for (const [, binding, specifier] of source.matchAll(/^import \* as ([\w$]+) from '([^']+)';/gm)) {
       if (binding === undefined || specifier === undefined) continue;
-      const names = members.get(specifier) ?? new Set<string>();
-      members.set(specifier, names);
-      for (const [, name] of source.matchAll(new RegExp(`\\b${binding.replace('$', '\\$')}\\s*\\.\\s*([A-Za-z_$][\\w$]*)`, 'g'))) {
-        if (name !== undefined) names.add(name);
+      const reads = namespaceReads(source, binding);
+      if (reads.otherUse !== undefined) {
+        throw new Error(
+          `${path}:${reads.otherUse}: ${binding} (import * as ${binding} from '${specifier}') is used other than as ${binding}.name, so the layer cannot tell which of its exports the function needs`,
+        );
       }
+      const names = members.get(specifier) ?? new Set<string>();
+      for (const n of reads.members) names.add(n);
+      members.set(specifier, names);
     }
   }
   return members;
+}
+
+/** The names a module's source reads off a namespace binding (`z.object` → `object`), and the line of its first other use, if any. */
+export function namespaceReads(source: string, binding: string): { members: Set<string>; otherUse?: number } {
+  const name = binding.replace('$', '\\$');
+  const code = withoutComments(source).replace(/^import .*$/gm, '');
+  const members = new Set<string>();
+  for (const [, member] of code.matchAll(new RegExp(`\\b${name}\\s*\\.\\s*([A-Za-z_$][\\w$]*)`, 'g'))) {
+    if (member !== undefined) members.add(member);
+  }
+  // Not a member read, and not inside another name, a string or a character range such as `[a-z]`.
+  const other = new RegExp(`(?<![\\w$.'"\`/-])${name}(?![\\w$])(?!\\s*\\.)`).exec(code);
+  return other === null ? { members } : { members, otherUse: code.slice(0, other.index).split('\n').length };
 }
 
 /** The module a layer file re-exports: the names the functions import of it, and no more. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccessPort, portsGranted } from '#adapters/bundle-access.ts';
-import { type BuiltLambdas, buildLambdas, layerFile } from '#infra/bundling.ts';
+import { type BuiltLambdas, buildLambdas, layerFile, layerImportsOf, namespaceReads } from '#infra/bundling.ts';
 
 /**
  * The most a function's bundle may weigh, in KB of 1,024 bytes: issue 14's ceiling. A bundle
@@ -100,5 +100,53 @@ describe('Lambda code, built as the stack deploys it (infra/bundling.ts)', () =>
     // assert
     expect(inputs.some((path) => path.includes('node_modules/zod/'))).toBe(true);
     expect(locales).toEqual([]);
+  });
+});
+
+describe('what the layer is told to export', () => {
+  it("reads the names a bundle imports off esbuild's output, in each form it writes", () => {
+    // arrange
+    const code =
+      'import{A as b,C}from"/opt/makegood/x.mjs";import*as d from"/opt/makegood/zod.mjs";import e from"/opt/makegood/y.mjs";' +
+      'import f,{G}from"/opt/makegood/y.mjs";import"/opt/makegood/side.mjs";import{H}from"node:fs";';
+
+    // act
+    const imports = layerImportsOf(code);
+
+    // assert
+    expect([...imports.keys()].sort()).toEqual(['side.mjs', 'x.mjs', 'y.mjs', 'zod.mjs']);
+    expect([...(imports.get('x.mjs')?.names ?? [])].sort()).toEqual(['A', 'C']);
+    expect(imports.get('zod.mjs')?.namespace).toBe(true);
+    expect([...(imports.get('y.mjs')?.names ?? [])].sort()).toEqual(['G', 'default']);
+  });
+
+  it("collects a namespace's member reads across lines, ignoring comments and character ranges", () => {
+    // arrange
+    const source = [
+      "import * as z from 'zod';",
+      '/** Wants `extendZodWithOpenApi(z)` one day. */',
+      'const id = z.string().regex(/^[a-z0-9]+$/); // not z itself',
+      'const s = z',
+      '  .object({ id });',
+      'type T = z.infer<typeof s>;',
+    ].join('\n');
+
+    // act
+    const reads = namespaceReads(source, 'z');
+
+    // assert
+    expect([...reads.members].sort()).toEqual(['infer', 'object', 'string']);
+    expect(reads.otherUse).toBeUndefined();
+  });
+
+  it('finds a namespace used other than by its members, with its line, so the build can refuse it', () => {
+    // arrange
+    const source = ["import * as z from 'zod';", 'const a = z.string();', 'extendZodWithOpenApi(z);'].join('\n');
+
+    // act
+    const reads = namespaceReads(source, 'z');
+
+    // assert
+    expect(reads.otherUse).toBe(3);
   });
 });

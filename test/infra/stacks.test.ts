@@ -841,16 +841,16 @@ describe('permissions', () => {
   });
 });
 
+/** Every cdk-nag AwsSolutions and Serverless finding left unacknowledged in an app (cdk-nag 3 reports through the validation plugin API, not as annotations). */
+function nagFindings(scope: App): string[] {
+  return [new AwsSolutionsChecks().validateScope(scope), new ServerlessChecks().validateScope(scope)]
+    .flatMap((report) => report.violations)
+    .flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`));
+}
+
 describe('checks', () => {
   it('leaves no cdk-nag AwsSolutions or Serverless finding unacknowledged', () => {
-    // act — cdk-nag 3 reports through the validation plugin API, not as annotations
-    const reports = [new AwsSolutionsChecks().validateScope(app), new ServerlessChecks().validateScope(app)];
-
-    // assert
-    const findings = reports
-      .flatMap((report) => report.violations)
-      .flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`));
-    expect(findings).toEqual([]);
+    expect(nagFindings(app)).toEqual([]);
   });
 });
 
@@ -943,13 +943,6 @@ describe('the optional WAF (makegood:webAclArn)', () => {
   });
 
   it('leaves no cdk-nag finding unacknowledged with the distribution in place', () => {
-    // act
-    const reports = [new AwsSolutionsChecks().validateScope(guarded), new ServerlessChecks().validateScope(guarded)];
-
-    // assert
-    const findings = reports
-      .flatMap((report) => report.violations)
-      .flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`));
-    expect(findings).toEqual([]);
+    expect(nagFindings(guarded)).toEqual([]);
   });
 });
