@@ -9,8 +9,10 @@
  * `--cold-start` also times how long a fresh `node` process takes to import each function (parse,
  * link, evaluate its top level; no handler call): as deployed, the bundle with the layer files it
  * imports, and as one file with its third-party code inside (infra/bundling.ts's
- * `singleFileBuildOptions`, what the stack deployed before the layer). The two alternate; it
- * prints the median and min–max of each. Prints figures; asserts nothing.
+ * `singleFileBuildOptions`, what the stack deployed before the layer). Beside them, in the same
+ * rounds, two floors: a hello-world handler, and a file that only builds the SDK clients the
+ * function's access grants (the same clients and credentials provider, nothing of makegood). The
+ * four alternate; it prints the median and min–max of each. Prints figures; asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { portsGranted } from '#adapters/bundle-access.ts';
+import type { FunctionSpec } from '#handlers/registry.ts';
 import { buildLambdas, LAYER_MOUNT, singleFileBuildOptions } from '#infra/bundling.ts';
 
 const { values } = parseArgs({
@@ -58,6 +62,33 @@ const median = (xs: readonly number[]) => {
 };
 const spread = (xs: readonly number[]) => `${median(xs).toFixed(1)} (${sorted(xs)[0]!.toFixed(1)}–${sorted(xs).at(-1)!.toFixed(1)})`;
 
+/** The SDK clients a function's access grants, as deps.ts builds them: what the SDK floor builds and nothing else. */
+function sdkOnlySource(spec: FunctionSpec): string {
+  const granted = portsGranted(spec.access);
+  const lines = ['const clients = [];'];
+  if (granted.ledger || granted.state) {
+    lines.push(
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    );
+    lines.push('clients.push(DynamoDBDocumentClient.from(new DynamoDBClient({})));');
+  }
+  if (granted.mail) lines.push("import { SESv2Client } from '@aws-sdk/client-sesv2';", 'clients.push(new SESv2Client({}));');
+  if (granted.workflow) lines.push("import { SFNClient } from '@aws-sdk/client-sfn';", 'clients.push(new SFNClient({}));');
+  if (granted.secrets) {
+    lines.push("import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';", 'clients.push(new SecretsManagerClient({}));');
+  }
+  lines.push('export const handler = async () => clients.length;');
+  return lines.join('\n');
+}
+
+/** A floor, built like a function's one-file bundle from `contents` instead of its entry. */
+async function buildFloor(spec: FunctionSpec, contents: string, outfile: string): Promise<number> {
+  const { entryPoints: _, ...options } = singleFileBuildOptions(spec);
+  await build({ ...options, stdin: { contents, resolveDir: process.cwd(), loader: 'js' }, outfile });
+  return statSync(outfile).size;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'makegood-bundles-'));
 try {
   const built = await buildLambdas(join(dir, 'deployed'));
@@ -86,26 +117,31 @@ try {
   if (values['cold-start']) {
     const nodeVersion = execFileSync(values.node, ['--version'], { encoding: 'utf8' }).trim();
     console.log(`\nImport time of a fresh process, ${nodeVersion}, median (min–max) of ${runs} runs each, ms`);
-    console.log('| function | as deployed: bundle + layer | one file, third-party code inside | one file KB |');
-    console.log('| --- | --: | --: | --: |');
+    console.log(
+      '| function | as deployed: bundle + layer | one file, third-party code inside | one file KB | its SDK clients only | SDK-only KB | hello world |',
+    );
+    console.log('| --- | --: | --: | --: | --: | --: | --: |');
     // The bundle as deployed, with the layer's absolute path pointed at this build's layer: the
     // same module graph, without a resolve hook's own cost in the timing.
     const layerRoot = join(built.layerDir, 'makegood');
+    const hello = join(dir, 'hello', 'index.mjs');
+    await buildFloor(built.functions[0]!.spec, 'export const handler = async () => ({ statusCode: 200 });', hello);
     for (const f of built.functions) {
       const deployed = join(dir, 'timed', f.spec.id, 'index.mjs');
       mkdirSync(join(dir, 'timed', f.spec.id), { recursive: true });
       writeFileSync(deployed, readFileSync(join(f.dir, 'index.mjs'), 'utf8').replaceAll(`"${LAYER_MOUNT}/`, `"${layerRoot}/`));
       const single = join(dir, 'single', f.spec.id, 'index.mjs');
       await build({ ...singleFileBuildOptions(f.spec), outfile: single });
-      const a: number[] = [];
-      const b: number[] = [];
-      importMs(deployed); // one warm-up each, so the first timed run does not pay for the disk cache
-      importMs(single);
+      const sdkOnly = join(dir, 'sdk', f.spec.id, 'index.mjs');
+      const sdkBytes = await buildFloor(f.spec, sdkOnlySource(f.spec), sdkOnly);
+      const files = [deployed, single, sdkOnly, hello];
+      const times = files.map((): number[] => []);
+      for (const file of files) importMs(file); // one warm-up each, so the first timed run does not pay for the disk cache
       for (let i = 0; i < runs; i++) {
-        a.push(importMs(deployed));
-        b.push(importMs(single));
+        for (const [j, file] of files.entries()) times[j]!.push(importMs(file));
       }
-      console.log(`| ${f.spec.id} | ${spread(a)} | ${spread(b)} | ${kb(statSync(single).size)} |`);
+      const [a, b, c, d] = times.map(spread);
+      console.log(`| ${f.spec.id} | ${a} | ${b} | ${kb(statSync(single).size)} | ${c} | ${kb(sdkBytes)} | ${d} |`);
     }
   }
 } finally {
