@@ -9,6 +9,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sdkLogger } from '#adapters/deps.ts';
 import { startDynamo } from '#local/emulators.ts';
 
 /** Serves dynalite from `dir` in a child process; resolves with its URL once it listens. */
@@ -27,13 +28,20 @@ export async function stopDynamo(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-/** A document client for the benchmark's dynalite, with retries for a busy emulator. */
-export function benchClients(url: string): { client: DynamoDBClient; db: DynamoDBDocumentClient } {
+/**
+ * A document client for the benchmark's dynalite, with retries for a busy emulator, and the
+ * product's SDK logger (deps.ts), or with `sdkDefaultLogger` the SDK's own, to measure the difference.
+ */
+export function benchClients(
+  url: string,
+  options: { sdkDefaultLogger?: boolean } = {},
+): { client: DynamoDBClient; db: DynamoDBDocumentClient } {
   const client = new DynamoDBClient({
     endpoint: url,
     region: 'eu-west-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     maxAttempts: 10,
+    ...(options.sdkDefaultLogger ? {} : { logger: sdkLogger }),
   });
   return { client, db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }) };
 }

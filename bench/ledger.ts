@@ -40,6 +40,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'fill-only': { type: 'boolean' },
     'window-days': { type: 'string' },
+    // The SDK's own logger instead of the product's (deps.ts's sdkLogger), whose lack of `info` spares the SDK its log filter.
+    'sdk-default-logger': { type: 'boolean', default: false },
   },
 });
 
@@ -215,7 +217,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   console.log(`free disk under ${tmpdir()}: ${((disk.bavail * disk.bsize) / 2 ** 30).toFixed(1)} GiB; data in ${dataDir}`);
   const { url, child } = await serveDynamo(join(dataDir, 'dynamodb'));
-  const { client, db } = benchClients(url);
+  const { client, db } = benchClients(url, { sdkDefaultLogger: values['sdk-default-logger'] });
   try {
     await ensureTables(client, LEDGER, STATE);
     const filled = existsSync(marker) ? (JSON.parse(await readFile(marker, 'utf8')) as { claims: number; days: number }) : undefined;

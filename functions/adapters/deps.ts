@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -91,9 +91,21 @@ export const clientSettings = {
   requestTimeoutMs: 5_000,
 } as const;
 
+/**
+ * The SDK clients' logger: no-ops, as the SDK's default is, but without `info`. The SDK's logger
+ * middleware calls `logger?.info?.({ input: filter(input), output: filter(output) })`, so with the
+ * default logger (which has an `info`) it walks every request and response through its
+ * schema-driven sensitive-data filter, for a Query page of 1,000 items all of it, and then throws
+ * the result away. Without `info` the arguments are never built. The SDK calls `debug`, `warn`
+ * and `error` without asking whether they exist, so those stay ("Reading the ledger" in
+ * bench/RESULTS.md).
+ */
+export const sdkLogger = { debug() {}, warn() {}, error() {} } as unknown as NonNullable<DynamoDBClientConfig['logger']>;
+
 function clientConfig(config: Config, service: keyof typeof clientSettings.maxAttempts, endpoint: string | undefined) {
   return {
     region: config.region,
+    logger: sdkLogger,
     maxAttempts: clientSettings.maxAttempts[service],
     retryMode: clientSettings.retryMode,
     requestHandler: {

@@ -10,6 +10,8 @@ import { functionSpecs } from '#handlers/registry.ts';
 // Counts the SDK clients makeDeps constructs: the claim under test is that a port the access does
 // not grant never builds its client, not only that its adapter is a stand-in.
 const built = vi.hoisted(() => new Map<string, number>());
+// The configuration each client was given, by client.
+const configs = vi.hoisted(() => new Map<string, unknown>());
 const counting = vi.hoisted(
   () =>
     // The TypeScript mixin pattern: a base class constructor of `any[]`.
@@ -20,6 +22,7 @@ const counting = vi.hoisted(
         constructor(...args: any[]) {
           super(...args);
           built.set(name, (built.get(name) ?? 0) + 1);
+          configs.set(name, args[0]);
         }
       },
 );
@@ -49,6 +52,24 @@ const config = parseConfig({
 
 afterEach(() => {
   built.clear();
+  configs.clear();
+});
+
+describe("the SDK clients' logger", () => {
+  it('has no info or trace, so the logger middleware never builds its filtered copy of each request and response, and has what the SDK calls unguarded', () => {
+    // act
+    makeDeps(config);
+    const loggers = [...configs].map(([name, c]) => [name, (c as { logger?: Record<string, unknown> }).logger] as const);
+
+    // assert
+    expect(loggers.map(([name]) => name).sort()).toEqual(['dynamodb', 'secretsmanager', 'ses', 'sfn']);
+    for (const [name, logger] of loggers) {
+      expect(logger, name).toBeDefined();
+      expect(logger?.info, name).toBeUndefined();
+      expect(logger?.trace, name).toBeUndefined();
+      for (const method of ['debug', 'warn', 'error']) expect(typeof logger?.[method], `${name}.${method}`).toBe('function');
+    }
+  });
 });
 
 describe('makeDeps by access', () => {
