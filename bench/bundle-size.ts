@@ -33,6 +33,7 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, not ${JSON.stringify(values.runs)}`);
 
 const kb = (bytes: number) => Math.round(bytes / 1024);
 
@@ -125,7 +126,8 @@ try {
     // same module graph, without a resolve hook's own cost in the timing.
     const layerRoot = join(built.layerDir, 'makegood');
     const hello = join(dir, 'hello', 'index.mjs');
-    await buildFloor(built.functions[0]!.spec, 'export const handler = async () => ({ statusCode: 200 });', hello);
+    const helloBytes = await buildFloor(built.functions[0]!.spec, 'export const handler = async () => ({ statusCode: 200 });', hello);
+    console.log(`(the hello-world bundle is ${helloBytes} bytes)`);
     for (const f of built.functions) {
       const deployed = join(dir, 'timed', f.spec.id, 'index.mjs');
       mkdirSync(join(dir, 'timed', f.spec.id), { recursive: true });
