@@ -366,8 +366,9 @@ export const layerCode = (): AssetCode => builtAsset('layer');
 
 /**
  * Node flags that make a process outside Lambda find the layer where a bundle imports it: a
- * resolve hook that maps {@link LAYER_MOUNT} to `layerDir/makegood`. For the bench and the tests,
- * which run the bundles as built.
+ * resolve hook that maps {@link LAYER_MOUNT} to `layerDir/makegood`. For the tests, which run the
+ * bundles byte for byte as built (the bench rewrites the path instead, to keep a hook's cost out
+ * of its timings).
  */
 export function layerResolveFlags(layerDir: string): string[] {
   const root = pathToFileURL(join(layerDir, 'makegood')).href;

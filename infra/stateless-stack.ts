@@ -229,18 +229,19 @@ export class MakegoodStatelessStack extends Stack {
       ...(props.sesConfigurationSetName !== undefined ? { configurationSetName: props.sesConfigurationSetName } : {}),
     });
 
-    if (this.edge === undefined) {
-      new CfnOutput(this, 'ApiUrl', { description: 'The HTTP API, for storefronts and approval links', value: this.api.apiEndpoint });
-    } else {
+    if (this.edge !== undefined) {
       new CfnOutput(this, 'PublicUrl', {
         description: 'The HTTP API behind the web ACL, for storefronts and approval links',
         value: this.edge.publicUrl,
       });
-      new CfnOutput(this, 'ApiUrl', {
-        description: 'The HTTP API itself: it refuses every request that does not come through PublicUrl',
-        value: this.api.apiEndpoint,
-      });
     }
+    new CfnOutput(this, 'ApiUrl', {
+      description:
+        this.edge === undefined
+          ? 'The HTTP API, for storefronts and approval links'
+          : 'The HTTP API itself: it refuses every request that does not come through PublicUrl',
+      value: this.api.apiEndpoint,
+    });
     new CfnOutput(this, 'StateMachineArn', { description: 'The claim workflow', value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Every alarm publishes here: subscribe a pager',

@@ -113,14 +113,15 @@ describe('every Lambda bundle as deployed', () => {
     await writeFile(layerFile, original.replace(`${queryExport},`, '').replace(`,${queryExport}`, ''));
     const script = `await import(${JSON.stringify(pathToFileURL(bundle).href)});`;
 
-    // act
+    // act — the layer file put back whatever happens, for the tests after this one
     const failed = await run(process.execPath, [...layerResolveFlags(built.layerDir), '--input-type=module', '-e', script], {
       env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
-    }).then(
-      () => undefined,
-      (error: { stderr?: string }) => String(error.stderr),
-    );
-    await writeFile(layerFile, original);
+    })
+      .then(
+        () => undefined,
+        (error: { stderr?: string }) => String(error.stderr),
+      )
+      .finally(() => writeFile(layerFile, original));
 
     // assert
     expect(failed).toMatch(/does not provide an export named 'QueryCommand'/);
