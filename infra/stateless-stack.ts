@@ -25,7 +25,14 @@ import type { Construct } from 'constructs';
 import { secretNames } from '#adapters/secret-names.ts';
 import { ledgerTableSchema, stateTableSchema } from '#adapters/table-schema.ts';
 import { ORIGIN_VERIFY_VARIABLE } from '#handlers/origin-verify.ts';
-import { concurrencyOf, type FunctionAccess, type FunctionSpec, functionSpecs, type SecretKind } from '#handlers/registry.ts';
+import {
+  concurrencyOf,
+  FUNCTION_MEMORY_MB,
+  type FunctionAccess,
+  type FunctionSpec,
+  functionSpecs,
+  type SecretKind,
+} from '#handlers/registry.ts';
 import { functionCode, LAYER_MOUNT, layerCode } from '#infra/bundling.ts';
 import { Edge } from '#infra/edge.ts';
 import { Email } from '#infra/email.ts';
@@ -309,7 +316,7 @@ export class MakegoodStatelessStack extends Stack {
       layers: [this.layer],
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: FUNCTION_MEMORY_MB,
       // API Gateway gives up on an integration after 30 s, so an API function must answer first.
       // Under the ASL's 30 s TimeoutSeconds, so a retried task never overlaps a still-running one.
       timeout: Duration.seconds(spec.timeoutSeconds ?? (isTask ? 25 : 29)),

@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
@@ -5,6 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type sesLocalModule from 'aws-ses-v2-local';
 import type * as sesStoreModule from 'aws-ses-v2-local/dist/store.js';
 import dynalite from 'dynalite';
@@ -36,7 +38,7 @@ export interface MailEmulator extends Emulator {
 /** The DynamoDB emulator, which also counts the API operations it served (for benchmarks). */
 export interface DynamoEmulator extends Emulator {
   /** Operations served so far, by name (`PutItem`, `Query`, …). */
-  operations(): Readonly<Record<string, number>>;
+  operations(): Promise<Readonly<Record<string, number>>>;
   /**
    * What the index check found and fixed, on the first start of a data directory under atomic
    * writes (see local/dynalite-atomic.ts); undefined on later starts, which need none.
@@ -80,11 +82,72 @@ export async function startDynamo(dir: string, port: number, host = '127.0.0.1')
   return {
     url: urlOf(server, host),
     repair,
-    operations: () => ({ ...counts }),
+    operations: async () => ({ ...counts }),
     close: async () => {
       await closeServer(server);
       // dynalite keeps LevelDB open until its server's close event has run; give it that tick.
       await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+/** What the emulator's own process (local/dynalite-process.ts) tells its parent. */
+export type DynamoProcessMessage =
+  | { readonly type: 'ready'; readonly url: string; readonly repair: IndexRepair | undefined }
+  | { readonly type: 'operations'; readonly id: number; readonly operations: Readonly<Record<string, number>> };
+
+/**
+ * {@link startDynamo} in a child process (local/dynalite-process.ts), so that dynalite's CPU is
+ * on another core than the handlers'. The child exits when this process goes away, however it
+ * goes; `onExit` hears of a child that stopped while this process still needed it.
+ */
+export async function startDynamoProcess(
+  dir: string,
+  host = '127.0.0.1',
+  onExit: (code: number | null, signal: string | null) => void = () => {},
+): Promise<DynamoEmulator & { readonly pid: number }> {
+  await mkdir(dir, { recursive: true });
+  const child = fork(fileURLToPath(new URL('./dynalite-process.ts', import.meta.url)), [dir, host], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let closing = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!closing) onExit(code, signal);
+      resolve();
+    }),
+  );
+  const ready = await new Promise<Extract<DynamoProcessMessage, { type: 'ready' }>>((resolve, reject) => {
+    child.on('message', (m: DynamoProcessMessage) => {
+      if (m.type === 'ready') resolve(m);
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`The DynamoDB emulator's process for ${dir} stopped before it served (code ${code}, signal ${signal})`)),
+    );
+  });
+  const waiting = new Map<number, (operations: Readonly<Record<string, number>>) => void>();
+  let nextId = 0;
+  child.on('message', (m: DynamoProcessMessage) => {
+    if (m.type !== 'operations') return;
+    waiting.get(m.id)?.(m.operations);
+    waiting.delete(m.id);
+  });
+  return {
+    url: ready.url,
+    repair: ready.repair,
+    pid: child.pid as number,
+    operations: () =>
+      new Promise((resolve, reject) => {
+        if (!child.connected) return reject(new Error("The DynamoDB emulator's process has stopped"));
+        const id = nextId++;
+        waiting.set(id, resolve);
+        child.send({ type: 'operations', id });
+      }),
+    close: async () => {
+      closing = true;
+      if (child.connected) child.disconnect();
+      await exited;
     },
   };
 }

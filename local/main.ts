@@ -32,6 +32,8 @@ const stack = await startStack({
   mailPort: settings.MAKEGOOD_MAIL_PORT,
   demoSecret: settings.MAKEGOOD_DEMO_SECRET,
   financeKey: settings.MAKEGOOD_FINANCE_KEY,
+  // dynalite on the second core: 1.5 times the claims per second of one shared process (bench/RESULTS.md).
+  dynalite: 'own-process',
   ...(settings.MAKEGOOD_DEMO_WEBHOOK_URL && settings.MAKEGOOD_DEMO_WEBHOOK_SECRET
     ? { demoWebhook: { url: settings.MAKEGOOD_DEMO_WEBHOOK_URL, secret: settings.MAKEGOOD_DEMO_WEBHOOK_SECRET } }
     : {}),

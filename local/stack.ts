@@ -1,4 +1,5 @@
 import './polyfills.ts';
+import './tracing-off.ts';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { makeDeps } from '#adapters/deps.ts';
 import { parseConfig } from '#config';
 import { TransientError } from '#domain/errors.ts';
 import { functionSpecs } from '#handlers/registry.ts';
-import { dataPaths, startDynamo, startMail } from './emulators.ts';
+import { dataPaths, startDynamo, startDynamoProcess, startMail } from './emulators.ts';
 import { createApiServer, type HttpLambda } from './http-server.ts';
 import { ensureSecrets, ensureTables, localDynamoClient, seedDemo } from './seed.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
@@ -40,6 +41,11 @@ export interface StackOptions {
    * suite that proves the expressions are valid on AWS. @default dynalite under the data directory
    */
   readonly dynamodbEndpoint?: string;
+  /**
+   * Where dynalite runs: in this process, or in its own (`npm start`), where dynalite and LevelDB
+   * use the second core instead of sharing one with the handlers and the engine. @default 'in-process'
+   */
+  readonly dynalite?: 'in-process' | 'own-process';
   /**
    * The demo storefront's webhook endpoint and its `whsec_…` signing secret; without it, the demo
    * storefront has none. Follows the options on every start. @default none
@@ -74,16 +80,39 @@ export interface RunningStack {
   readonly dataDir: string;
   readonly engine: LocalStepFunctions;
   readonly env: Readonly<Record<string, string>>;
-  /** Counters for benchmarks: Lambda-equivalent invocations by function id, DynamoDB operations. */
-  stats(): { invocations: Readonly<Record<string, number>>; dynamodb: Readonly<Record<string, number>> };
+  /**
+   * Counters for benchmarks, by function id: Lambda-equivalent invocations and their durations as
+   * Lambda bills them (each rounded up to the millisecond); and the DynamoDB operations served.
+   */
+  stats(): Promise<{
+    invocations: Readonly<Record<string, number>>;
+    billedMs: Readonly<Record<string, number>>;
+    dynamodb: Readonly<Record<string, number>>;
+  }>;
+  /**
+   * Invokes a function by its id, counted as above: what a schedule or stream does on AWS, for a
+   * benchmark that runs with `wakeFunctions: false` and wakes them itself.
+   */
+  invoke(functionId: string, event: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
 
-/** Wraps a handler to count its invocations, as Lambda would bill them. */
-function counted<T extends (event: never) => Promise<unknown>>(id: string, fn: T, counts: Record<string, number>): T {
+/** Invocations and billed milliseconds, by function id. */
+interface Meter {
+  readonly invocations: Record<string, number>;
+  readonly billedMs: Record<string, number>;
+}
+
+/** Wraps a handler to count its invocations and their duration, as Lambda would bill them. */
+function counted<T extends (event: never) => Promise<unknown>>(id: string, fn: T, meter: Meter): T {
   return (async (event: never) => {
-    counts[id] = (counts[id] ?? 0) + 1;
-    return fn(event);
+    meter.invocations[id] = (meter.invocations[id] ?? 0) + 1;
+    const started = performance.now();
+    try {
+      return await fn(event);
+    } finally {
+      meter.billedMs[id] = (meter.billedMs[id] ?? 0) + Math.ceil(performance.now() - started);
+    }
   }) as T;
 }
 
@@ -135,8 +164,14 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   };
   try {
     const dynamo = options.dynamodbEndpoint
-      ? { url: options.dynamodbEndpoint, operations: () => ({}), close: async () => {}, repair: undefined }
-      : await startDynamo(paths.dynamo, 0, host);
+      ? { url: options.dynamodbEndpoint, operations: async () => ({}), close: async () => {}, repair: undefined }
+      : options.dynalite === 'own-process'
+        ? await startDynamoProcess(paths.dynamo, host, (code, signal) =>
+            log(
+              `[dynamodb] the DynamoDB emulator's process stopped (code ${code}, signal ${signal}); every request now fails: stop and start makegood`,
+            ),
+          )
+        : await startDynamo(paths.dynamo, 0, host);
     closers.push(dynamo.close);
     if (dynamo.repair && dynamo.repair.orphans + dynamo.repair.rewritten > 0)
       log(
@@ -154,11 +189,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         mod: (await import(pathToFileURL(join(repoRoot, spec.entry)).href)) as { handler: (event: unknown) => Promise<unknown> },
       })),
     );
-    const invocations: Record<string, number> = {};
+    const meter: Meter = { invocations: {}, billedMs: {} };
     const functions: Record<string, (event: unknown) => Promise<unknown>> = {};
     for (const { spec, mod } of modules)
       if (spec.aslPlaceholder)
-        functions[spec.aslPlaceholder] = counted(spec.id, lossy(spec.id, mod.handler, options.loseTaskAnswer), invocations);
+        functions[spec.aslPlaceholder] = counted(spec.id, lossy(spec.id, mod.handler, options.loseTaskAnswer), meter);
     // What the EventBridge rule on AWS invokes when an execution fails, times out or is aborted.
     const onEnded = modules.find(({ spec }) => spec.onExecutionEnd);
     const engine = new LocalStepFunctions({
@@ -166,18 +201,18 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       functions,
       dataDir: join(dataDir, 'stepfunctions'),
       log: (l) => log(`[workflow] ${l}`),
-      ...(onEnded ? { onEnded: counted(onEnded.spec.id, onEnded.mod.handler, invocations) } : {}),
+      ...(onEnded ? { onEnded: counted(onEnded.spec.id, onEnded.mod.handler, meter) } : {}),
     });
     const sfnUrl = await engine.listen(0, host);
     closers.push(() => engine.close());
     // What the EventBridge rule on AWS invokes with SES's bounces and complaints (infra/email.ts).
     const onFeedback = modules.find(({ spec }) => spec.onMailFeedback);
-    if (onFeedback) mail.onFeedback(counted(onFeedback.spec.id, onFeedback.mod.handler, invocations));
+    if (onFeedback) mail.onFeedback(counted(onFeedback.spec.id, onFeedback.mod.handler, meter));
 
     let ready = false;
     const api = createApiServer(
       modules.flatMap(({ spec, mod }) =>
-        (spec.routes ?? []).map((route) => ({ route, fn: counted(spec.id, mod.handler as HttpLambda, invocations) })),
+        (spec.routes ?? []).map((route) => ({ route, fn: counted(spec.id, mod.handler as HttpLambda, meter) })),
       ),
       () => ready,
     );
@@ -226,7 +261,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     // timer, once per storefront, so a lane held by a slow receiver never stops the others.
     for (const { spec, mod } of modules) {
       if (!spec.wakes || options.wakeFunctions === false) continue;
-      const wakes = startWakes(counted(spec.id, mod.handler, invocations), {
+      const wakes = startWakes(counted(spec.id, mod.handler, meter), {
         name: spec.id,
         pollMs: spec.wakes.pollMs,
         storefronts: () => deps.state.storefronts(),
@@ -245,8 +280,18 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       if (retried > 0) log(`[workflow] retried ${retried} claim(s) whose automatic retry fell due`);
     }
     ready = true;
-    const stats = () => ({ invocations: { ...invocations }, dynamodb: dynamo.operations() });
-    return { apiUrl, mailUrl: mail.url, dataDir, engine, env, stats, close: closeAll };
+    const stats = async () => ({
+      invocations: { ...meter.invocations },
+      billedMs: { ...meter.billedMs },
+      dynamodb: await dynamo.operations(),
+    });
+    const byId = new Map(modules.map(({ spec, mod }) => [spec.id, counted(spec.id, mod.handler, meter)]));
+    const invoke = (functionId: string, event: unknown) => {
+      const fn = byId.get(functionId);
+      if (!fn) throw new Error(`No function ${functionId}; the registry has ${[...byId.keys()].join(', ')}`);
+      return fn(event as never);
+    };
+    return { apiUrl, mailUrl: mail.url, dataDir, engine, env, stats, invoke, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -85,6 +85,9 @@ export function concurrencyOf(spec: FunctionSpec): FunctionConcurrency {
   return spec.concurrency ?? (spec.routes !== undefined && spec.routes.length > 0 ? 'capped' : 'shared');
 }
 
+/** Every function's memory in MB: what Lambda bills its duration at (GB-s), and what the cost benchmark prices. */
+export const FUNCTION_MEMORY_MB = 256;
+
 export const functionSpecs: readonly FunctionSpec[] = [
   {
     id: 'Intake',

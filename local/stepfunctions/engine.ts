@@ -389,6 +389,14 @@ export class StepFunctionsEngine {
   }
 
   /**
+   * The callback task an execution is parked in (its function has returned; it waits for its
+   * token), or undefined: what a benchmark waits for before it plays the person or the shop.
+   */
+  parkedIn(name: string): string | undefined {
+    return this.tokens.parkedIn(name);
+  }
+
+  /**
    * States entered so far by an execution (nested states included; re-entering the checkpoint
    * after a restart is not counted).
    * @throws Error if there is no such execution.

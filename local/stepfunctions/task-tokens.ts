@@ -124,10 +124,15 @@ export class TaskTokens {
 
   /** Whether an execution has a task whose function has returned and that waits for its token. */
   isParked(execution: string): boolean {
+    return this.parkedIn(execution) !== undefined;
+  }
+
+  /** The state of an execution's task whose function has returned and that waits for its token, if any. */
+  parkedIn(execution: string): string | undefined {
     for (const task of this.pending) {
-      if (task.execution === execution && task.parked) return true;
+      if (task.execution === execution && task.parked) return task.state;
     }
-    return false;
+    return undefined;
   }
 
   /** Drops every pending task without ending it (shutdown: the records keep their tokens). */

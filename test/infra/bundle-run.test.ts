@@ -135,18 +135,18 @@ describe('a Lambda bundle as deployed, run with only the environment Lambda give
 
     // assert — 404: the signature checked out and the ledger was queried; the claim does not exist
     expect(answer.statusCode, answer.body).toBe(404);
-    expect(dynamo.operations().Query ?? 0).toBeGreaterThan(0);
+    expect((await dynamo.operations()).Query ?? 0).toBeGreaterThan(0);
   });
 
   it('consults nothing but the environment: without credentials there, a profile in ~/.aws is not used', async () => {
     // arrange
-    const before = dynamo.operations().Query ?? 0;
+    const before = (await dynamo.operations()).Query ?? 0;
 
     // act
     const answer = await invoke({});
 
     // assert — the SDK's full chain would have read the profile and succeeded
     expect(answer.statusCode).toBeGreaterThanOrEqual(500);
-    expect(dynamo.operations().Query ?? 0).toBe(before);
+    expect((await dynamo.operations()).Query ?? 0).toBe(before);
   });
 });

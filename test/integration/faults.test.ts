@@ -307,11 +307,11 @@ describe('SES fails every SendEmail for as long as the claims run', () => {
 
   beforeAll(async () => {
     inject({ seed: 21, rules: [{ service: 'ses', operations: ['SendEmail'], fault: 'server_error', when: 'before' }] });
-    const before = stack.stats().invocations.Conclude ?? 0;
+    const before = (await stack.stats()).invocations.Conclude ?? 0;
     [approval, auto] = await Promise.all([file(approvalClaim()), file(claimBody())]);
     // The ASL retries each step 4 times with backoff (at most 1 + 2 + 4 + 8 s), then RecordFailure runs.
     await Promise.all([stack.engine.whenSettled(approval.claimId, 60_000), stack.engine.whenSettled(auto.claimId, 60_000)]);
-    concludes = (stack.stats().invocations.Conclude ?? 0) - before;
+    concludes = ((await stack.stats()).invocations.Conclude ?? 0) - before;
   }, 90_000);
   afterAll(() => {
     delete process.env.MAKEGOOD_FAULTS;
@@ -371,7 +371,7 @@ describe('SES fails every SendEmail for as long as the claims run', () => {
 describe('a dependency slower than the task timeout (30 s for Conclude)', () => {
   it('is cut off by the SDK request timeout and tried again, so the step runs once and acts once', async () => {
     // arrange: the first SendEmail (the outcome email, at Conclude) stalls for 40 s
-    const before = stack.stats().invocations.Conclude ?? 0;
+    const before = (await stack.stats()).invocations.Conclude ?? 0;
     inject({ seed: 31, rules: [{ service: 'ses', operations: ['SendEmail'], fault: 'delay', delayMs: 40_000, times: 1 }] });
     // act
     const { claimId, email, orderId } = await file(claimBody());
@@ -383,7 +383,7 @@ describe('a dependency slower than the task timeout (30 s for Conclude)', () => 
     // assert: the stall happened, and the step's timeout never came: Conclude ran once
     expect(injectedFaults()).toEqual([{ rule: 0, service: 'ses', operation: 'SendEmail', fault: 'delay' }]);
     expect(claim.status).toBe('settled');
-    expect((stack.stats().invocations.Conclude ?? 0) - before).toBe(1);
+    expect(((await stack.stats()).invocations.Conclude ?? 0) - before).toBe(1);
     // assert: no double effect: one email, one refund, the total granted once
     expect(mails).toHaveLength(1);
     expect(claim.timeline.map((t) => t.type)).toEqual(['received', 'decided', 'refund_settled', 'email_sent']);

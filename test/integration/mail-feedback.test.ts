@@ -114,7 +114,7 @@ describe('email in production, embedded', () => {
       data: { email: 'email:outcome', to: address, feedbackType: 'abuse', suppressed: true },
     });
     expect((await deps.state.suppression(addressKey(address)))?.cause).toBe('complaint');
-    expect(stack.stats().invocations.MailFeedback).toBeGreaterThanOrEqual(2);
+    expect((await stack.stats()).invocations.MailFeedback).toBeGreaterThanOrEqual(2);
   });
 
   it('leaves every other address alone: no feedback, no suppression', async () => {
