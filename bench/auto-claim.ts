@@ -7,14 +7,12 @@
  *
  * Prints figures; asserts nothing.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signatureHeader } from '#domain/signature.ts';
-import { demoClaims } from '#local/demo.ts';
 import { startStack } from '#local/stack.ts';
+import { claimOfKind, fileClaim, untilEnded } from './claims.ts';
 
 const { values } = parseArgs({ options: { claims: { type: 'string', default: '200' }, concurrency: { type: 'string', default: '8' } } });
 const total = Number(values.claims);
@@ -23,34 +21,8 @@ const dataDir = await mkdtemp(join(tmpdir(), 'makegood-bench-'));
 // Nothing woken in the background (the webhook dispatcher, the sweeper, the reminders): the counts are the claim's own.
 const stack = await startStack({ dataDir, apiPort: 0, mailPort: 0, demoSecret: 'bench-secret', log: () => {}, wakeFunctions: false });
 
-async function fileClaim(): Promise<string> {
-  const body = demoClaims().auto;
-  body.order.id = `ORD-${randomUUID()}`;
-  body.customer = { ...body.customer, id: `C-${randomUUID()}` };
-  const raw = JSON.stringify(body);
-  const t = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${stack.apiUrl}/v1/claims`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'idempotency-key': randomUUID(),
-      'x-makegood-storefront': 'demo',
-      'x-makegood-signature': signatureHeader('bench-secret', t, 'POST', '/v1/claims', raw),
-    },
-    body: raw,
-  });
-  if (res.status !== 202) throw new Error(`POST /v1/claims answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { claimId: string }).claimId;
-}
-
-async function untilDone(claimId: string): Promise<void> {
-  for (;;) {
-    const status = stack.engine.describe(claimId)?.status;
-    if (status === 'SUCCEEDED') return;
-    if (status && status !== 'RUNNING') throw new Error(`${claimId} ended ${status}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+const file = () => fileClaim(stack, 'bench-secret', claimOfKind('auto'));
+const untilDone = (claimId: string) => untilEnded(stack, claimId);
 
 function diff(after: Readonly<Record<string, number>>, before: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -59,13 +31,13 @@ function diff(after: Readonly<Record<string, number>>, before: Readonly<Record<s
 }
 
 try {
-  for (let i = 0; i < 5; i++) await untilDone(await fileClaim()); // warm-up: JIT, table files
+  for (let i = 0; i < 5; i++) await untilDone(await file()); // warm-up: JIT, table files
 
   // One claim alone: its exact cost.
-  const before = stack.stats();
-  const one = await fileClaim();
+  const before = await stack.stats();
+  const one = await file();
   await untilDone(one);
-  const after = stack.stats();
+  const after = await stack.stats();
   const ops = diff(after.dynamodb, before.dynamodb);
   const writes = (ops.PutItem ?? 0) + (ops.UpdateItem ?? 0) + (ops.DeleteItem ?? 0) + (ops.BatchWriteItem ?? 0);
   const reads = (ops.GetItem ?? 0) + (ops.Query ?? 0) + (ops.Scan ?? 0) + (ops.BatchGetItem ?? 0);
@@ -81,7 +53,7 @@ try {
   const latencies: number[] = [];
   for (let i = 0; i < Math.min(total, 100); i++) {
     const t0 = performance.now();
-    await untilDone(await fileClaim());
+    await untilDone(await file());
     latencies.push(performance.now() - t0);
   }
   latencies.sort((a, b) => a - b);
@@ -97,7 +69,7 @@ try {
     Array.from({ length: concurrency }, async () => {
       while (next < total) {
         next++;
-        await untilDone(await fileClaim());
+        await untilDone(await file());
       }
     }),
   );

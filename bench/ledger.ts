@@ -20,10 +20,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoLedger, entryItem } from '#adapters/dynamo-ledger.ts';
 import { DynamoState } from '#adapters/dynamo-state.ts';
 import { type ClaimRef, chainEntry, type EntryDraft, type LedgerEntry, settlementPostings } from '#domain/ledger.ts';
+import { grantedBy } from '#domain/ledger-audit.ts';
 import { money } from '#domain/money.ts';
 import { ensureTables } from '#local/seed.ts';
 import { claimsInWindow, mapLimit, verifyLedger } from '#usecases/ledger-verify.ts';
 import { batchWrite, benchClients, serveDynamo, stopDynamo } from './dynalite.ts';
+import { machine, writeJson } from './stats.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const LEDGER = 'makegood-bench-ledger';
@@ -42,8 +44,13 @@ const { values } = parseArgs({
     'window-days': { type: 'string' },
     // The SDK's own logger instead of the product's (deps.ts's sdkLogger), whose lack of `info` spares the SDK its log filter.
     'sdk-default-logger': { type: 'boolean', default: false },
+    json: { type: 'string' },
   },
 });
+
+/** Every timed measurement, for `--json` (npm run bench). */
+const measured: { label: string; entries: number; seconds: number; entriesPerSecond: number; clientCpuS: number; dynaliteCpuS: number }[] =
+  [];
 
 const system = { kind: 'system' } as const;
 
@@ -68,6 +75,14 @@ async function timed<T>(child: ChildProcess, label: string, count: (r: T) => num
   const s = (performance.now() - t) / 1000;
   const cpu1 = await cpuSeconds(child);
   const n = count(r);
+  measured.push({
+    label,
+    entries: n,
+    seconds: s,
+    entriesPerSecond: n / s,
+    clientCpuS: cpu1.client - cpu0.client,
+    dynaliteCpuS: cpu1.dynalite - cpu0.dynalite,
+  });
   console.log(
     `${label}: ${n} entries in ${s.toFixed(1)} s = ${Math.round(n / s)} entries/s (CPU: client ${(cpu1.client - cpu0.client).toFixed(1)} s, dynalite ${(cpu1.dynalite - cpu0.dynalite).toFixed(1)} s)`,
   );
@@ -187,11 +202,8 @@ async function fill(db: DynamoDBDocumentClient, claims: number, days: number, co
       STATE,
       chains.map((chain) => {
         const e = chain[0] as LedgerEntry;
-        const granted = chain.reduce(
-          (s, x) =>
-            s + (x.type === 'refund_settled' || x.type === 'credit_issued' ? Number((x.data.amount as { amount: number }).amount) : 0),
-          0,
-        );
+        // What the product's running total holds: refund value, goodwill left out (ledger-audit.ts).
+        const granted = chain.reduce((s, x) => s + grantedBy(x), 0);
         return { pk: `ORDER#${STOREFRONT}#${e.orderId}`, sk: 'TOTAL', granted, paid: 20000, currency: 'EUR', claims: new Set([e.claimId]) };
       }),
     );
@@ -254,6 +266,8 @@ async function main(): Promise<void> {
     console.log(
       `  ${result.claims} claims, ${result.orders} orders, ${result.indexed} entries listed by the index, ${result.problems.length} problems`,
     );
+    // A problem means the fill no longer builds what verify accepts, and verify took its slow path.
+    for (const p of result.problems.slice(0, 3)) console.log(`  problem: ${JSON.stringify(p)}`);
 
     // export-style paging: one cursor through the storefront-day index, pages of 1,000.
     await timed(
@@ -287,3 +301,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await writeJson(values.json, { machine: machine(), measured });

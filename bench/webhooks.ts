@@ -10,16 +10,15 @@
  *
  * Prints figures; asserts nothing.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signatureHeader } from '#domain/signature.ts';
-import { demoClaims } from '#local/demo.ts';
 import { type RunningStack, startStack } from '#local/stack.ts';
+import { claimOfKind, fileClaim, untilEnded } from './claims.ts';
 
 const { values } = parseArgs({ options: { claims: { type: 'string', default: '50' } } });
 const total = Number(values.claims);
@@ -37,33 +36,7 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
 
-async function fileClaim(stack: RunningStack): Promise<string> {
-  const body = demoClaims().auto;
-  body.order.id = `ORD-${randomUUID()}`;
-  body.customer = { ...body.customer, id: `C-${randomUUID()}` };
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${stack.apiUrl}/v1/claims`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'idempotency-key': randomUUID(),
-      'x-makegood-storefront': 'demo',
-      'x-makegood-signature': signatureHeader('bench-secret', Math.floor(Date.now() / 1000), 'POST', '/v1/claims', raw),
-    },
-    body: raw,
-  });
-  if (res.status !== 202) throw new Error(`POST /v1/claims answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { claimId: string }).claimId;
-}
-
-async function untilDone(stack: RunningStack, claimId: string): Promise<void> {
-  for (;;) {
-    const status = stack.engine.describe(claimId)?.status;
-    if (status === 'SUCCEEDED') return;
-    if (status && status !== 'RUNNING') throw new Error(`${claimId} ended ${status}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+const file = (stack: RunningStack) => fileClaim(stack, 'bench-secret', claimOfKind('auto'));
 
 function counts(after: Readonly<Record<string, number>>, before: Readonly<Record<string, number>>) {
   const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
@@ -96,15 +69,15 @@ const boot = async (wakeFunctions: boolean) => {
   const { stack, dataDir } = await boot(false);
   const { handler } = (await import('#handlers/dispatch-webhooks.ts')) as { handler: (e: unknown) => Promise<unknown> };
   try {
-    for (let i = 0; i < 3; i++) await untilDone(stack, await fileClaim(stack));
+    for (let i = 0; i < 3; i++) await untilEnded(stack, await file(stack));
     await handler({ storefronts: ['demo'] }); // warm-up deliveries
     received.length = 0;
-    const before = stack.stats().dynamodb;
-    const one = await fileClaim(stack);
-    await untilDone(stack, one);
-    const path = stack.stats().dynamodb;
+    const before = (await stack.stats()).dynamodb;
+    const one = await file(stack);
+    await untilEnded(stack, one);
+    const path = (await stack.stats()).dynamodb;
     await handler({ storefronts: ['demo'] });
-    const after = stack.stats().dynamodb;
+    const after = (await stack.stats()).dynamodb;
     const events = received.length;
     const onPath = counts(path, before);
     const delivery = counts(after, path);
@@ -128,7 +101,7 @@ const boot = async (wakeFunctions: boolean) => {
   const { stack, dataDir } = await boot(true);
   try {
     received.length = 0;
-    for (let i = 0; i < total; i++) await untilDone(stack, await fileClaim(stack));
+    for (let i = 0; i < total; i++) await untilEnded(stack, await file(stack));
     const expected = total * 3;
     for (let i = 0; i < 400 && new Set(received.map((r) => r.id)).size < expected; i++) await new Promise((r) => setTimeout(r, 50));
     const delays = received.map((r) => r.at - r.sentAt).sort((a, b) => a - b);
@@ -136,7 +109,7 @@ const boot = async (wakeFunctions: boolean) => {
     const ids = new Set(received.map((r) => r.id)).size;
     console.log(`\n${total} claims one after another: ${ids} of ${expected} events arrived (${received.length} requests)`);
     console.log(`  delay ledger step → receiver: p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms`);
-    console.log(`  dispatcher invocations: ${stack.stats().invocations.DispatchWebhooks ?? 0}`);
+    console.log(`  dispatcher invocations: ${(await stack.stats()).invocations.DispatchWebhooks ?? 0}`);
   } finally {
     await stack.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -11,3 +11,9 @@ declare module 'dynalite' {
   }
   export default function dynalite(options?: DynaliteOptions): Server;
 }
+
+// dynalite's item-size rules, which the cost benchmark's capacity meter prices writes with.
+declare module 'dynalite/db/index.js' {
+  const db: { itemSize(item: Record<string, unknown>): number };
+  export default db;
+}
