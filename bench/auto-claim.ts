@@ -7,6 +7,8 @@
  *
  * Prints figures; asserts nothing.
  */
+// First, before anything loads the X-Ray SDK: as under npm start, its async hook stays off (local/tracing-off.ts).
+import '#local/tracing-off.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';

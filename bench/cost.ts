@@ -13,6 +13,8 @@
  * Durations are this machine's against the emulators, not Lambda's against DynamoDB: a proxy for
  * the duration line, which is a small part of the total. Prints figures; asserts nothing.
  */
+// First, before anything loads the X-Ray SDK: as under npm start, its async hook stays off (local/tracing-off.ts).
+import '#local/tracing-off.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

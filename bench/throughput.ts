@@ -19,6 +19,8 @@
  * Each run does all four, in that order; figures are medians over the runs with their min–max.
  * Prints figures; asserts nothing.
  */
+// First, before anything loads the X-Ray SDK: as under npm start, its async hook stays off (local/tracing-off.ts).
+import '#local/tracing-off.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -231,11 +233,14 @@ const latency = (source: 'noop' | 'intake') =>
       ),
     ]),
   ) as Record<number, Record<'p50' | 'p95' | 'p99', Summary>>;
+/** Whether the X-Ray SDK made its namespace, whose async hook tracks every promise. */
+const xrayHook = Boolean((process as { namespaces?: Record<string, unknown> }).namespaces?.AWSXRay);
 const result = {
   machine: machine(),
   command: `npm run bench:throughput -- --runs ${runs} --claims ${claims} --clients ${clients} --puts ${puts}`,
   clients,
   claims,
+  xrayHook,
   rawDynalitePutsPerSecond: at((s) => s.raw),
   endToEndClaimsPerSecond: at((s) => s.mg.claimsPerSecond),
   endToEndOneProcessClaimsPerSecond: at((s) => s.shared.claimsPerSecond),
@@ -248,7 +253,7 @@ const result = {
   p99RatioAt20: at((s) => (s.mg.intake[20]?.p99 ?? Number.NaN) / (s.noop[20]?.p99 ?? Number.NaN)),
 };
 
-console.log(`${runs} runs, ${describeMachine()}; median (min–max)`);
+console.log(`${runs} runs, ${describeMachine()}; median (min–max); X-Ray SDK's async hook ${xrayHook ? 'on' : 'off'}`);
 console.log(`  raw dynalite PutItem, ${clients} clients:       ${formatSummary(result.rawDynalitePutsPerSecond)} puts/s`);
 console.log(
   `  makegood end to end, ${clients} clients, ${claims} auto claims: ${formatSummary(result.endToEndClaimsPerSecond, 1)} claims/s`,

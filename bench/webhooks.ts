@@ -10,6 +10,8 @@
  *
  * Prints figures; asserts nothing.
  */
+// First, before anything loads the X-Ray SDK: as under npm start, its async hook stays off (local/tracing-off.ts).
+import '#local/tracing-off.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
