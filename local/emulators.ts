@@ -99,7 +99,8 @@ export type DynamoProcessMessage =
 /**
  * {@link startDynamo} in a child process (local/dynalite-process.ts), so that dynalite's CPU is
  * on another core than the handlers'. The child exits when this process goes away, however it
- * goes; `onExit` hears of a child that stopped while this process still needed it.
+ * goes; `onExit` hears of a child that stopped after it began serving and before `close`. A
+ * child that cannot start rejects the start instead.
  */
 export async function startDynamoProcess(
   dir: string,
@@ -111,10 +112,14 @@ export async function startDynamoProcess(
     execArgv: ['--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  let serving = false;
   let closing = false;
+  const waiting = new Map<number, { resolve: (operations: Readonly<Record<string, number>>) => void; reject: (err: Error) => void }>();
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
-      if (!closing) onExit(code, signal);
+      for (const w of waiting.values()) w.reject(new Error("The DynamoDB emulator's process has stopped"));
+      waiting.clear();
+      if (serving && !closing) onExit(code, signal);
       resolve();
     }),
   );
@@ -126,11 +131,11 @@ export async function startDynamoProcess(
       reject(new Error(`The DynamoDB emulator's process for ${dir} stopped before it served (code ${code}, signal ${signal})`)),
     );
   });
-  const waiting = new Map<number, (operations: Readonly<Record<string, number>>) => void>();
+  serving = true;
   let nextId = 0;
   child.on('message', (m: DynamoProcessMessage) => {
     if (m.type !== 'operations') return;
-    waiting.get(m.id)?.(m.operations);
+    waiting.get(m.id)?.resolve(m.operations);
     waiting.delete(m.id);
   });
   return {
@@ -141,7 +146,7 @@ export async function startDynamoProcess(
       new Promise((resolve, reject) => {
         if (!child.connected) return reject(new Error("The DynamoDB emulator's process has stopped"));
         const id = nextId++;
-        waiting.set(id, resolve);
+        waiting.set(id, { resolve, reject });
         child.send({ type: 'operations', id });
       }),
     close: async () => {
