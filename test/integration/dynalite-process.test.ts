@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDynamoProcess } from '#local/emulators.ts';
-import { bootStack, claimBody, postClaim, waitForClaim } from './harness.ts';
+import { startStack } from '#local/stack.ts';
+import { claimBody, DEMO_SECRET, postClaim, waitForClaim } from './harness.ts';
 
 const dirs: string[] = [];
 async function freshDir(): Promise<string> {
@@ -14,6 +15,15 @@ async function freshDir(): Promise<string> {
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * The stack on dynalite in its own process. Not bootStack: under `npm run test:dynamodb-local` that
+ * points the stack at DynamoDB Local, and this file is about dynalite's process.
+ */
+async function bootOwnProcess(dataDir: string) {
+  const stack = await startStack({ dataDir, apiPort: 0, mailPort: 0, demoSecret: DEMO_SECRET, log: () => {}, dynalite: 'own-process' });
+  return { ...stack, cleanup: () => stack.close() };
+}
 
 const alive = (pid: number) => {
   try {
@@ -28,7 +38,7 @@ describe("the embedded stack with dynalite in its own process (npm start's setti
   it('settles a claim, counts the operations the other process served, and keeps the data for the next start', async () => {
     // arrange
     const dataDir = await freshDir();
-    const first = await bootStack({ dataDir, dynalite: 'own-process' });
+    const first = await bootOwnProcess(dataDir);
     let claimId = '';
     try {
       // act
@@ -43,7 +53,7 @@ describe("the embedded stack with dynalite in its own process (npm start's setti
     } finally {
       await first.cleanup();
     }
-    const second = await bootStack({ dataDir, dynalite: 'own-process' });
+    const second = await bootOwnProcess(dataDir);
     try {
       const claim = await waitForClaim(second.apiUrl, claimId, (c) => c.status === 'settled');
       expect(claim.decision?.outcome).toBe('refund_without_return');
