@@ -159,7 +159,9 @@ export async function startCapacityMeter(target: string): Promise<{ url: string;
           }
         }
         if (WRITES.has(op) && key) {
-          const failed = answer.status === 400 && text.includes('ConditionalCheckFailedException');
+          // DynamoDB names the error in `__type` (`com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException`).
+          const failed =
+            answer.status === 400 && String((JSON.parse(text) as { __type?: unknown }).__type).endsWith('#ConditionalCheckFailedException');
           if (answer.status === 200 || failed) {
             const s = await shape(table);
             const units = writeUnits(s, before, failed ? before : await read(table, key), failed);
