@@ -236,6 +236,19 @@ const mixed = (byKind: Record<ClaimKind, Usage>): Usage =>
   Object.fromEntries(LINES.map((l) => [l, KINDS.reduce((s, k) => s + mix[k] * byKind[k][l], 0)])) as unknown as Usage;
 const perMillion = (u: Usage) => Object.fromEntries(Object.entries(dollars(u)).map(([line, usd]) => [line, usd * 1e6]));
 
+const designNames = ['makegood', 'classic', 'floor'] as const;
+/** Each design's bill for the mix, priced once: per claim by kind, the mix, per 1M claims by line, and the total. */
+const bills = Object.fromEntries(
+  designNames.map((name) => {
+    const m = mixed(all[name]);
+    return [name, { perClaim: all[name], mix: m, perMillionClaims: perMillion(m), totalPerMillionClaims: total(m) * 1e6 }];
+  }),
+) as Record<
+  (typeof designNames)[number],
+  { perClaim: Record<ClaimKind, Usage>; mix: Usage; perMillionClaims: Record<string, number>; totalPerMillionClaims: number }
+>;
+const writeUnitsByKind = Object.fromEntries(KINDS.map((k) => [k, byKindMean(measured[k])])) as Record<ClaimKind, Record<string, number>>;
+
 const result = {
   machine: machine(),
   command: `npm run bench:cost -- --claims ${perKind} --mix ${values.mix}`,
@@ -243,17 +256,11 @@ const result = {
   mix,
   memoryMb: FUNCTION_MEMORY_MB,
   perKind: perKindSummary,
-  writeUnitsByKind: Object.fromEntries(KINDS.map((k) => [k, byKindMean(measured[k])])),
-  designs: Object.fromEntries(
-    Object.entries(all).map(([name, byKind]) => {
-      const m = mixed(byKind);
-      return [name, { perClaim: byKind, mix: m, perMillionClaims: perMillion(m), totalPerMillionClaims: total(m) * 1e6 }];
-    }),
-  ),
+  writeUnitsByKind,
+  designs: bills,
 };
 
 const pad = (s: string, n: number) => s.padEnd(n);
-const designNames = ['makegood', 'classic', 'floor'] as const;
 console.log(`Per claim, makegood as counted (${perKind} of each kind, median (min–max)), ${describeMachine()}`);
 console.log(`  ${pad('', 16)}${KINDS.map((k) => pad(k, 26)).join('')}`);
 for (const l of LINES)
@@ -261,17 +268,16 @@ for (const l of LINES)
 console.log('  write units by table and item kind, mean:');
 for (const k of KINDS)
   console.log(
-    `    ${pad(k, 10)}${Object.entries(byKindMean(measured[k]))
+    `    ${pad(k, 10)}${Object.entries(writeUnitsByKind[k])
       .map(([item, n]) => `${item} ${n.toFixed(1)}`)
       .join(', ')}`,
   );
 console.log(
   `\nPer 1M claims, mix ${KINDS.map((k) => `${k} ${Math.round(mix[k] * 100)} %`).join(', ')}, at ${FUNCTION_MEMORY_MB} MB, us-east-1:`,
 );
-const bills = Object.fromEntries(designNames.map((n) => [n, { lines: perMillion(mixed(all[n])), total: total(mixed(all[n])) * 1e6 }]));
 console.log(`  ${pad('', 20)}${designNames.map((n) => pad(n, 14)).join('')}`);
 for (const line of Object.keys(dollars(makegood.auto)))
-  console.log(`  ${pad(line, 20)}${designNames.map((n) => pad(`$${(bills[n]?.lines[line] ?? 0).toFixed(2)}`, 14)).join('')}`);
-console.log(`  ${pad('total', 20)}${designNames.map((n) => pad(`$${(bills[n]?.total ?? 0).toFixed(2)}`, 14)).join('')}`);
-console.log(`\nmakegood: $${(bills.makegood?.total ?? 0).toFixed(0)} per 1M claims`);
+  console.log(`  ${pad(line, 20)}${designNames.map((n) => pad(`$${(bills[n].perMillionClaims[line] ?? 0).toFixed(2)}`, 14)).join('')}`);
+console.log(`  ${pad('total', 20)}${designNames.map((n) => pad(`$${bills[n].totalPerMillionClaims.toFixed(2)}`, 14)).join('')}`);
+console.log(`\nmakegood: $${bills.makegood.totalPerMillionClaims.toFixed(0)} per 1M claims`);
 await writeJson(values.json, result);
